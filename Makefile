@@ -1,0 +1,104 @@
+# proctraf - bytes per process over a fixed window.
+#
+#   make run      install what is missing, build, capture 5 s, print the report
+#   make check    install what is missing, build, run every test layer
+#   make install  PREFIX=/usr/local DESTDIR=
+#
+# CFLAGS, LDFLAGS, PREFIX and DESTDIR are honoured.
+
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/vendor-completions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+WARN     := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
+PKG_CONFIG ?= pkg-config
+
+# Debian packages: to build, and to test.
+BUILD_DEBS := gcc make pkg-config libpcap-dev libcsv-dev
+TEST_DEBS  := libcmocka-dev tcpdump iproute2 python3 iputils-ping mandoc valgrind util-linux
+
+CORE_SRCS := $(wildcard core/*.c)
+CMD_SRCS  := $(wildcard cmd/*.c)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+
+BUILD ?= build
+ASAN_BUILD := build-asan
+ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+# pkg-config is asked only when compiling, after deps have installed it.
+PCAP_CFLAGS = $(shell $(PKG_CONFIG) --cflags libpcap 2>/dev/null)
+PCAP_LIBS   = $(shell $(PKG_CONFIG) --libs libpcap 2>/dev/null || echo -lpcap)
+CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
+LIBS        = $(PCAP_LIBS) -lcsv -lpthread -lm
+
+CORE_OBJS = $(CORE_SRCS:%.c=$(BUILD)/%.o)
+CMD_OBJS  = $(CMD_SRCS:%.c=$(BUILD)/%.o)
+UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all run check deps deps-test install uninstall clean unit asan lint
+
+all: deps proctraf
+
+proctraf: $(BUILD)/proctraf
+	cp $< $@
+
+$(BUILD)/proctraf: $(CMD_OBJS) $(BUILD)/libproctraf.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/libproctraf.a: $(CORE_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/%.o: %.c $(wildcard core/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CFLAGS) $(PCAP_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libproctraf.a $(wildcard tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CFLAGS) $(PCAP_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libproctraf.a $(LIBS) $(CMOCKA_LIBS)
+
+unit: $(UNIT_BINS)
+
+# Install the Debian packages that are missing (needs root, or sudo).
+deps:
+	@sh tests/install-debs.sh $(BUILD_DEBS)
+
+deps-test:
+	@sh tests/install-debs.sh $(BUILD_DEBS) $(TEST_DEBS)
+
+run: deps proctraf
+	./proctraf -d 5
+
+asan:
+	$(MAKE) BUILD=$(ASAN_BUILD) CFLAGS="$(ASAN_FLAGS)" LDFLAGS="$(ASAN_FLAGS)" \
+		$(ASAN_BUILD)/proctraf unit
+
+check: deps-test
+	$(MAKE) proctraf unit
+	$(MAKE) asan
+	sh tests/check.sh $(BUILD) $(ASAN_BUILD)
+
+lint:
+	mandoc -Tlint -W warning proctraf.1
+
+install: proctraf
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) \
+		$(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+	install -m 0755 proctraf $(DESTDIR)$(BINDIR)/proctraf
+	install -m 0644 proctraf.1 $(DESTDIR)$(MANDIR)/man1/proctraf.1
+	install -m 0644 completions/proctraf.bash $(DESTDIR)$(BASHCOMPDIR)/proctraf
+	install -m 0644 completions/_proctraf $(DESTDIR)$(ZSHCOMPDIR)/_proctraf
+	install -m 0644 completions/proctraf.fish $(DESTDIR)$(FISHCOMPDIR)/proctraf.fish
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/proctraf $(DESTDIR)$(MANDIR)/man1/proctraf.1 \
+		$(DESTDIR)$(BASHCOMPDIR)/proctraf $(DESTDIR)$(ZSHCOMPDIR)/_proctraf \
+		$(DESTDIR)$(FISHCOMPDIR)/proctraf.fish
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) proctraf

@@ -1,0 +1,173 @@
+/* aggregate.c - rows per process and per unknown reason; see aggregate.h. */
+#include "aggregate.h"
+
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hmap.h"
+
+struct aggregate {
+	struct hmap *by_proc;		/* key: const struct proc_info * */
+	struct row *rows;		/* process rows, by hmap index */
+	size_t cap;
+	struct row unknown[REASON_COUNT];
+	struct row *sorted;
+	size_t nsorted;
+};
+
+struct aggregate *aggregate_new(void)
+{
+	struct aggregate *ag = calloc(1, sizeof(*ag));
+
+	if (!ag)
+		return NULL;
+	ag->by_proc = hmap_new(sizeof(const struct proc_info *), NULL);
+	if (!ag->by_proc) {
+		free(ag);
+		return NULL;
+	}
+	for (int i = 0; i < REASON_COUNT; i++) {
+		ag->unknown[i].reason = (enum unknown_reason)i;
+		ag->unknown[i].command = reason_name((enum unknown_reason)i);
+		ag->unknown[i].cmdline = reason_text((enum unknown_reason)i);
+	}
+	return ag;
+}
+
+void aggregate_free(struct aggregate *ag)
+{
+	if (!ag)
+		return;
+	hmap_free(ag->by_proc);
+	free(ag->rows);
+	free(ag->sorted);
+	free(ag);
+}
+
+static void user_name(const struct proc_info *p, char *buf, size_t len)
+{
+	struct passwd pw, *res = NULL;
+	char tmp[1024];
+
+	if (!p->have_uid) {
+		snprintf(buf, len, "?");
+		return;
+	}
+	if (getpwuid_r(p->uid, &pw, tmp, sizeof(tmp), &res) == 0 && res)
+		snprintf(buf, len, "%s", res->pw_name);
+	else
+		snprintf(buf, len, "%u", p->uid);
+}
+
+static struct row *proc_row(struct aggregate *ag, const struct proc_info *p)
+{
+	bool inserted;
+	size_t i = hmap_put(ag->by_proc, &p, SIZE_MAX, &inserted);
+	void *arr = ag->rows;
+	struct row *row;
+
+	if (i == HMAP_NONE)
+		return NULL;
+	if (!inserted)
+		return &ag->rows[i];
+	if (!array_reserve(&arr, &ag->cap, i + 1, sizeof(*ag->rows)))
+		return NULL;
+	ag->rows = arr;
+	row = &ag->rows[i];
+	memset(row, 0, sizeof(*row));
+	row->reason = REASON_NONE;
+	row->pid = p->pid;
+	user_name(p, row->user, sizeof(row->user));
+	row->command = p->comm;
+	row->cmdline = p->cmdline ? p->cmdline : "";
+	return row;
+}
+
+/* dir 0: from the tuple's src end to its dst end; 1: the other way. */
+static void count(struct row *row, const struct flow_counts *c, int sent_dir)
+{
+	row->sent_bytes += c->bytes[sent_dir];
+	row->sent_packets += c->packets[sent_dir];
+	row->recv_bytes += c->bytes[!sent_dir];
+	row->recv_packets += c->packets[!sent_dir];
+}
+
+int aggregate_flow(struct aggregate *ag, const struct attribution *a,
+		   const struct flow_counts *c)
+{
+	struct row *rows[2] = { NULL, NULL };
+
+	if (a->reason != REASON_NONE) {
+		struct row *u = &ag->unknown[a->reason];
+		for (int d = 0; d < 2; d++) {
+			if (a->local[d]) {
+				u->sent_bytes += c->bytes[d];
+				u->sent_packets += c->packets[d];
+			} else {
+				u->recv_bytes += c->bytes[d];
+				u->recv_packets += c->packets[d];
+			}
+		}
+		u->flows++;
+		return 0;
+	}
+	for (int end = 0; end < 2; end++) {
+		if (!a->owner[end])
+			continue;
+		rows[end] = proc_row(ag, a->owner[end]);
+		if (!rows[end])
+			return -1;
+		count(rows[end], c, end);
+	}
+	if (rows[0])
+		rows[0]->flows++;
+	if (rows[1] && rows[1] != rows[0])
+		rows[1]->flows++;
+	return 0;
+}
+
+int aggregate_overflow(struct aggregate *ag, const struct flow_counts *c)
+{
+	struct row *u = &ag->unknown[REASON_TABLE_FULL];
+
+	count(u, c, 0);
+	return 0;
+}
+
+static int cmp_rows(const void *pa, const void *pb)
+{
+	const struct row *a = pa, *b = pb;
+	uint64_t ta = a->sent_bytes + a->recv_bytes, tb = b->sent_bytes + b->recv_bytes;
+
+	if (ta != tb)
+		return ta > tb ? -1 : 1;
+	if ((a->reason == REASON_NONE) != (b->reason == REASON_NONE))
+		return a->reason == REASON_NONE ? -1 : 1;
+	if (a->pid != b->pid)
+		return a->pid < b->pid ? -1 : 1;
+	return strcmp(a->command, b->command);
+}
+
+const struct row *aggregate_rows(struct aggregate *ag, size_t *n)
+{
+	size_t nproc = hmap_count(ag->by_proc), k = 0;
+
+	free(ag->sorted);
+	ag->sorted = calloc(nproc + REASON_COUNT, sizeof(*ag->sorted));
+	if (!ag->sorted) {
+		*n = 0;
+		return NULL;
+	}
+	for (size_t i = 0; i < nproc; i++)
+		ag->sorted[k++] = ag->rows[i];
+	for (int i = REASON_NONE + 1; i < REASON_COUNT; i++) {
+		const struct row *u = &ag->unknown[i];
+		if (u->sent_packets || u->recv_packets)
+			ag->sorted[k++] = *u;
+	}
+	qsort(ag->sorted, k, sizeof(*ag->sorted), cmp_rows);
+	*n = k;
+	return ag->sorted;
+}

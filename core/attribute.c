@@ -1,0 +1,59 @@
+/* attribute.c - flow ends to processes; see attribute.h. */
+#include "attribute.h"
+
+void attribute_flow(const struct resolver *r, const struct tuple *t, struct attribution *a)
+{
+	enum owner_status st[2] = { OWNER_NO_SOCKET, OWNER_NO_SOCKET };
+
+	a->local[0] = resolver_is_local(r, t->family, t->src);
+	a->local[1] = resolver_is_local(r, t->family, t->dst);
+	a->owner[0] = a->owner[1] = NULL;
+	/*
+	 * Sockets are looked up at both ends whatever the address tables say:
+	 * an address removed during the capture must not lose its traffic.
+	 */
+	st[0] = resolver_lookup(r, t->family, t->proto, t->src, t->sport, t->dst, t->dport,
+				&a->owner[0]);
+	st[1] = resolver_lookup(r, t->family, t->proto, t->dst, t->dport, t->src, t->sport,
+				&a->owner[1]);
+	if (a->owner[0] || a->owner[1])
+		a->reason = REASON_NONE;
+	else if (st[0] == OWNER_NO_PROCESS || st[1] == OWNER_NO_PROCESS)
+		a->reason = REASON_NO_PROCESS;
+	else if (a->local[0] || a->local[1])
+		a->reason = REASON_NO_SOCKET;
+	else
+		a->reason = REASON_NOT_LOCAL;
+}
+
+const char *reason_name(enum unknown_reason reason)
+{
+	switch (reason) {
+	case REASON_NO_SOCKET:
+		return "unknown:no-socket";
+	case REASON_NO_PROCESS:
+		return "unknown:no-process";
+	case REASON_NOT_LOCAL:
+		return "unknown:not-local";
+	case REASON_TABLE_FULL:
+		return "unknown:table-full";
+	default:
+		return "unknown";
+	}
+}
+
+const char *reason_text(enum unknown_reason reason)
+{
+	switch (reason) {
+	case REASON_NO_SOCKET:
+		return "no socket matched this traffic";
+	case REASON_NO_PROCESS:
+		return "socket found but no process held it";
+	case REASON_NOT_LOCAL:
+		return "neither end is an address of this host";
+	case REASON_TABLE_FULL:
+		return "flows beyond --max-flows";
+	default:
+		return "";
+	}
+}

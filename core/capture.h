@@ -1,0 +1,57 @@
+/*
+ * capture.h - libpcap handles: live interfaces or a capture file.
+ *
+ * Live handles use a headers-only snaplen, immediate mode (a new flow is
+ * seen at once, not when a buffer fills) and non-blocking reads; one
+ * dispatch call waits on all of them with poll(2). Errors are returned as
+ * values with a message, the way libpcap's errbuf works.
+ */
+#ifndef PROCTRAF_CAPTURE_H
+#define PROCTRAF_CAPTURE_H
+
+#include <pcap/pcap.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Return codes of capture_open, also proctraf's exit codes. */
+enum capture_err {
+	CAPTURE_OK = 0,
+	CAPTURE_ERR_RUNTIME = 1,	/* no such interface, permission, bad file */
+	CAPTURE_ERR_USAGE = 2,		/* bad filter expression */
+};
+
+#define CAPTURE_SNAPLEN 256		/* enough for any header chain we decode */
+
+struct capture_opts {
+	const char *const *ifaces;	/* NULL/0: the pseudo-interface "any" */
+	size_t n_ifaces;
+	const char *file;		/* non-NULL: read this file instead */
+	const char *filter;		/* BPF expression or NULL */
+};
+
+typedef void (*capture_cb)(void *ctx, int dlt, const struct pcap_pkthdr *h,
+			   const uint8_t *data);
+
+struct capture;
+
+enum capture_err capture_open(const struct capture_opts *o, struct capture **out,
+			      char *err, size_t errlen);
+void capture_close(struct capture *c);
+bool capture_is_live(const struct capture *c);
+
+/*
+ * Deliver the packets that are ready, waiting up to timeout_ms for the
+ * first. Returns the number delivered (0 on timeout), -1 on error (err
+ * filled in), -2 at the end of a capture file.
+ */
+int capture_dispatch(struct capture *c, int timeout_ms, capture_cb cb, void *ctx,
+		     char *err, size_t errlen);
+
+/* From inside the callback: return from capture_dispatch after this packet. */
+void capture_break(struct capture *c);
+
+/* Drops summed over the handles (pcap_stats); false if unavailable. */
+bool capture_drops(struct capture *c, uint64_t *kernel, uint64_t *iface);
+
+#endif

@@ -1,0 +1,88 @@
+/* flowtab.c - bounded flow table over hmap; see flowtab.h. */
+#include "flowtab.h"
+
+#include <stdlib.h>
+
+#include "hmap.h"
+
+struct flowtab {
+	struct hmap *index;
+	struct flow_counts *counts;	/* by hmap entry number */
+	size_t cap;
+	size_t max_flows;
+	struct flow_counts overflow;
+};
+
+struct flowtab *flowtab_new(size_t max_flows)
+{
+	struct flowtab *ft = calloc(1, sizeof(*ft));
+
+	if (!ft)
+		return NULL;
+	ft->index = hmap_new(sizeof(struct tuple), NULL);
+	if (!ft->index) {
+		free(ft);
+		return NULL;
+	}
+	ft->max_flows = max_flows;
+	return ft;
+}
+
+void flowtab_free(struct flowtab *ft)
+{
+	if (!ft)
+		return;
+	hmap_free(ft->index);
+	free(ft->counts);
+	free(ft);
+}
+
+bool flowtab_add(struct flowtab *ft, const struct packet *pkt, struct tuple *canon)
+{
+	size_t n = hmap_count(ft->index);
+	size_t limit = ft->max_flows;
+	void *counts = ft->counts;
+	bool inserted;
+	size_t i;
+	int dir;
+
+	*canon = pkt->t;
+	dir = tuple_canonical(canon) ? 1 : 0;
+	/* Room for one more counter first, so every key has its counters. */
+	if (n < limit && !array_reserve(&counts, &ft->cap, n + 1, sizeof(*ft->counts)))
+		limit = n;	/* out of memory: behave as full */
+	ft->counts = counts;
+	i = hmap_put(ft->index, canon, limit, &inserted);
+	if (i == HMAP_NONE) {
+		int odir = pkt->dir == PKT_DIR_OUT ? 0 : 1;
+		ft->overflow.bytes[odir] += pkt->ip_len;
+		ft->overflow.packets[odir]++;
+		return false;
+	}
+	if (inserted)
+		ft->counts[i] = (struct flow_counts){ { 0, 0 }, { 0, 0 } };
+	ft->counts[i].bytes[dir] += pkt->ip_len;
+	ft->counts[i].packets[dir]++;
+	return inserted;
+}
+
+size_t flowtab_count(const struct flowtab *ft)
+{
+	return hmap_count(ft->index);
+}
+
+const struct tuple *flowtab_key(const struct flowtab *ft, size_t i)
+{
+	return hmap_key(ft->index, i);
+}
+
+const struct flow_counts *flowtab_counts(const struct flowtab *ft, size_t i)
+{
+	return &ft->counts[i];
+}
+
+const struct flow_counts *flowtab_overflow(const struct flowtab *ft)
+{
+	return &ft->overflow;
+}
+

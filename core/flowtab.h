@@ -1,0 +1,46 @@
+/*
+ * flowtab.h - the flow table: bytes and packets per 5-tuple and direction.
+ *
+ * Both directions of a conversation share one entry, keyed by the
+ * canonical tuple (lower endpoint first, see tuple_canonical); counters
+ * are kept per direction: [0] from the lower endpoint to the higher one,
+ * [1] the other way. The table never holds more than max_flows entries;
+ * packets of further flows are counted in an overflow bucket, split by the
+ * link-layer direction where known, so no byte goes uncounted and memory
+ * stays bounded whatever the traffic.
+ */
+#ifndef PROCTRAF_FLOWTAB_H
+#define PROCTRAF_FLOWTAB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "decode.h"
+#include "tuple.h"
+
+struct flow_counts {
+	uint64_t bytes[2];
+	uint64_t packets[2];
+};
+
+struct flowtab;
+
+struct flowtab *flowtab_new(size_t max_flows);
+void flowtab_free(struct flowtab *ft);
+
+/*
+ * Count one decoded packet. Returns true when it created a new flow
+ * (the caller may then ask the resolver about it); *canon receives the
+ * canonical tuple.
+ */
+bool flowtab_add(struct flowtab *ft, const struct packet *pkt, struct tuple *canon);
+
+size_t flowtab_count(const struct flowtab *ft);
+const struct tuple *flowtab_key(const struct flowtab *ft, size_t i);
+const struct flow_counts *flowtab_counts(const struct flowtab *ft, size_t i);
+
+/* Packets of flows that did not fit: [0] sent by this host, [1] other. */
+const struct flow_counts *flowtab_overflow(const struct flowtab *ft);
+
+#endif

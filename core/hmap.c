@@ -1,0 +1,238 @@
+/* hmap.c - seeded insert-only hash index; see hmap.h. */
+#include "hmap.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+struct hmap {
+	size_t key_size;
+	uint8_t seed[16];
+	uint64_t *slots;	/* 0 = empty, else hash32 << 32 | (index + 1) */
+	size_t slot_mask;	/* slot count - 1 */
+	uint8_t *keys;		/* count * key_size bytes */
+	size_t count;
+	size_t cap;		/* keys capacity, in keys */
+};
+
+#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+
+static void sip_round(uint64_t v[4])
+{
+	v[0] += v[1];
+	v[1] = ROTL(v[1], 13);
+	v[1] ^= v[0];
+	v[0] = ROTL(v[0], 32);
+	v[2] += v[3];
+	v[3] = ROTL(v[3], 16);
+	v[3] ^= v[2];
+	v[0] += v[3];
+	v[3] = ROTL(v[3], 21);
+	v[3] ^= v[0];
+	v[2] += v[1];
+	v[1] = ROTL(v[1], 17);
+	v[1] ^= v[2];
+	v[2] = ROTL(v[2], 32);
+}
+
+static uint64_t load_le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+uint64_t siphash13(const uint8_t key[16], const void *data, size_t len)
+{
+	const uint8_t *in = data;
+	uint64_t k0 = load_le64(key), k1 = load_le64(key + 8);
+	uint64_t v[4] = {
+		k0 ^ 0x736f6d6570736575ULL, k1 ^ 0x646f72616e646f6dULL,
+		k0 ^ 0x6c7967656e657261ULL, k1 ^ 0x7465646279746573ULL,
+	};
+	size_t full = len & ~(size_t)7;
+	uint64_t m;
+
+	for (size_t i = 0; i < full; i += 8) {
+		m = load_le64(in + i);
+		v[3] ^= m;
+		sip_round(v);
+		v[0] ^= m;
+	}
+	m = (uint64_t)len << 56;
+	for (size_t i = 0; i < (len & 7); i++)
+		m |= (uint64_t)in[full + i] << (8 * i);
+	v[3] ^= m;
+	sip_round(v);
+	v[0] ^= m;
+	v[2] ^= 0xff;
+	sip_round(v);
+	sip_round(v);
+	sip_round(v);
+	return v[0] ^ v[1] ^ v[2] ^ v[3];
+}
+
+void random_seed(uint8_t *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = getrandom(buf + got, len - got, 0);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got < len) {
+		/* No entropy source: still differ between runs. */
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		uint64_t x = (uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 30 ^
+			     (uint64_t)getpid() << 15;
+		for (size_t i = got; i < len; i++) {
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			buf[i] = (uint8_t)(x >> 56);
+		}
+	}
+}
+
+bool array_reserve(void **arr, size_t *cap, size_t need, size_t elem)
+{
+	size_t ncap;
+	void *p;
+
+	if (need <= *cap)
+		return true;
+	ncap = *cap ? *cap : 16;
+	while (ncap < need) {
+		if (ncap > SIZE_MAX / 2 / elem)
+			return false;
+		ncap *= 2;
+	}
+	p = realloc(*arr, ncap * elem);
+	if (!p)
+		return false;
+	*arr = p;
+	*cap = ncap;
+	return true;
+}
+
+struct hmap *hmap_new(size_t key_size, const uint8_t *seed)
+{
+	struct hmap *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	m->key_size = key_size;
+	if (seed)
+		memcpy(m->seed, seed, sizeof(m->seed));
+	else
+		random_seed(m->seed, sizeof(m->seed));
+	m->slot_mask = 63;
+	m->slots = calloc(m->slot_mask + 1, sizeof(*m->slots));
+	if (!m->slots) {
+		free(m);
+		return NULL;
+	}
+	return m;
+}
+
+void hmap_free(struct hmap *m)
+{
+	if (!m)
+		return;
+	free(m->slots);
+	free(m->keys);
+	free(m);
+}
+
+size_t hmap_count(const struct hmap *m)
+{
+	return m->count;
+}
+
+const void *hmap_key(const struct hmap *m, size_t idx)
+{
+	return m->keys + idx * m->key_size;
+}
+
+/* Slot position where key lives or would be inserted. */
+static size_t probe(const struct hmap *m, const void *key, uint32_t h32)
+{
+	size_t i = h32 & m->slot_mask;
+
+	for (;;) {
+		uint64_t s = m->slots[i];
+		if (s == 0)
+			return i;
+		if ((uint32_t)(s >> 32) == h32) {
+			size_t idx = (size_t)(uint32_t)s - 1;
+			if (memcmp(hmap_key(m, idx), key, m->key_size) == 0)
+				return i;
+		}
+		i = (i + 1) & m->slot_mask;
+	}
+}
+
+static uint32_t hash32(const struct hmap *m, const void *key)
+{
+	return (uint32_t)siphash13(m->seed, key, m->key_size);
+}
+
+size_t hmap_get(const struct hmap *m, const void *key)
+{
+	uint64_t s = m->slots[probe(m, key, hash32(m, key))];
+
+	return s ? (size_t)(uint32_t)s - 1 : HMAP_NONE;
+}
+
+/* Double the slot array, keeping load at or below one half. */
+static bool grow_slots(struct hmap *m)
+{
+	size_t nslots = (m->slot_mask + 1) * 2;
+	uint64_t *ns = calloc(nslots, sizeof(*ns));
+
+	if (!ns)
+		return false;
+	for (size_t i = 0; i <= m->slot_mask; i++) {
+		uint64_t s = m->slots[i];
+		if (!s)
+			continue;
+		size_t j = (size_t)(s >> 32) & (nslots - 1);
+		while (ns[j])
+			j = (j + 1) & (nslots - 1);
+		ns[j] = s;
+	}
+	free(m->slots);
+	m->slots = ns;
+	m->slot_mask = nslots - 1;
+	return true;
+}
+
+size_t hmap_put(struct hmap *m, const void *key, size_t limit, bool *inserted)
+{
+	uint32_t h32 = hash32(m, key);
+	size_t i = probe(m, key, h32);
+	void *keys = m->keys;
+
+	*inserted = false;
+	if (m->slots[i])
+		return (size_t)(uint32_t)m->slots[i] - 1;
+	if (m->count >= limit || m->count >= UINT32_MAX - 1)
+		return HMAP_NONE;
+	if (!array_reserve(&keys, &m->cap, m->count + 1, m->key_size))
+		return HMAP_NONE;
+	m->keys = keys;
+	if ((m->count + 1) * 2 > m->slot_mask + 1) {
+		if (!grow_slots(m))
+			return HMAP_NONE;
+		i = probe(m, key, h32);
+	}
+	memcpy(m->keys + m->count * m->key_size, key, m->key_size);
+	m->slots[i] = (uint64_t)h32 << 32 | (uint64_t)(m->count + 1);
+	*inserted = true;
+	return m->count++;
+}

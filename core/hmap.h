@@ -1,0 +1,50 @@
+/*
+ * hmap.h - a seeded, insert-only hash index over fixed-size keys.
+ *
+ * Keys come from the network (flow tuples) or from /proc, so the hash is
+ * SipHash-1-3 keyed with a per-table random seed: an attacker who does not
+ * know the seed cannot aim packets at one bucket. Entries are numbered
+ * densely in insertion order (0, 1, 2, ...) and never move or go away, so
+ * callers keep their values in plain arrays indexed by that number.
+ * Open addressing with linear probing over a power-of-two slot array;
+ * each slot holds 32 bits of the hash and the entry number, so most
+ * probes never touch the key array.
+ */
+#ifndef PROCTRAF_HMAP_H
+#define PROCTRAF_HMAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define HMAP_NONE SIZE_MAX
+
+struct hmap;
+
+/* seed: 16 bytes; NULL draws one from getrandom(). NULL on out of memory. */
+struct hmap *hmap_new(size_t key_size, const uint8_t *seed);
+void hmap_free(struct hmap *m);
+
+/* Index of key, or HMAP_NONE. */
+size_t hmap_get(const struct hmap *m, const void *key);
+
+/*
+ * Index of key, inserting it if absent (*inserted tells which).
+ * HMAP_NONE when out of memory or when the map already holds `limit`
+ * keys (SIZE_MAX: no limit) and key is new.
+ */
+size_t hmap_put(struct hmap *m, const void *key, size_t limit, bool *inserted);
+
+size_t hmap_count(const struct hmap *m);
+const void *hmap_key(const struct hmap *m, size_t idx);
+
+/* SipHash-1-3 of data under a 16-byte key. */
+uint64_t siphash13(const uint8_t key[16], const void *data, size_t len);
+
+/* Fill buf with random bytes (getrandom, falling back to time and pid). */
+void random_seed(uint8_t *buf, size_t len);
+
+/* Grow *arr (of elem-sized items, capacity *cap) to hold at least need. */
+bool array_reserve(void **arr, size_t *cap, size_t need, size_t elem);
+
+#endif

@@ -1,0 +1,78 @@
+/*
+ * resolve.h - sockets to processes, through /proc.
+ *
+ * A resolver remembers everything it has learned during a session: every
+ * socket tuple it saw in /proc/net/{tcp,tcp6,udp,udp6} with its inode,
+ * every inode it found behind a /proc/PID/fd link, and every process it
+ * met (pid, uid, comm, cmdline). Nothing is forgotten when a socket closes
+ * or a process exits, so traffic of short-lived sockets and processes can
+ * still be attributed after they are gone, provided one pass saw them.
+ *
+ * A pass (resolver_refresh) re-reads the socket tables and, only when it
+ * met inodes of unknown owner, walks /proc/PID/fd: processes it has not
+ * seen before first, the others only while inodes remain unexplained.
+ * Every path is below the proc root given at creation.
+ *
+ * Not thread-safe: one thread at a time.
+ */
+#ifndef PROCTRAF_RESOLVE_H
+#define PROCTRAF_RESOLVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "procnet.h"
+#include "tuple.h"
+
+struct proc_info {
+	int pid;
+	unsigned uid;
+	bool have_uid;
+	unsigned long long start;	/* clock ticks after boot (stat field 22) */
+	char comm[64];
+	char *cmdline;			/* NULs turned into spaces; may be "" */
+};
+
+enum owner_status {
+	OWNER_FOUND,
+	OWNER_NO_PROCESS,	/* a socket matched, but no process held it */
+	OWNER_NO_SOCKET,	/* no socket matched */
+};
+
+struct resolve_stats {
+	uint64_t passes;
+	uint64_t fd_walks;	/* passes that walked /proc/PID/fd */
+	uint64_t sockets;	/* distinct socket tuples learned */
+	uint64_t processes;	/* processes learned */
+};
+
+struct resolver;
+
+/* NULL on out of memory. proc_root: "/proc" or a directory standing in. */
+struct resolver *resolver_new(const char *proc_root);
+void resolver_free(struct resolver *r);
+
+/* One pass; returns 0, or -1 when no socket table could be read. */
+int resolver_refresh(struct resolver *r);
+
+/*
+ * Who owns the local end (laddr, lport) of a conversation with (raddr,
+ * rport)? Exact tuple first, then a listening or unconnected socket on
+ * (laddr, lport), then the wildcard address; IPv4 also tries a dual-stack
+ * IPv6 wildcard socket. The wildcard tries are made only when laddr is an
+ * address of this host (or multicast/broadcast, or no address is known).
+ */
+enum owner_status resolver_lookup(const struct resolver *r, int family, int proto,
+				  const uint8_t *laddr, uint16_t lport,
+				  const uint8_t *raddr, uint16_t rport,
+				  const struct proc_info **owner);
+
+/* Does a known socket with a known process own either end of t (canonical)? */
+bool resolver_explains(const struct resolver *r, const struct tuple *t);
+
+bool resolver_is_local(const struct resolver *r, int family, const uint8_t *addr);
+
+void resolver_stats(const struct resolver *r, struct resolve_stats *st);
+
+#endif

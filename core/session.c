@@ -1,0 +1,333 @@
+/* session.c - the pipeline and the resolver thread; see session.h. */
+#include "session.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "aggregate.h"
+#include "attribute.h"
+#include "capture.h"
+#include "decode.h"
+#include "flowtab.h"
+#include "resolve.h"
+
+#define QUEUE_LEN 4096
+#define POLL_MS 100
+
+/* New flows handed from the capture thread to the resolver thread. */
+struct flow_queue {
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct tuple items[QUEUE_LEN];
+	size_t n;
+	bool lost;		/* the queue overflowed: refresh anyway */
+	bool stop;
+};
+
+struct session {
+	struct session_config cfg;
+	struct capture *cap;
+	struct flowtab *flows;
+	struct resolver *res;
+	struct totals totals;
+
+	/* capture-thread state */
+	bool done;		/* a limit was reached */
+	bool have_first_ts;
+	double first_ts;
+
+	/* resolver thread */
+	bool threaded;
+	pthread_t thread;
+	struct flow_queue q;
+};
+
+static double now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static struct timespec to_timespec(double t)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)t;
+	ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
+int session_open(const struct session_config *cfg, struct session **out, char *err,
+		 size_t errlen)
+{
+	struct capture_opts co = { cfg->ifaces, cfg->n_ifaces, cfg->file, cfg->filter };
+	struct session *s = calloc(1, sizeof(*s));
+	int rc;
+
+	*out = NULL;
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return 1;
+	}
+	s->cfg = *cfg;
+	rc = (int)capture_open(&co, &s->cap, err, errlen);
+	if (rc != 0) {
+		free(s);
+		return rc;
+	}
+	s->res = resolver_new(cfg->proc_root);
+	if (!s->res) {
+		snprintf(err, errlen, "cannot open proc root %s: %s", cfg->proc_root,
+			 strerror(errno));
+		session_close(s);
+		return 1;
+	}
+	s->flows = flowtab_new(cfg->max_flows);
+	if (!s->flows) {
+		snprintf(err, errlen, "out of memory");
+		session_close(s);
+		return 1;
+	}
+	s->totals.live = capture_is_live(s->cap);
+	*out = s;
+	return 0;
+}
+
+void session_close(struct session *s)
+{
+	if (!s)
+		return;
+	capture_close(s->cap);
+	resolver_free(s->res);
+	flowtab_free(s->flows);
+	free(s);
+}
+
+const struct totals *session_totals(const struct session *s)
+{
+	return &s->totals;
+}
+
+/* ---- resolver thread ---------------------------------------------- */
+
+static void *resolver_main(void *arg)
+{
+	struct session *s = arg;
+	struct flow_queue *q = &s->q;
+	struct tuple *batch = malloc(sizeof(struct tuple) * QUEUE_LEN);
+	double gap = RESOLVE_MIN_GAP_MS / 1000.0;
+	double last;
+
+	resolver_refresh(s->res);
+	last = now_mono();
+	pthread_mutex_lock(&q->lock);
+	while (!q->stop) {
+		double due = last + s->cfg.resolve_interval;
+		struct timespec ts = to_timespec(due);
+		bool need;
+		size_t n;
+
+		while (!q->stop && q->n == 0 && !q->lost && now_mono() < due)
+			pthread_cond_timedwait(&q->wake, &q->lock, &ts);
+		if (q->stop)
+			break;
+		n = batch ? q->n : 0;
+		if (n)
+			memcpy(batch, q->items, n * sizeof(*batch));
+		need = q->lost || now_mono() >= due || !batch;
+		q->n = 0;
+		q->lost = false;
+		pthread_mutex_unlock(&q->lock);
+
+		for (size_t i = 0; i < n && !need; i++)
+			need = !resolver_explains(s->res, &batch[i]);
+		if (need) {
+			double wait = last + gap - now_mono();
+			if (wait > 0) {
+				struct timespec w = to_timespec(wait);
+				nanosleep(&w, NULL);
+			}
+			resolver_refresh(s->res);
+			last = now_mono();
+		}
+		pthread_mutex_lock(&q->lock);
+	}
+	pthread_mutex_unlock(&q->lock);
+	free(batch);
+	return NULL;
+}
+
+static int start_resolver(struct session *s)
+{
+	pthread_condattr_t ca;
+	sigset_t all, old;
+	int rc;
+
+	pthread_mutex_init(&s->q.lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->q.wake, &ca);
+	pthread_condattr_destroy(&ca);
+	/* Signals go to the capture thread, whose poll() they interrupt. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = pthread_create(&s->thread, NULL, resolver_main, s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc == 0)
+		s->threaded = true;
+	return rc;
+}
+
+static void stop_resolver(struct session *s)
+{
+	if (!s->threaded)
+		return;
+	pthread_mutex_lock(&s->q.lock);
+	s->q.stop = true;
+	pthread_cond_signal(&s->q.wake);
+	pthread_mutex_unlock(&s->q.lock);
+	pthread_join(s->thread, NULL);
+	s->threaded = false;
+	pthread_cond_destroy(&s->q.wake);
+	pthread_mutex_destroy(&s->q.lock);
+}
+
+static void enqueue(struct session *s, const struct tuple *t)
+{
+	struct flow_queue *q = &s->q;
+
+	pthread_mutex_lock(&q->lock);
+	if (q->n < QUEUE_LEN)
+		q->items[q->n++] = *t;
+	else
+		q->lost = true;
+	pthread_cond_signal(&q->wake);
+	pthread_mutex_unlock(&q->lock);
+}
+
+/* ---- capture thread ----------------------------------------------- */
+
+static void on_packet(void *ctx, int dlt, const struct pcap_pkthdr *h, const uint8_t *data)
+{
+	struct session *s = ctx;
+	struct packet pkt;
+	struct tuple canon;
+
+	if (s->done)
+		return;
+	if (!s->totals.live && s->cfg.duration > 0) {
+		/* Reading a file: the window is in the capture's own time. */
+		double ts = (double)h->ts.tv_sec + (double)h->ts.tv_usec / 1e6;
+		if (!s->have_first_ts) {
+			s->have_first_ts = true;
+			s->first_ts = ts;
+		} else if (ts >= s->first_ts + s->cfg.duration) {
+			s->done = true;
+			capture_break(s->cap);
+			return;
+		}
+	}
+	s->totals.packets++;
+	switch (decode_packet(dlt, data, h->caplen, h->len, &pkt)) {
+	case DECODE_NOT_IP:
+		s->totals.not_ip++;
+		break;
+	case DECODE_MALFORMED:
+		s->totals.malformed++;
+		break;
+	case DECODE_IP:
+		s->totals.ip_bytes += pkt.ip_len;
+		if (flowtab_add(s->flows, &pkt, &canon) && s->threaded)
+			enqueue(s, &canon);
+		break;
+	}
+	if (s->cfg.count && s->totals.packets >= s->cfg.count) {
+		s->done = true;
+		capture_break(s->cap);
+	}
+}
+
+int session_run(struct session *s, volatile sig_atomic_t *stop, char *err, size_t errlen)
+{
+	double deadline = 0;
+	int rc = 0;
+
+	if (s->totals.live) {
+		if (start_resolver(s) != 0) {
+			snprintf(err, errlen, "cannot start the resolver thread");
+			return 1;
+		}
+		if (s->cfg.duration > 0)
+			deadline = now_mono() + s->cfg.duration;
+	} else {
+		resolver_refresh(s->res);
+	}
+	while (!s->done && !*stop) {
+		int timeout = POLL_MS, n;
+
+		if (deadline > 0) {
+			double left = deadline - now_mono();
+			if (left <= 0)
+				break;
+			if (left * 1000 < timeout)
+				timeout = (int)ceil(left * 1000);
+		}
+		n = capture_dispatch(s->cap, timeout, on_packet, s, err, errlen);
+		if (n == -1) {
+			rc = 1;
+			break;
+		}
+		if (n == -2)
+			break;
+	}
+	/* Packets the kernel already holds belong to the window: take them. */
+	if (rc == 0 && s->totals.live && !s->done &&
+	    capture_dispatch(s->cap, 0, on_packet, s, err, errlen) == -1)
+		rc = 1;
+	if (s->totals.live) {
+		capture_drops(s->cap, &s->totals.kernel_drops, &s->totals.if_drops);
+		stop_resolver(s);
+	}
+	/* One last look, for sockets that appeared since the last pass. */
+	resolver_refresh(s->res);
+	return rc;
+}
+
+int session_report(struct session *s, FILE *out, enum out_format fmt, bool header)
+{
+	struct aggregate *ag = aggregate_new();
+	size_t nflows = flowtab_count(s->flows), nrows;
+	const struct row *rows;
+	struct attribution a;
+	int rc = 0;
+
+	if (!ag) {
+		errno = ENOMEM;
+		return -1;
+	}
+	for (size_t i = 0; i < nflows && rc == 0; i++) {
+		attribute_flow(s->res, flowtab_key(s->flows, i), &a);
+		rc = aggregate_flow(ag, &a, flowtab_counts(s->flows, i));
+	}
+	if (rc == 0)
+		rc = aggregate_overflow(ag, flowtab_overflow(s->flows));
+	rows = aggregate_rows(ag, &nrows);
+	if (rc != 0 || !rows) {
+		aggregate_free(ag);
+		errno = ENOMEM;
+		return -1;
+	}
+	rc = output_report(out, fmt, header, rows, nrows, &s->totals);
+	aggregate_free(ag);
+	return rc;
+}

@@ -1,0 +1,67 @@
+/*
+ * tuple.h - the 5-tuple of a packet or socket.
+ *
+ * A fixed-size, zero-padded key: IPv4 addresses use the first 4 bytes of
+ * the 16-byte arrays and leave the rest zero, so two equal tuples are equal
+ * byte for byte and can be hashed and compared with memcmp.
+ */
+#ifndef PROCTRAF_TUPLE_H
+#define PROCTRAF_TUPLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#define TUPLE_V4 4
+#define TUPLE_V6 6
+
+struct tuple {
+	uint8_t src[16];
+	uint8_t dst[16];
+	uint16_t sport;
+	uint16_t dport;
+	uint8_t family;		/* TUPLE_V4 or TUPLE_V6 */
+	uint8_t proto;		/* IP protocol number */
+	uint8_t pad[2];		/* always zero */
+};
+
+/* One end of a tuple: an address (family-padded) and a port. */
+struct endpoint {
+	uint8_t addr[16];
+	uint16_t port;
+};
+
+static inline int endpoint_cmp(const uint8_t *a, uint16_t ap, const uint8_t *b, uint16_t bp)
+{
+	int c = memcmp(a, b, 16);
+
+	if (c)
+		return c;
+	return (ap > bp) - (ap < bp);
+}
+
+/*
+ * Put the lower endpoint first so both directions of a flow share one key.
+ * Returns true when the ends were swapped (the packet went from the higher
+ * endpoint to the lower one).
+ */
+static inline bool tuple_canonical(struct tuple *t)
+{
+	uint8_t tmp[16];
+	uint16_t p;
+
+	if (endpoint_cmp(t->src, t->sport, t->dst, t->dport) <= 0)
+		return false;
+	memcpy(tmp, t->src, 16);
+	memcpy(t->src, t->dst, 16);
+	memcpy(t->dst, tmp, 16);
+	p = t->sport;
+	t->sport = t->dport;
+	t->dport = p;
+	return true;
+}
+
+/* Format an address as text (inet_ntop); buf needs 46 bytes. */
+const char *tuple_addr_str(int family, const uint8_t *addr, char *buf, unsigned len);
+
+#endif

@@ -1,0 +1,73 @@
+#!/bin/sh
+# Run every test layer and print one total: "N passed, N failed".
+#   tests/check.sh BUILD_DIR ASAN_BUILD_DIR
+# 1. unit tests (cmocka), 2. golden tests, 3. live tests (network
+# namespaces, root), 4. unit and golden tests again under ASan+UBSan.
+build=${1:-build}
+asan=${2:-build-asan}
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+passed=0
+failed=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+# Add the "N passed, N failed" line of a layer's output to the totals.
+tally() {
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+	if [ -z "$line" ]; then
+		echo "FAIL: $1 printed no summary"
+		failed=$((failed + 1))
+		return
+	fi
+	p=${line%% passed*}
+	f=${line#*passed, }
+	f=${f%% failed*}
+	passed=$((passed + p))
+	failed=$((failed + f))
+	if [ "$2" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "FAIL: $1 exited $2"
+		failed=$((failed + 1))
+	fi
+}
+
+# cmocka prints "[  PASSED  ] N test(s)." and "[  FAILED  ] N test(s)...".
+unit() {
+	dir=$1
+	for t in "$dir"/tests/test_*; do
+		[ -x "$t" ] || continue
+		echo "== unit $(basename "$t") ($dir)"
+		"$t" >"$log" 2>&1
+		rc=$?
+		cat "$log"
+		p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
+		f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
+		passed=$((passed + ${p:-0}))
+		failed=$((failed + ${f:-0}))
+		if [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then
+			echo "FAIL: $t exited $rc"
+			failed=$((failed + 1))
+		fi
+	done
+}
+
+layer() {
+	name=$1
+	shift
+	echo "== $name"
+	"$@" >"$log" 2>&1
+	rc=$?
+	cat "$log"
+	tally "$name" "$rc"
+}
+
+unit "$build"
+layer golden sh tests/golden/run.sh "$build/proctraf"
+layer live sh tests/live/run.sh "$build/proctraf"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+unit "$asan"
+layer "golden (asan)" sh tests/golden/run.sh "$asan/proctraf"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
