@@ -446,8 +446,10 @@ static void walk_fds(struct resolver *r)
 	}
 	closedir(d);
 	/* Sorted, so the lowest pid wins a socket shared after fork(). */
-	qsort(fresh, nfresh, sizeof(int), cmp_int);
-	qsort(known, nknown, sizeof(int), cmp_int);
+	if (nfresh)
+		qsort(fresh, nfresh, sizeof(int), cmp_int);
+	if (nknown)
+		qsort(known, nknown, sizeof(int), cmp_int);
 
 	for (size_t i = 0; i < nfresh && r->unowned > 0; i++) {
 		int32_t proc = add_proc(r, fresh[i]);
