@@ -90,7 +90,7 @@ static enum decode_result decode_ipv4(struct cursor *c, uint32_t wire_left,
 				      struct packet *pkt)
 {
 	uint8_t vihl, proto;
-	uint16_t tot_len, frag;
+	uint16_t tot_len, frag, id;
 	size_t hlen;
 	struct cursor hdr = *c;
 
@@ -99,7 +99,7 @@ static enum decode_result decode_ipv4(struct cursor *c, uint32_t wire_left,
 	hlen = (size_t)(vihl & 0x0f) * 4;
 	if (hlen < 20 || cur_left(c) < hlen)
 		return DECODE_MALFORMED;
-	if (!cur_skip(&hdr, 1) || !cur_be16(&hdr, &tot_len) || !cur_skip(&hdr, 2) ||
+	if (!cur_skip(&hdr, 1) || !cur_be16(&hdr, &tot_len) || !cur_be16(&hdr, &id) ||
 	    !cur_be16(&hdr, &frag) || !cur_skip(&hdr, 1) || !cur_u8(&hdr, &proto) ||
 	    !cur_skip(&hdr, 2) || !cur_bytes(&hdr, pkt->t.src, 4) ||
 	    !cur_bytes(&hdr, pkt->t.dst, 4))
@@ -112,6 +112,7 @@ static enum decode_result decode_ipv4(struct cursor *c, uint32_t wire_left,
 		pkt->ip_len = tot_len;
 	pkt->t.family = TUPLE_V4;
 	pkt->t.proto = proto;
+	pkt->frag_id = id;
 	if (frag & 0x1fff)
 		pkt->frag = FRAG_LATER;
 	else if (frag & 0x2000)
@@ -163,8 +164,10 @@ static enum decode_result decode_ipv6(struct cursor *c, uint32_t wire_left,
 			return DECODE_MALFORMED;
 		if (nh == 44) {
 			uint16_t off;
-			if (!cur_be16(c, &off) || !cur_skip(c, 4))
+			uint32_t id;
+			if (!cur_be16(c, &off) || !cur_be32(c, &id))
 				return DECODE_MALFORMED;
+			pkt->frag_id = id;
 			if (off & 0xfff8)
 				pkt->frag = FRAG_LATER;
 			else if (off & 1)

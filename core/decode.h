@@ -37,6 +37,7 @@ enum frag_kind {
 struct packet {
 	struct tuple t;		/* as seen on the wire (not canonical) */
 	uint32_t ip_len;	/* IP header + payload, from the IP header */
+	uint32_t frag_id;	/* IP identification, when frag != FRAG_NONE */
 	uint8_t frag;		/* enum frag_kind */
 	uint8_t dir;		/* enum pkt_dir */
 };

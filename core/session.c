@@ -13,6 +13,7 @@
 #include "capture.h"
 #include "decode.h"
 #include "flowtab.h"
+#include "fragment.h"
 #include "resolve.h"
 
 #define QUEUE_LEN 4096
@@ -32,6 +33,7 @@ struct session {
 	struct session_config cfg;
 	struct capture *cap;
 	struct flowtab *flows;
+	struct fragcache *frags;
 	struct resolver *res;
 	struct totals totals;
 
@@ -93,7 +95,8 @@ int session_open(const struct session_config *cfg, struct session **out, char *e
 		return 1;
 	}
 	s->flows = flowtab_new(cfg->max_flows);
-	if (!s->flows) {
+	s->frags = fragcache_new();
+	if (!s->flows || !s->frags) {
 		snprintf(err, errlen, "out of memory");
 		session_close(s);
 		return 1;
@@ -110,6 +113,7 @@ void session_close(struct session *s)
 	capture_close(s->cap);
 	resolver_free(s->res);
 	flowtab_free(s->flows);
+	fragcache_free(s->frags);
 	free(s);
 }
 
@@ -247,6 +251,7 @@ static void on_packet(void *ctx, int dlt, const struct pcap_pkthdr *h, const uin
 		break;
 	case DECODE_IP:
 		s->totals.ip_bytes += pkt.ip_len;
+		fragcache_apply(s->frags, &pkt);
 		if (flowtab_add(s->flows, &pkt, &canon) && s->threaded)
 			enqueue(s, &canon);
 		break;
