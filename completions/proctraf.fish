@@ -1,0 +1,13 @@
+# fish completion for proctraf
+complete -c proctraf -s i -l interface -x -a "any (command ls /sys/class/net 2>/dev/null)" -d 'Capture on this interface (repeatable)'
+complete -c proctraf -s d -l duration -x -d 'Stop after this many seconds'
+complete -c proctraf -s c -l count -x -d 'Stop after this many packets'
+complete -c proctraf -s r -l read -r -F -d 'Read a pcap or pcapng file'
+complete -c proctraf -l csv -d 'Write CSV'
+complete -c proctraf -l tsv -d 'Write TSV'
+complete -c proctraf -l no-header -d 'Omit the header line and the text footer'
+complete -c proctraf -l max-flows -x -d 'Bound of the flow table'
+complete -c proctraf -l proc-root -x -a "(__fish_complete_directories)" -d 'Read /proc below this directory'
+complete -c proctraf -l resolve-interval -x -d 'Re-read sockets and processes every N seconds'
+complete -c proctraf -s h -l help -d 'Show usage'
+complete -c proctraf -s V -l version -d 'Show the version'
