@@ -18,6 +18,7 @@ struct capture {
 	size_t n;
 	bool live;
 	bool broke;
+	const char *file;	/* for messages */
 };
 
 static const char need_privs[] =
@@ -139,6 +140,7 @@ enum capture_err capture_open(const struct capture_opts *o, struct capture **out
 	if (!c)
 		goto nomem;
 	c->live = o->file == NULL;
+	c->file = o->file;
 	c->n = c->live ? (o->n_ifaces ? o->n_ifaces : 1) : 1;
 	c->h = calloc(c->n, sizeof(*c->h));
 	c->dlt = calloc(c->n, sizeof(*c->dlt));
@@ -209,7 +211,8 @@ int capture_dispatch(struct capture *c, int timeout_ms, capture_cb cb, void *ctx
 		int n = pcap_dispatch(c->h[i], c->live ? -1 : 4096, trampoline, (u_char *)&d);
 
 		if (n == PCAP_ERROR) {
-			snprintf(err, errlen, "%s", pcap_geterr(c->h[i]));
+			snprintf(err, errlen, "%s: %s", c->live ? "capture" : c->file,
+				 pcap_geterr(c->h[i]));
 			return -1;
 		}
 		if (n == PCAP_ERROR_BREAK)
