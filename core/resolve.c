@@ -129,6 +129,20 @@ static FILE *open_below(int dirfd, const char *path)
 	return f;
 }
 
+/* opendir(3) of a directory below the root; NULL on error. */
+static DIR *open_dir_below(int dirfd, const char *path)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d;
+
+	if (fd < 0)
+		return NULL;
+	d = fdopendir(fd);
+	if (!d)
+		close(fd);
+	return d;
+}
+
 /* Index of inode in the inode map, adding it as `owner` if new. */
 static size_t inode_put(struct resolver *r, uint64_t inode, int32_t owner, bool *inserted)
 {
@@ -367,17 +381,11 @@ static void scan_fds(struct resolver *r, int pid, int32_t proc)
 	char path[64], target[64];
 	struct dirent *de;
 	DIR *d;
-	int fd;
 
 	snprintf(path, sizeof(path), "%d/fd", pid);
-	fd = openat(r->rootfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	d = open_dir_below(r->rootfd, path);
+	if (!d)
 		return;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return;
-	}
 	while ((de = readdir(d)) != NULL) {
 		ssize_t n;
 		uint64_t inode;
@@ -413,16 +421,10 @@ static void walk_fds(struct resolver *r)
 	int *fresh = NULL, *known = NULL;
 	size_t nfresh = 0, nknown = 0, fresh_cap = 0, known_cap = 0;
 	struct dirent *de;
-	DIR *d;
-	int fd = openat(r->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = open_dir_below(r->rootfd, ".");
 
-	if (fd < 0)
+	if (!d)
 		return;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return;
-	}
 	r->fd_walks++;
 	while ((de = readdir(d)) != NULL) {
 		char *end;
