@@ -1,13 +1,17 @@
-# bash completion for proctraf                             -*- shell-script -*-
+# bash completion for proctraf(1)                          -*- shell-script -*-
+#
+# Installed as share/bash-completion/completions/proctraf.
 
 _proctraf()
 {
-    local cur prev words cword
-    _init_completion || return
+    local cur prev words cword split
+    _init_completion -s || return
 
     case $prev in
         -i | --interface)
-            COMPREPLY=($(compgen -W "any $(command ls /sys/class/net 2>/dev/null)" -- "$cur"))
+            local -a ifaces=(/sys/class/net/*)
+            [[ -e ${ifaces[0]} ]] || ifaces=()
+            COMPREPLY=($(compgen -W 'any ${ifaces[*]##*/}' -- "$cur"))
             return
             ;;
         -r | --read)
@@ -18,16 +22,17 @@ _proctraf()
             _filedir -d
             return
             ;;
-        -d | --duration | -c | --count | --max-flows | --resolve-interval)
+        -c | --count | -d | --duration | --max-flows | --resolve-interval)
+            # a number: nothing to offer
             return
             ;;
     esac
 
-    if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W '-i --interface -d --duration -c --count -r --read
-            --csv --tsv --no-header --max-flows --proc-root --resolve-interval
-            -h --help -V --version' -- "$cur"))
-    fi
+    $split && return
+
+    COMPREPLY=($(compgen -W '-c --count --csv -d --duration -h --help
+        -i --interface --max-flows --no-header --proc-root -r --read
+        --resolve-interval --tsv -V --version' -- "$cur"))
 } &&
     complete -F _proctraf proctraf
 

@@ -60,6 +60,26 @@ static bool skip_vlan_tags(struct cursor *c, uint16_t *type)
 	return true;
 }
 
+/*
+ * ICMP echo request/reply: the identifier stands for both ports, as ping
+ * sockets show it in /proc/net/icmp. Other ICMP types keep ports 0.
+ */
+static enum decode_result decode_icmp_echo(struct cursor *c, struct packet *pkt)
+{
+	uint8_t type;
+	uint16_t id;
+	bool echo;
+
+	if (pkt->frag == FRAG_LATER)
+		return DECODE_IP;
+	if (cur_left(c) < 8 || !cur_u8(c, &type) || !cur_skip(c, 3) || !cur_be16(c, &id))
+		return DECODE_MALFORMED;
+	echo = pkt->t.proto == 1 ? (type == 8 || type == 0) : (type == 128 || type == 129);
+	if (echo)
+		pkt->t.sport = pkt->t.dport = id;
+	return DECODE_IP;
+}
+
 /* The ports, or the first 4 bytes, of transport headers that have them. */
 static enum decode_result decode_ports(struct cursor *c, struct packet *pkt)
 {
@@ -76,6 +96,9 @@ static enum decode_result decode_ports(struct cursor *c, struct packet *pkt)
 	case 132:		/* SCTP common header */
 		min = 12;
 		break;
+	case 1:			/* ICMP */
+	case 58:		/* ICMPv6 */
+		return decode_icmp_echo(c, pkt);
 	default:
 		return DECODE_IP;
 	}

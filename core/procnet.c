@@ -117,6 +117,13 @@ bool procnet_parse_line(const char *line, int family, int proto, struct sock_ent
 	}
 	out->family = (uint8_t)family;
 	out->proto = (uint8_t)proto;
+	if (proto == PROCNET_RAW) {
+		if (out->lport > 255)
+			return false;
+		out->raw = true;
+		out->proto = (uint8_t)out->lport;
+		out->lport = out->rport = 0;
+	}
 	out->state = (uint8_t)st;
 	out->inode = inode;
 	if (family == TUPLE_V6 && memcmp(out->laddr, v4mapped_prefix, 12) == 0 &&

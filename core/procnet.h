@@ -16,7 +16,8 @@
 
 struct sock_entry {
 	uint8_t family;		/* TUPLE_V4 / TUPLE_V6 (v4-mapped IPv6 is made V4) */
-	uint8_t proto;		/* 6 or 17 */
+	uint8_t proto;		/* 6, 17, 1, 58, or a raw socket's protocol */
+	bool raw;		/* from net/raw, net/raw6: ports are 0 */
 	uint8_t state;		/* kernel TCP state (UDP: 7 unconnected, 1 connected) */
 	uint8_t laddr[16];
 	uint8_t raddr[16];
@@ -27,8 +28,11 @@ struct sock_entry {
 
 /*
  * One line of /proc/net/tcp-style text. family: TUPLE_V4 or TUPLE_V6 as the
- * file says. False for the header line and for anything malformed.
+ * file says; proto: the file's protocol, or PROCNET_RAW for net/raw and
+ * net/raw6, whose "port" is the protocol the socket receives. False for
+ * the header line and for anything malformed.
  */
+#define PROCNET_RAW 255
 bool procnet_parse_line(const char *line, int family, int proto, struct sock_entry *out);
 
 /* A local prefix of this host. */

@@ -50,6 +50,10 @@ static const struct {
 	{ "net/tcp6", TUPLE_V6, 6 },
 	{ "net/udp", TUPLE_V4, 17 },
 	{ "net/udp6", TUPLE_V6, 17 },
+	{ "net/icmp", TUPLE_V4, 1 },		/* ping sockets: port = echo id */
+	{ "net/icmp6", TUPLE_V6, 58 },
+	{ "net/raw", TUPLE_V4, PROCNET_RAW },
+	{ "net/raw6", TUPLE_V6, PROCNET_RAW },
 };
 
 struct resolver *resolver_new(const char *proc_root)
@@ -188,6 +192,7 @@ static void learn_socket(struct resolver *r, const struct sock_entry *e)
 	key.dport = e->rport;
 	key.family = e->family;
 	key.proto = e->proto;
+	key.kind = e->raw ? TUPLE_RAW : TUPLE_FLOW;
 	i = hmap_put(r->socks, &key, SIZE_MAX, &inserted);
 	if (i == HMAP_NONE)
 		return;
@@ -499,7 +504,7 @@ int resolver_refresh(struct resolver *r)
 }
 
 /* Inode of the socket keyed (local, remote), or 0; *seen: a socket exists. */
-static uint64_t sock_lookup(const struct resolver *r, int family, int proto,
+static uint64_t sock_lookup(const struct resolver *r, int kind, int family, int proto,
 			    const uint8_t *laddr, uint16_t lport,
 			    const uint8_t *raddr, uint16_t rport, bool *seen)
 {
@@ -507,6 +512,7 @@ static uint64_t sock_lookup(const struct resolver *r, int family, int proto,
 	size_t i;
 
 	memset(&key, 0, sizeof(key));
+	key.kind = (uint8_t)kind;
 	memcpy(key.src, laddr, 16);
 	memcpy(key.dst, raddr, 16);
 	key.sport = lport;
@@ -539,30 +545,40 @@ enum owner_status resolver_lookup(const struct resolver *r, int family, int prot
 				  const struct proc_info **owner)
 {
 	static const uint8_t any[16];
+	bool wild = wildcard_may_match(r, family, laddr);
+
+	/* A connected ping socket shows the peer with port 0: ids are local. */
+	if (proto == 1 || proto == 58)
+		rport = 0;
 	struct {
-		int family;
+		bool use;
+		int kind, family;
 		const uint8_t *laddr, *raddr;
-		uint16_t rport;
+		uint16_t lport, rport;
 	} tries[] = {
-		{ family, laddr, raddr, rport },	/* exact tuple */
-		{ family, laddr, any, 0 },		/* bound, not connected */
-		{ family, any, any, 0 },		/* wildcard address */
-		{ TUPLE_V6, any, any, 0 },		/* dual-stack wildcard */
+		/* exact tuple; bound, not connected; wildcard; dual-stack wildcard */
+		{ true, TUPLE_FLOW, family, laddr, raddr, lport, rport },
+		{ true, TUPLE_FLOW, family, laddr, any, lport, 0 },
+		{ wild, TUPLE_FLOW, family, any, any, lport, 0 },
+		{ wild && family == TUPLE_V4, TUPLE_FLOW, TUPLE_V6, any, any, lport, 0 },
+		/* raw sockets of this protocol: connected, bound, wildcard */
+		{ true, TUPLE_RAW, family, laddr, raddr, 0, 0 },
+		{ true, TUPLE_RAW, family, laddr, any, 0, 0 },
+		{ wild, TUPLE_RAW, family, any, any, 0, 0 },
 	};
-	size_t ntries = family == TUPLE_V4 ? 4 : 3;
 	bool seen = false;
 
 	/*
 	 * A wildcard socket only receives what is addressed to this host: do
 	 * not let it claim traffic merely passing by.
 	 */
-	if (!wildcard_may_match(r, family, laddr))
-		ntries = 2;
-
 	*owner = NULL;
-	for (size_t i = 0; i < ntries; i++) {
-		uint64_t inode = sock_lookup(r, tries[i].family, proto, tries[i].laddr, lport,
-					     tries[i].raddr, tries[i].rport, &seen);
+	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
+		if (!tries[i].use)
+			continue;
+		uint64_t inode = sock_lookup(r, tries[i].kind, tries[i].family, proto,
+					     tries[i].laddr, tries[i].lport, tries[i].raddr,
+					     tries[i].rport, &seen);
 		int32_t p = inode_owner_of(r, inode);
 		if (p >= 0) {
 			*owner = &r->procs[p];
@@ -578,15 +594,14 @@ bool resolver_explains(const struct resolver *r, const struct tuple *t)
 	bool src_local = resolver_is_local(r, t->family, t->src);
 	bool dst_local = resolver_is_local(r, t->family, t->dst);
 
-	if (!src_local && !dst_local)
-		return true;	/* not ours to explain */
+	/* Every local end needs its owner: loopback has two. */
 	if (src_local && resolver_lookup(r, t->family, t->proto, t->src, t->sport,
-					 t->dst, t->dport, &p) == OWNER_FOUND)
-		return true;
+					 t->dst, t->dport, &p) != OWNER_FOUND)
+		return false;
 	if (dst_local && resolver_lookup(r, t->family, t->proto, t->dst, t->dport,
-					 t->src, t->sport, &p) == OWNER_FOUND)
-		return true;
-	return false;
+					 t->src, t->sport, &p) != OWNER_FOUND)
+		return false;
+	return true;	/* also when no end is ours: nothing to learn */
 }
 
 void resolver_stats(const struct resolver *r, struct resolve_stats *st)

@@ -68,7 +68,7 @@ enum owner_status resolver_lookup(const struct resolver *r, int family, int prot
 				  const uint8_t *raddr, uint16_t rport,
 				  const struct proc_info **owner);
 
-/* Does a known socket with a known process own either end of t (canonical)? */
+/* Does a known process own every end of t that is an address of this host? */
 bool resolver_explains(const struct resolver *r, const struct tuple *t);
 
 bool resolver_is_local(const struct resolver *r, int family, const uint8_t *addr);

@@ -15,6 +15,9 @@
 #define TUPLE_V4 4
 #define TUPLE_V6 6
 
+#define TUPLE_FLOW 0
+#define TUPLE_RAW 1	/* a raw IP socket: proto is what it receives, ports 0 */
+
 struct tuple {
 	uint8_t src[16];
 	uint8_t dst[16];
@@ -22,7 +25,8 @@ struct tuple {
 	uint16_t dport;
 	uint8_t family;		/* TUPLE_V4 or TUPLE_V6 */
 	uint8_t proto;		/* IP protocol number */
-	uint8_t pad[2];		/* always zero */
+	uint8_t kind;		/* TUPLE_FLOW, or TUPLE_RAW for a raw socket's key */
+	uint8_t pad;		/* always zero */
 };
 
 /* One end of a tuple: an address (family-padded) and a port. */

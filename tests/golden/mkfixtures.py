@@ -40,6 +40,8 @@ PROCS = {
     600: ('a,b"c\td', 0, ["=cmd", "line\nbreak\xff", "x\\y"], [6001]),
     700: ("parent", 0, ["parent"], [7001]),
     701: ("child", 0, ["child"], [7001]),
+    800: ("ping", 0, ["ping", "9.9.9.9"], [8001]),
+    801: ("gre-tun", 0, ["gre-tun"], [8002]),
 }
 
 # (table, local, lport, remote, rport, state, inode)
@@ -55,6 +57,8 @@ SOCKETS = [
     ("tcp", "10.0.0.5", 42000, "1.2.3.4", 81, 1, 9999),       # nobody holds 9999
     ("udp", "0.0.0.0", 9000, "0.0.0.0", 0, 7, 6001),
     ("tcp", "10.0.0.5", 43000, "5.6.7.8", 22, 1, 7001),
+    ("icmp", "0.0.0.0", 0x1234, "0.0.0.0", 0, 7, 8001),       # ping socket, echo id
+    ("raw", "0.0.0.0", 47, "0.0.0.0", 0, 7, 8002),            # raw socket for GRE
 ]
 
 
@@ -72,7 +76,7 @@ def write(path, data, mode="w"):
 def make_proc():
     shutil.rmtree(PROC, ignore_errors=True)
     head = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
-    tables = {t: [head] for t in ("tcp", "tcp6", "udp", "udp6")}
+    tables = {t: [head] for t in ("tcp", "tcp6", "udp", "udp6", "icmp", "raw")}
     for t, la, lp, ra, rp, st, ino in SOCKETS:
         n = len(tables[t]) - 1
         tables[t].append("%4d: %s:%04X %s:%04X %02X 00000000:00000000 00:00000000 00000000     0        0 %d 1 0000000000000000 20 4 30 10 -1\n"
@@ -112,8 +116,8 @@ def l4(proto, sport, dport, payload):
         return struct.pack(">HHIIBBHHH", sport, dport, 1, 1, 0x50, 0x18, 65535, 0, 0) + b"p" * payload
     if proto == 17:
         return struct.pack(">HHHH", sport, dport, 8 + payload, 0) + b"p" * payload
-    if proto == 1:
-        return struct.pack(">BBHHH", 8, 0, 0, 0x1234, 1) + b"p" * payload
+    if proto == 1:                        # sport: ICMP type, dport: echo id
+        return struct.pack(">BBHHH", sport, 0, 0, dport, 1) + b"p" * payload
     return b"g" * (4 + payload)
 
 
@@ -277,9 +281,17 @@ def main():
     c.add(ip, n, unknown="no-socket", src_local=False)
     ip, n = tcp4("8.8.8.8", 1000, "9.9.9.9", 2000, 30)
     c.add(ip, n, unknown="not-local", src_local=False)
-    ip = ipv4("10.0.0.5", "9.9.9.9", 1, l4(1, 0, 0, 56))
+    ip = ipv4("10.0.0.5", "9.9.9.9", 1, l4(1, 8, 0x1234, 56))   # ping socket's echo
+    c.add(ip, len(ip), sender=800)
+    ip = ipv4("9.9.9.9", "10.0.0.5", 1, l4(1, 0, 0x1234, 56))   # and its reply
+    c.add(ip, len(ip), receiver=800, src_local=False)
+    ip = ipv4("10.0.0.5", "9.9.9.9", 1, l4(1, 8, 0x4321, 56))   # an echo id nobody has
     c.add(ip, len(ip), unknown="no-socket")
-    ip = ipv4("10.0.0.5", "9.9.9.9", 47, l4(47, 0, 0, 40))
+    ip = ipv4("9.9.9.9", "10.0.0.5", 1, l4(1, 3, 0, 28))        # unreachable: no id
+    c.add(ip, len(ip), unknown="no-socket", src_local=False)
+    ip = ipv4("10.0.0.5", "9.9.9.9", 47, l4(47, 0, 0, 40))      # raw GRE socket
+    c.add(ip, len(ip), sender=801)
+    ip = ipv4("10.0.0.5", "9.9.9.9", 50, l4(50, 0, 0, 40))      # ESP: nobody
     c.add(ip, len(ip), unknown="no-socket")
     ip = ipv4("8.8.8.8", "10.0.0.5", 17, l4(17, 53, 9000, 70))   # wildcard :9000
     c.add(ip, len(ip), receiver=600, src_local=False)

@@ -4,6 +4,7 @@
 gen.py tcp-server ADDR PORT REPLY        serve one connection: read to EOF, send REPLY bytes
 gen.py tcp-client ADDR PORT SEND         connect, send SEND bytes, shut down, read to EOF
 gen.py udp-server ADDR PORT N SIZE       answer N datagrams, each with SIZE bytes
+gen.py ping ADDR N SIZE                  N echo requests from a ping socket
 gen.py udp-client ADDR PORT N SIZE [--connected]
                                          send N datagrams of varied size (SIZE +- 50%),
                                          read N replies
@@ -13,6 +14,7 @@ and datagrams (or segments' payload) sent and received. Every wait is bounded.
 import json
 import os
 import socket
+import struct
 import sys
 import time
 
@@ -110,6 +112,20 @@ def udp_client(addr, port, n, size, connected):
     report(s, proto="udp", remote=(addr, port), sent=sent, recv=recv, datagrams=n)
 
 
+def ping(addr, n, size):
+    """Echo requests from an ICMP datagram ("ping") socket; the kernel sets the id."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_ICMP)
+    s.settimeout(TIMEOUT)
+    s.connect((addr, 0))
+    time.sleep(0.2)
+    got = 0
+    for seq in range(n):
+        s.send(struct.pack(">BBHHH", 8, 0, 0, 0, seq) + b"i" * size)
+        got += len(s.recv(65536))
+    time.sleep(0.3)     # outlive the traffic: exiting within ms of it is issue 3's race
+    report(s, proto="icmp", remote=(addr, 0), sent=n * (8 + size), recv=got, count=n)
+
+
 def main(argv):
     mode = argv[1]
     if mode == "tcp-server":
@@ -120,6 +136,8 @@ def main(argv):
         udp_server(argv[2], int(argv[3]), int(argv[4]), int(argv[5]))
     elif mode == "udp-client":
         udp_client(argv[2], int(argv[3]), int(argv[4]), int(argv[5]), "--connected" in argv)
+    elif mode == "ping":
+        ping(argv[2], int(argv[3]), int(argv[4]))
     else:
         sys.exit(__doc__)
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Exact per-endpoint IP bytes from a pcap written by tcpdump beside proctraf.
 
-pcaptruth.py FILE ADDR PORT PROTO  ->  JSON {sent_bytes, recv_bytes, sent_packets, recv_packets}
+pcaptruth.py FILE ADDR PORT PROTO  ->  JSON {sent_bytes, recv_bytes, sent_packets,
+recv_packets, sent_payload, recv_payload} (payload: transport payload on the wire,
+retransmissions included)
 for the local endpoint ADDR:PORT (PROTO tcp or udp). Link types: EN10MB,
 LINUX_SLL, LINUX_SLL2, RAW. Bytes are the IP length field, as proctraf counts.
 """
@@ -70,6 +72,10 @@ def tuple_of(ip, first_ports):
         return None
     if proto not in (6, 17):
         return None
+    later = bool(frag and not frag[1])
+    ip_hdr = len(ip) - len(l4)                 # IP header and extension headers
+    l4_hdr = 0 if later else ((l4[12] >> 4) * 4 if proto == 6 else 8)
+    payload = length - ip_hdr - l4_hdr
     key = (src, dst, proto, frag and frag[0])
     if frag and not frag[1]:
         if key not in first_ports:
@@ -80,12 +86,13 @@ def tuple_of(ip, first_ports):
         if frag:
             first_ports[key] = (sport, dport)
     return (ipaddress.ip_address(src), sport, ipaddress.ip_address(dst), dport,
-            "tcp" if proto == 6 else "udp", length)
+            "tcp" if proto == 6 else "udp", length, payload)
 
 
 def truth(path, addr, port, proto):
     me = (ipaddress.ip_address(addr), port)
-    out = dict(sent_bytes=0, recv_bytes=0, sent_packets=0, recv_packets=0)
+    out = dict(sent_bytes=0, recv_bytes=0, sent_packets=0, recv_packets=0,
+               sent_payload=0, recv_payload=0)
     first_ports = {}
     for linktype, frame in packets(path):
         ip = ip_of(linktype, frame)
@@ -95,9 +102,11 @@ def truth(path, addr, port, proto):
         if (t[0], t[1]) == me:
             out["sent_bytes"] += t[5]
             out["sent_packets"] += 1
+            out["sent_payload"] += t[6]
         if (t[2], t[3]) == me:
             out["recv_bytes"] += t[5]
             out["recv_packets"] += 1
+            out["recv_payload"] += t[6]
     return out
 
 
