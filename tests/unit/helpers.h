@@ -1,0 +1,298 @@
+/*
+ * helpers.h - shared helpers of the cmocka unit tests.
+ *
+ * Include after <cmocka.h>. Everything here is static inline so a test
+ * file that uses only part of it still builds under -Werror.
+ *
+ * The /proc fixture helpers build a directory tree that stands in for
+ * /proc (net/tcp..., PID/fd/N -> "socket:[INODE]", PID/comm, ...) below a
+ * mkdtemp() directory, written in the kernel's own formats.
+ */
+#ifndef PROCTRAF_TEST_HELPERS_H
+#define PROCTRAF_TEST_HELPERS_H
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../core/tuple.h"
+
+/* ---- deterministic pseudo-random numbers (xorshift64*) ---- */
+
+static inline uint64_t rng_next(uint64_t *s)
+{
+	uint64_t x = *s;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*s = x;
+	return x * 0x2545F4914F6CDD1DULL;
+}
+
+/* ---- addresses ---- */
+
+static inline void addr4(uint8_t out[16], unsigned a, unsigned b, unsigned c, unsigned d)
+{
+	memset(out, 0, 16);
+	out[0] = (uint8_t)a;
+	out[1] = (uint8_t)b;
+	out[2] = (uint8_t)c;
+	out[3] = (uint8_t)d;
+}
+
+/* Text address (IPv4 or IPv6) into a zero-padded 16-byte array. */
+static inline void addr_parse(uint8_t out[16], int family, const char *text)
+{
+	memset(out, 0, 16);
+	assert_int_equal(inet_pton(family == TUPLE_V6 ? AF_INET6 : AF_INET, text, out), 1);
+}
+
+/*
+ * An address as the kernel prints it in /proc/net/tcp*: each 32-bit word
+ * of the in-memory address printed with %08X (so host byte order).
+ */
+static inline void proc_hex(char *out, int family, const uint8_t *addr)
+{
+	int words = family == TUPLE_V6 ? 4 : 1;
+
+	for (int i = 0; i < words; i++) {
+		uint32_t w;
+		memcpy(&w, addr + 4 * i, 4);
+		sprintf(out + 8 * i, "%08X", w);
+	}
+	out[8 * words] = '\0';
+}
+
+/* One /proc/net/{tcp,udp}[6] line, as the kernel formats it. */
+static inline void sock_line(char *buf, size_t len, int sl, int family,
+			     const uint8_t *laddr, uint16_t lport,
+			     const uint8_t *raddr, uint16_t rport, int state, uint64_t inode)
+{
+	char l[33], r[33];
+
+	proc_hex(l, family, laddr);
+	proc_hex(r, family, raddr);
+	snprintf(buf, len,
+		 "%4d: %s:%04X %s:%04X %02X 00000000:00000000 00:00000000 00000000"
+		 "     0        0 %" PRIu64 " 1 0000000000000000 100 0 0 10 0\n",
+		 sl, l, lport, r, rport, state, inode);
+}
+
+#define TCP_HEADER4 "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when " \
+	"retrnsmt   uid  timeout inode\n"
+#define TCP_HEADER6 "  sl  local_address                         remote_address          " \
+	"              st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+
+/* ---- the fixture tree ---- */
+
+static inline void fx_join(char *out, size_t len, const char *root, const char *rel)
+{
+	int n = snprintf(out, len, "%s/%s", root, rel);
+
+	assert_true(n > 0 && (size_t)n < len);
+}
+
+/* mkdir -p of every parent directory of path. */
+static inline void fx_mkparents(const char *path)
+{
+	char tmp[PATH_MAX];
+
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+			fail_msg("mkdir %s: %s", tmp, strerror(errno));
+		*p = '/';
+	}
+}
+
+static inline void fx_write(const char *root, const char *rel, const void *data, size_t len)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	fx_join(path, sizeof(path), root, rel);
+	fx_mkparents(path);
+	f = fopen(path, "wb");
+	if (!f)
+		fail_msg("fopen %s: %s", path, strerror(errno));
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+static inline void fx_puts(const char *root, const char *rel, const char *text)
+{
+	fx_write(root, rel, text, strlen(text));
+}
+
+static inline void fx_symlink(const char *root, const char *rel, const char *target)
+{
+	char path[PATH_MAX];
+
+	fx_join(path, sizeof(path), root, rel);
+	fx_mkparents(path);
+	unlink(path);
+	if (symlink(target, path) != 0)
+		fail_msg("symlink %s: %s", path, strerror(errno));
+}
+
+static inline int fx_rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static inline void fx_rmtree(const char *path)
+{
+	nftw(path, fx_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static inline void fx_rm(const char *root, const char *rel)
+{
+	char path[PATH_MAX];
+
+	fx_join(path, sizeof(path), root, rel);
+	fx_rmtree(path);
+}
+
+/* A fresh, empty stand-in for /proc; free() the result after fx_rmtree. */
+static inline char *fx_new_root(void)
+{
+	char tmpl[] = "/tmp/proctraf-unit-XXXXXX";
+
+	assert_non_null(mkdtemp(tmpl));
+	return strdup(tmpl);
+}
+
+/*
+ * A process: PID/comm ("comm\n"), PID/status with a Uid: line (uid < 0:
+ * no status file), PID/cmdline (cmdlen bytes, NULs included; NULL: none),
+ * PID/stat with starttime in field 22 (start 0: no stat file), and one
+ * PID/fd/N -> "socket:[INODE]" link per inode (fd numbers from 3), plus a
+ * non-socket fd 0 -> "/dev/null" and fd 1 -> "pipe:[99]".
+ */
+static inline void fx_proc(const char *root, int pid, const char *comm, long uid,
+			   const char *cmdline, size_t cmdlen, unsigned long long start,
+			   const uint64_t *inodes, size_t ninodes)
+{
+	char rel[128], buf[1024];
+
+	if (comm) {
+		snprintf(rel, sizeof(rel), "%d/comm", pid);
+		snprintf(buf, sizeof(buf), "%s\n", comm);
+		fx_puts(root, rel, buf);
+	}
+	if (uid >= 0) {
+		snprintf(rel, sizeof(rel), "%d/status", pid);
+		snprintf(buf, sizeof(buf),
+			 "Name:\t%s\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t%d\n"
+			 "Ngid:\t0\nPid:\t%d\nPPid:\t1\nTracerPid:\t0\n"
+			 "Uid:\t%ld\t%ld\t%ld\t%ld\nGid:\t0\t0\t0\t0\n",
+			 comm ? comm : "", pid, pid, uid, uid + 1, uid + 2, uid + 3);
+		fx_puts(root, rel, buf);
+	}
+	if (cmdline) {
+		snprintf(rel, sizeof(rel), "%d/cmdline", pid);
+		fx_write(root, rel, cmdline, cmdlen);
+	}
+	if (start) {
+		/* Fields 1..21, then starttime (22), then a few more. */
+		snprintf(rel, sizeof(rel), "%d/stat", pid);
+		snprintf(buf, sizeof(buf),
+			 "%d (%s) S 1 %d %d 0 -1 4194560 1234 0 0 0 5 3 0 0 20 0 1 0 %llu "
+			 "12345678 300 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0\n",
+			 pid, comm ? comm : "", pid, pid, start);
+		fx_puts(root, rel, buf);
+	}
+	snprintf(rel, sizeof(rel), "%d/fd/0", pid);
+	fx_symlink(root, rel, "/dev/null");
+	snprintf(rel, sizeof(rel), "%d/fd/1", pid);
+	fx_symlink(root, rel, "pipe:[99]");
+	for (size_t i = 0; i < ninodes; i++) {
+		snprintf(rel, sizeof(rel), "%d/fd/%zu", pid, i + 3);
+		snprintf(buf, sizeof(buf), "socket:[%" PRIu64 "]", inodes[i]);
+		fx_symlink(root, rel, buf);
+	}
+}
+
+/* A socket table file being built: header, then sock_line()s. */
+struct fx_table {
+	char text[16384];
+	size_t len;
+	int family;
+	int n;
+};
+
+static inline void fx_table_init(struct fx_table *t, int family)
+{
+	t->family = family;
+	t->n = 0;
+	t->len = (size_t)snprintf(t->text, sizeof(t->text), "%s",
+				  family == TUPLE_V6 ? TCP_HEADER6 : TCP_HEADER4);
+}
+
+static inline void fx_table_add(struct fx_table *t, const uint8_t *laddr, uint16_t lport,
+				const uint8_t *raddr, uint16_t rport, int state, uint64_t inode)
+{
+	char line[512];
+
+	sock_line(line, sizeof(line), t->n++, t->family, laddr, lport, raddr, rport, state,
+		  inode);
+	assert_true(t->len + strlen(line) < sizeof(t->text));
+	memcpy(t->text + t->len, line, strlen(line) + 1);
+	t->len += strlen(line);
+}
+
+/* Write a fib_trie announcing each IPv4 address as "/32 host LOCAL". */
+static inline void fx_fib_trie(const char *root, const char *const *addrs, size_t n)
+{
+	char text[8192];
+	size_t len = 0;
+
+	len += (size_t)snprintf(text + len, sizeof(text) - len,
+				"Main:\n  +-- 0.0.0.0/0 3 0 5\n     |-- 0.0.0.0\n"
+				"        /0 universe UNICAST\n");
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len,
+					"     +-- %s/32 1 0 0\n        |-- %s\n"
+					"           /32 host LOCAL\n", addrs[i], addrs[i]);
+	fx_puts(root, "net/fib_trie", text);
+}
+
+/* ---- a captured-output stream ---- */
+
+/* Run fn into a memory stream; returns the malloc'ed text (NUL-terminated). */
+struct memout {
+	char *buf;
+	size_t len;
+	FILE *f;
+};
+
+static inline void memout_open(struct memout *m)
+{
+	m->buf = NULL;
+	m->len = 0;
+	m->f = open_memstream(&m->buf, &m->len);
+	assert_non_null(m->f);
+}
+
+static inline void memout_close(struct memout *m)
+{
+	assert_int_equal(fclose(m->f), 0);
+	m->f = NULL;
+}
+
+#endif

@@ -1,0 +1,237 @@
+/* Unit tests: aggregation into rows, and the text, CSV and TSV writers. */
+#include "unit.h"
+
+#include <csv.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "../../core/aggregate.h"
+#include "../../core/output.h"
+
+static struct proc_info client = { .pid = 20, .uid = 0, .have_uid = true, .comm = "client",
+				   .cmdline = (char *)"client --go" };
+static struct proc_info server = { .pid = 10, .uid = 0, .have_uid = true, .comm = "server",
+				   .cmdline = (char *)"server" };
+
+static void loopback_sent_for_one_received_for_other(void **state)
+{
+	struct aggregate *ag = aggregate_new();
+	struct attribution a = { { &client, &server }, { true, true }, REASON_NONE };
+	struct flow_counts c = { { 1000, 300 }, { 10, 3 } };	/* client->server, back */
+	const struct row *rows;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(aggregate_flow(ag, &a, &c), 0);
+	rows = aggregate_rows(ag, &n);
+	assert_int_equal(n, 2);
+	for (size_t i = 0; i < n; i++) {
+		const struct row *r = &rows[i];
+		bool is_client = r->pid == 20;
+		assert_int_equal(r->sent_bytes, is_client ? 1000 : 300);
+		assert_int_equal(r->recv_bytes, is_client ? 300 : 1000);
+		assert_int_equal(r->sent_packets, is_client ? 10 : 3);
+		assert_int_equal(r->flows, 1);
+	}
+	aggregate_free(ag);
+}
+
+static void same_process_both_ends_counts_one_flow(void **state)
+{
+	struct aggregate *ag = aggregate_new();
+	struct attribution a = { { &client, &client }, { true, true }, REASON_NONE };
+	struct flow_counts c = { { 100, 50 }, { 1, 1 } };
+	const struct row *rows;
+	size_t n;
+
+	(void)state;
+	aggregate_flow(ag, &a, &c);
+	rows = aggregate_rows(ag, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(rows[0].sent_bytes, 150);
+	assert_int_equal(rows[0].recv_bytes, 150);
+	assert_int_equal(rows[0].flows, 1);
+	aggregate_free(ag);
+}
+
+static void unknown_rows_and_order(void **state)
+{
+	struct aggregate *ag = aggregate_new();
+	struct attribution nosock = { { NULL, NULL }, { true, false }, REASON_NO_SOCKET };
+	struct attribution notlocal = { { NULL, NULL }, { false, false }, REASON_NOT_LOCAL };
+	struct attribution mine = { { &server, NULL }, { true, false }, REASON_NONE };
+	struct flow_counts c1 = { { 70, 30 }, { 1, 1 } }, c2 = { { 5, 5 }, { 1, 1 } },
+			   c3 = { { 60, 40 }, { 2, 2 } }, full = { { 7, 9 }, { 1, 2 } };
+	uint64_t total = 0;
+	const struct row *rows;
+	size_t n;
+
+	(void)state;
+	aggregate_flow(ag, &nosock, &c1);
+	aggregate_flow(ag, &notlocal, &c2);
+	aggregate_flow(ag, &mine, &c3);
+	aggregate_overflow(ag, &full);
+	rows = aggregate_rows(ag, &n);
+	assert_int_equal(n, 4);
+	/* 100 (process) ties 100 (no-socket): the process row first */
+	assert_int_equal(rows[0].reason, REASON_NONE);
+	assert_int_equal(rows[1].reason, REASON_NO_SOCKET);
+	assert_int_equal(rows[1].sent_bytes, 70);		/* from our address */
+	assert_int_equal(rows[1].recv_bytes, 30);
+	assert_string_equal(rows[1].command, "unknown:no-socket");
+	assert_int_equal(rows[2].reason, REASON_TABLE_FULL);
+	assert_int_equal(rows[2].sent_bytes, 7);
+	assert_int_equal(rows[2].recv_bytes, 9);
+	assert_int_equal(rows[3].reason, REASON_NOT_LOCAL);
+	assert_int_equal(rows[3].sent_bytes, 0);
+	assert_int_equal(rows[3].recv_bytes, 10);
+	/* every byte is in exactly one row when at most one end is local */
+	for (size_t i = 0; i < n; i++)
+		total += rows[i].sent_bytes + rows[i].recv_bytes;
+	assert_int_equal(total, 100 + 10 + 100 + 16);
+	aggregate_free(ag);
+}
+
+static char *render(enum out_format fmt, bool header, const struct row *rows, size_t n,
+		    const struct totals *t)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_int_equal(output_report(f, fmt, header, rows, n, t), 0);
+	fclose(f);
+	return buf;
+}
+
+static struct row hostile = { .reason = REASON_NONE, .pid = 7, .user = "root",
+			      .command = "a,b\"c\td", .cmdline = "=1+2\nx\xff\\y\r",
+			      .sent_bytes = 18446744073709551615ULL, .recv_bytes = 0,
+			      .sent_packets = 1, .recv_packets = 2, .flows = 3 };
+
+struct readback {
+	char fields[16][64];
+	size_t lens[16];
+	int n, rows;
+};
+
+static void on_field(void *s, size_t len, void *data)
+{
+	struct readback *rb = data;
+
+	if (rb->rows == 1 && rb->n < 16 && len < 64) {
+		memcpy(rb->fields[rb->n], s, len);
+		rb->lens[rb->n] = len;
+	}
+	if (rb->rows == 1)
+		rb->n++;
+}
+
+static void on_row(int c, void *data)
+{
+	(void)c;
+	((struct readback *)data)->rows++;
+}
+
+static void csv_reads_back_the_same_fields(void **state)
+{
+	struct totals t = { 0 };
+	char *out = render(OUT_CSV, true, &hostile, 1, &t);
+	struct csv_parser p;
+	struct readback rb = { .rows = 0 };
+
+	(void)state;
+	assert_int_equal(csv_init(&p, CSV_STRICT), 0);
+	assert_int_equal(csv_parse(&p, out, strlen(out), on_field, on_row, &rb), strlen(out));
+	csv_fini(&p, on_field, on_row, &rb);
+	csv_free(&p);
+	assert_int_equal(rb.rows, 2);		/* header and one row, no more */
+	assert_int_equal(rb.n, 9);
+	assert_memory_equal(rb.fields[0], "7", 1);
+	assert_int_equal(rb.lens[2], strlen(hostile.command));
+	assert_memory_equal(rb.fields[2], hostile.command, rb.lens[2]);
+	assert_int_equal(rb.lens[8], strlen(hostile.cmdline));
+	assert_memory_equal(rb.fields[8], hostile.cmdline, rb.lens[8]);
+	assert_memory_equal(rb.fields[3], "18446744073709551615", 20);
+	free(out);
+}
+
+static void tsv_escapes(void **state)
+{
+	struct totals t = { 0 };
+	char *out = render(OUT_TSV, false, &hostile, 1, &t);
+
+	(void)state;
+	assert_string_equal(out, "7\troot\ta,b\"c\\td\t18446744073709551615\t0\t1\t2\t3\t"
+				 "=1+2\\nx\xff\\\\y\\r\n");
+	free(out);
+}
+
+static void text_table(void **state)
+{
+	struct row rows[2] = { hostile, { .reason = REASON_NO_SOCKET, .command = "unknown:no-socket",
+					  .cmdline = "why", .sent_bytes = 5, .sent_packets = 1,
+					  .flows = 1 } };
+	struct totals t = { .packets = 9, .ip_bytes = 99, .not_ip = 1, .malformed = 2, .live = true,
+			    .kernel_drops = 3, .if_drops = 4 };
+	char *out = render(OUT_TEXT, true, rows, 2, &t);
+
+	(void)state;
+	assert_string_equal(out,
+		/* COMMAND is 17 wide (unknown:no-socket), SENT_BYTES 20 (2^64-1) */
+		"PID  USER  COMMAND" "          " "  " "          " "SENT_BYTES  RECV_BYTES  SENT_PACKETS  RECV_PACKETS  FLOWS  CMDLINE\n"
+		"  7  root  a,b\"c\\x09d" "       " "  18446744073709551615           0             1             2      3  =1+2\\x0ax\\xff\\\\y\\x0d\n"
+		"  -  -     unknown:no-socket                     5           0             1             0      1  why\n"
+		"\n"
+		"captured 9 packets, 99 IP bytes; 1 not IP, 2 malformed; dropped: 3 by kernel, 4 by interface\n");
+	free(out);
+	t.live = false;
+	out = render(OUT_TEXT, false, rows, 1, &t);
+	assert_null(strstr(out, "captured"));	/* --no-header: no footer either */
+	assert_null(strstr(out, "PID"));
+	free(out);
+}
+
+static void text_escaping(void **state)
+{
+	char buf[64];
+	size_t w;
+
+	(void)state;
+	output_escape_text("h\xc3\xa9llo", buf, sizeof(buf), &w);	/* valid UTF-8 kept */
+	assert_string_equal(buf, "h\xc3\xa9llo");
+	assert_int_equal(w, 5);
+	output_escape_text("\xc3(\x01\x7f", buf, sizeof(buf), &w);	/* broken sequence */
+	assert_string_equal(buf, "\\xc3(\\x01\\x7f");
+	output_escape_text("\xed\xa0\x80", buf, sizeof(buf), &w);	/* a surrogate */
+	assert_string_equal(buf, "\\xed\\xa0\\x80");
+	output_escape_text("abcdefghijkl", buf, 6, &w);		/* cut to fit, terminated */
+	assert_int_equal(strlen(buf), 5);
+}
+
+static void write_failure_is_reported(void **state)
+{
+	struct totals t = { 0 };
+	FILE *f = fopen("/dev/full", "w");
+
+	(void)state;
+	assert_non_null(f);
+	setvbuf(f, NULL, _IONBF, 0);
+	assert_int_equal(output_report(f, OUT_CSV, true, &hostile, 1, &t), -1);
+	fclose(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(loopback_sent_for_one_received_for_other),
+		cmocka_unit_test(same_process_both_ends_counts_one_flow),
+		cmocka_unit_test(unknown_rows_and_order),
+		cmocka_unit_test(csv_reads_back_the_same_fields),
+		cmocka_unit_test(tsv_escapes),
+		cmocka_unit_test(text_table),
+		cmocka_unit_test(text_escaping),
+		cmocka_unit_test(write_failure_is_reported),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
