@@ -265,36 +265,20 @@ static int write_all(const char *buf, size_t len)
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* Build the report in memory and write it whole; returns the exit status. */
+static int report(struct session *s, const struct options *o)
 {
-	struct options o;
-	struct session *s;
-	char err[512] = "";
 	char *buf = NULL;
 	size_t len = 0;
-	FILE *mem;
-	int rc;
+	FILE *mem = open_memstream(&buf, &len);
+	int rc = EXIT_SUCCESS;
 
-	parse_options(argc, argv, &o);
-	install_signals();
-	rc = session_open(&o.cfg, &s, err, sizeof(err));
-	if (rc != 0) {
-		fprintf(stderr, "proctraf: %s\n", err);
-		return rc;
-	}
-	rc = session_run(s, &stop_requested, err, sizeof(err));
-	if (rc != 0) {
-		fprintf(stderr, "proctraf: %s\n", err);
-		session_close(s);
-		return rc;
-	}
-	mem = open_memstream(&buf, &len);
-	if (!mem || session_report(s, mem, o.format, o.header) != 0 || fclose(mem) != 0) {
+	if (!mem || session_report(s, mem, o->format, o->header) != 0 || fclose(mem) != 0) {
 		fprintf(stderr, "proctraf: cannot build the report: %s\n", strerror(errno));
-		session_close(s);
+		free(buf);
 		return EXIT_FAILURE;
 	}
-	if (o.format != OUT_TEXT) {
+	if (o->format != OUT_TEXT) {
 		const struct totals *t = session_totals(s);
 		if (t->kernel_drops || t->if_drops)
 			fprintf(stderr,
@@ -302,16 +286,33 @@ int main(int argc, char **argv)
 				(unsigned long long)t->kernel_drops,
 				(unsigned long long)t->if_drops);
 	}
-	session_close(s);
-	if (write_all(buf, len) != 0) {
-		if (errno == EPIPE)
-			return EXIT_SUCCESS;	/* reader went away: nothing to say */
+	if (write_all(buf, len) != 0 && errno != EPIPE) {
+		/* A closed pipe (reader went away) is not worth a word. */
 		fprintf(stderr, "proctraf: write error: %s\n", strerror(errno));
-		free(buf);
-		return EXIT_FAILURE;
+		rc = EXIT_FAILURE;
 	}
 	free(buf);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	struct session *s = NULL;
+	char err[512] = "";
+	int rc;
+
+	parse_options(argc, argv, &o);
+	install_signals();
+	rc = session_open(&o.cfg, &s, err, sizeof(err));
+	if (rc == 0)
+		rc = session_run(s, &stop_requested, err, sizeof(err));
+	if (rc != 0)
+		fprintf(stderr, "proctraf: %s\n", err);
+	else
+		rc = report(s, &o);
+	session_close(s);
 	free(o.ifaces);
 	free(o.filter);
-	return EXIT_SUCCESS;
+	return rc;
 }
