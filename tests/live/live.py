@@ -283,8 +283,8 @@ def case_ping(binary, tmp):
     want = 20 * (20 + 8 + 56)         # IPv4 header + ICMP header + payload, each way
     got = row and (int(row["sent_bytes"]), int(row["recv_bytes"]), int(row["sent_packets"]),
                    int(row["recv_packets"]))
-    print("  ping pid=%s sent=%s recv=%s (want %d each way, 20 packets)" % (
-        rep["pid"], got and got[0], got and got[2], want))
+    print("  ping pid=%s sent=%s recv=%s packets=%s,%s (want %d bytes, 20 packets each way)" % (
+        rep["pid"], got and got[0], got and got[1], got and got[2], got and got[3], want))
     check("ping socket attributed", got == (want, want, 20, 20), "row %r, rows %r" % (row, raw))
     unknown = [r for r in rows or [] if r["command"].startswith("unknown")]
     check("ping nothing unattributed", not unknown, repr(unknown))

@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""Write a synthetic headers-only capture for the packet-path benchmark.
+
+gen_pcap.py OUT.pcap PACKETS FLOWS [PROCDIR SOCKETS]
+
+PACKETS records (LINKTYPE_LINUX_SLL2, snaplen 128) spread round-robin-ish
+over FLOWS flows: TCP and UDP, IPv4 and IPv6, both directions. With
+PROCDIR, also write a /proc fixture holding SOCKETS TCP/UDP sockets (the
+first FLOWS of them are the flows' local ends) spread over 200 processes.
+Deterministic: the same arguments give the same bytes.
+"""
+import os
+import random
+import struct
+import sys
+
+
+def flow(i):
+    v6 = i % 4 == 3
+    proto = 17 if i % 3 == 0 else 6
+    lport = 1024 + (i % 60000)
+    rport = 443 if proto == 6 else 53
+    if v6:
+        local = bytes.fromhex("20010db8000000000000000000000005")
+        remote = bytes.fromhex("20010db80001") + struct.pack(">IHHH", i, 0, 0, 1)
+    else:
+        local = bytes([10, 0, (i >> 16) & 0xff, 5])
+        remote = bytes([198, 18 + (i >> 16 & 1), (i >> 8) & 0xff, i & 0xff])
+    return v6, proto, local, lport, remote, rport
+
+
+def packet(v6, proto, src, sport, dst, dport, payload):
+    l4 = struct.pack(">HH", sport, dport)
+    if proto == 6:
+        l4 += struct.pack(">IIBBHHH", 1, 1, 0x50, 0x18, 65535, 0, 0)
+    else:
+        l4 += struct.pack(">HH", 8 + payload, 0)
+    if v6:
+        ip = struct.pack(">IHBB", 6 << 28, len(l4) + payload, proto, 64) + src + dst
+        ethertype = 0x86DD
+    else:
+        ip = struct.pack(">BBHHHBBH", 0x45, 0, 20 + len(l4) + payload, 0, 0x4000, 64,
+                         proto, 0) + src + dst
+        ethertype = 0x0800
+    sll2 = struct.pack(">HHIHBB8s", ethertype, 0, 2, 1, 0, 6, b"\0" * 8)
+    return sll2, ip + l4, len(ip) + len(l4) + payload
+
+
+def write_pcap(path, npackets, nflows):
+    rnd = random.Random(1)
+    flows = [flow(i) for i in range(nflows)]
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 128, 276))
+        for n in range(npackets):
+            i = n % nflows if n < nflows else rnd.randrange(nflows)
+            v6, proto, local, lport, remote, rport = flows[i]
+            payload = rnd.choice((0, 100, 1200, 1400))
+            if n & 1:
+                link, hdrs, iplen = packet(v6, proto, remote, rport, local, lport, payload)
+            else:
+                link, hdrs, iplen = packet(v6, proto, local, lport, remote, rport, payload)
+            rec = link + hdrs
+            wire = len(link) + iplen
+            f.write(struct.pack("<IIII", n // 1000000, n % 1000000, len(rec), wire))
+            f.write(rec)
+
+
+def hexaddr(addr):
+    return "".join("%08X" % struct.unpack("<I", addr[i:i + 4])[0] for i in range(0, len(addr), 4))
+
+
+def write_proc(root, nflows, nsockets):
+    os.makedirs(os.path.join(root, "net"), exist_ok=True)
+    tables = {"tcp": [], "tcp6": [], "udp": [], "udp6": []}
+    for i in range(nsockets):
+        v6, proto, local, lport, remote, rport = flow(i)
+        name = ("tcp" if proto == 6 else "udp") + ("6" if v6 else "")
+        tables[name].append((local, lport, remote, rport, 100000 + i))
+    header = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+    for name, rows in tables.items():
+        with open(os.path.join(root, "net", name), "w") as f:
+            f.write(header)
+            for n, (la, lp, ra, rp, inode) in enumerate(rows):
+                f.write("%4d: %s:%04X %s:%04X 01 00000000:00000000 00:00000000 00000000     0        0 %d 1 0000000000000000 20 4 30 10 -1\n"
+                        % (n, hexaddr(la), lp, hexaddr(ra), rp, inode))
+    with open(os.path.join(root, "net", "fib_trie"), "w") as f:
+        f.write("Local:\n")
+        for b in range(256):
+            f.write("           |-- 10.0.%d.5\n              /32 host LOCAL\n" % b)
+    with open(os.path.join(root, "net", "if_inet6"), "w") as f:
+        f.write("20010db8000000000000000000000005 02 40 00 80     eth0\n")
+    nproc = 200
+    for p in range(nproc):
+        pid = 1000 + p
+        d = os.path.join(root, str(pid))
+        os.makedirs(os.path.join(d, "fd"), exist_ok=True)
+        for name, text in (("comm", "bench%d\n" % p), ("status", "Name:\tbench\nUid:\t0\t0\t0\t0\n"),
+                           ("cmdline", "bench\0--id\0%d\0" % p),
+                           ("stat", "%d (bench) S 1 %s\n" % (pid, " ".join(["0"] * 18) + " 1234"))):
+            with open(os.path.join(d, name), "w") as f:
+                f.write(text)
+        for k, i in enumerate(range(p, nsockets, nproc)):
+            link = os.path.join(d, "fd", str(3 + k))
+            if not os.path.islink(link):
+                os.symlink("socket:[%d]" % (100000 + i), link)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) not in (4, 6):
+        sys.exit(__doc__)
+    write_pcap(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))
+    if len(sys.argv) == 6:
+        write_proc(sys.argv[4], int(sys.argv[3]), int(sys.argv[5]))
