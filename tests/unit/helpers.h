@@ -272,9 +272,151 @@ static inline void fx_fib_trie(const char *root, const char *const *addrs, size_
 	fx_puts(root, "net/fib_trie", text);
 }
 
+/* ---- the standard fixture shared by test_resolve and test_aggregate ----
+ *
+ * Local addresses (fib_trie, if_inet6): 127.0.0.0/8, 10.0.0.5/32,
+ * 10.0.0.255 (broadcast), 172.16.0.0/12 (a "local" route), ::1, fd00::5.
+ *
+ *   tcp  10.0.0.5:80 listen                     1001  pid 100 nginx (uid 33)
+ *   tcp  10.0.0.5:80 <-> 192.0.2.9:40000        1002  pid 101 worker
+ *   tcp  10.0.0.5:5555 <-> 192.0.2.9:6000 TW    0     (TIME_WAIT: no inode)
+ *   tcp  0.0.0.0:22 listen                      1003  pid 102 sshd (uid 0)
+ *   tcp  10.0.0.5:7000 <-> 192.0.2.9:7001       1009  nobody (fd closed)
+ *   tcp  10.0.0.5:3306 <-> 192.0.2.50:50000     1007  pids 300 and 250 (250 wins)
+ *   tcp  10.0.0.5:3307 <-> 192.0.2.50:50001     1008  pids 260 and 270 (260 wins)
+ *   tcp  127.0.0.1:5000 <-> 127.0.0.1:6000      1020  pid 110 client
+ *   tcp  127.0.0.1:6000 listen                  1021  pid 111 server
+ *   tcp  127.0.0.1:6000 <-> 127.0.0.1:5000      1022  pid 111 server
+ *   tcp  127.0.0.1:6001 <-> 127.0.0.1:6002      1023  pid 112 selfie
+ *   tcp  127.0.0.1:6002 <-> 127.0.0.1:6001      1024  pid 112 selfie
+ *   tcp6 [::]:8080 listen (dual-stack)          1004  pid 103 java (uid 1000)
+ *   tcp6 [::ffff:10.0.0.5]:9090 <-> [::ffff:192.0.2.9]:1234   1010  pid 103
+ *   udp  0.0.0.0:53                             1005  pid 104 dnsmasq
+ *   udp6 [fd00::5]:123                          1006  pid 105 ntpd
+ *   tcp  10.0.0.5:8000 <-> 192.0.2.9:8001       1011  pid 106 bare (comm only: no
+ *                                                    status, stat, cmdline)
+ *   tcp  10.0.0.5:8002 <-> 192.0.2.9:8003       1012  pid 107 "a) (b c" (parens in stat)
+ */
+struct fixture {
+	char *root;
+	struct fx_table tcp, tcp6, udp, udp6;
+};
+
+#define NGINX_CMDLINE "nginx\0-g\0daemon off;\0"
+/* A string literal and its length, NULs included, terminator excluded. */
+#define CMD(s) (s), sizeof(s) - 1
+
+static inline void fx_write_tables(struct fixture *fx)
+{
+	fx_puts(fx->root, "net/tcp", fx->tcp.text);
+	fx_puts(fx->root, "net/tcp6", fx->tcp6.text);
+	fx_puts(fx->root, "net/udp", fx->udp.text);
+	fx_puts(fx->root, "net/udp6", fx->udp6.text);
+}
+
+static inline void fx_add(struct fx_table *t, int family, const char *la, uint16_t lp,
+			  const char *ra, uint16_t rp, int state, uint64_t inode)
+{
+	uint8_t l[16], r[16];
+
+	addr_parse(l, family, la);
+	addr_parse(r, family, ra);
+	fx_table_add(t, l, lp, r, rp, state, inode);
+}
+
+static inline void fx_standard(struct fixture *fx)
+{
+	static const char fib[] =
+		"Main:\n"
+		"  +-- 0.0.0.0/0 3 0 5\n"
+		"     |-- 0.0.0.0\n"
+		"        /0 universe UNICAST\n"
+		"     +-- 10.0.0.0/24 2 0 2\n"
+		"        |-- 10.0.0.0\n"
+		"           /24 link UNICAST\n"
+		"        |-- 10.0.0.5\n"
+		"           /32 host LOCAL\n"
+		"        |-- 10.0.0.255\n"
+		"           /32 link BROADCAST\n"
+		"     +-- 127.0.0.0/8 2 0 2\n"
+		"        +-- 127.0.0.0/31 1 0 0\n"
+		"           |-- 127.0.0.0\n"
+		"              /8 host LOCAL\n"
+		"           |-- 127.0.0.1\n"
+		"              /32 host LOCAL\n"
+		"        |-- 127.255.255.255\n"
+		"           /32 link BROADCAST\n"
+		"     |-- 172.16.0.0\n"
+		"        /12 host LOCAL\n";
+	static const char if6[] =
+		"00000000000000000000000000000001 01 80 10 80       lo\n"
+		"fd000000000000000000000000000005 02 40 00 80     eth0\n";
+	static const uint64_t i100[] = { 1001 }, i101[] = { 1002 }, i102[] = { 1003 },
+		i103[] = { 1004, 1010 }, i104[] = { 1005 }, i105[] = { 1006 },
+		i_shared1[] = { 1007 }, i_shared2[] = { 1008 }, i110[] = { 1020 },
+		i111[] = { 1021, 1022 }, i112[] = { 1023, 1024 }, i106[] = { 1011 },
+		i107[] = { 1012 };
+
+	fx->root = fx_new_root();
+	fx_puts(fx->root, "net/fib_trie", fib);
+	fx_puts(fx->root, "net/if_inet6", if6);
+
+	fx_table_init(&fx->tcp, TUPLE_V4);
+	fx_table_init(&fx->tcp6, TUPLE_V6);
+	fx_table_init(&fx->udp, TUPLE_V4);
+	fx_table_init(&fx->udp6, TUPLE_V6);
+	fx_add(&fx->tcp, TUPLE_V4, "10.0.0.5", 80, "0.0.0.0", 0, 0x0a, 1001);
+	fx_add(&fx->tcp, TUPLE_V4, "10.0.0.5", 80, "192.0.2.9", 40000, 0x01, 1002);
+	fx_add(&fx->tcp, TUPLE_V4, "10.0.0.5", 5555, "192.0.2.9", 6000, 0x06, 0);
+	fx_add(&fx->tcp, TUPLE_V4, "0.0.0.0", 22, "0.0.0.0", 0, 0x0a, 1003);
+	fx_add(&fx->tcp, TUPLE_V4, "10.0.0.5", 7000, "192.0.2.9", 7001, 0x01, 1009);
+	fx_add(&fx->tcp, TUPLE_V4, "10.0.0.5", 3306, "192.0.2.50", 50000, 0x01, 1007);
+	fx_add(&fx->tcp, TUPLE_V4, "10.0.0.5", 3307, "192.0.2.50", 50001, 0x01, 1008);
+	fx_add(&fx->tcp, TUPLE_V4, "127.0.0.1", 5000, "127.0.0.1", 6000, 0x01, 1020);
+	fx_add(&fx->tcp, TUPLE_V4, "127.0.0.1", 6000, "0.0.0.0", 0, 0x0a, 1021);
+	fx_add(&fx->tcp, TUPLE_V4, "127.0.0.1", 6000, "127.0.0.1", 5000, 0x01, 1022);
+	fx_add(&fx->tcp, TUPLE_V4, "127.0.0.1", 6001, "127.0.0.1", 6002, 0x01, 1023);
+	fx_add(&fx->tcp, TUPLE_V4, "127.0.0.1", 6002, "127.0.0.1", 6001, 0x01, 1024);
+	fx_add(&fx->tcp, TUPLE_V4, "10.0.0.5", 8000, "192.0.2.9", 8001, 0x01, 1011);
+	fx_add(&fx->tcp, TUPLE_V4, "10.0.0.5", 8002, "192.0.2.9", 8003, 0x01, 1012);
+	fx_add(&fx->tcp6, TUPLE_V6, "::", 8080, "::", 0, 0x0a, 1004);
+	fx_add(&fx->tcp6, TUPLE_V6, "::ffff:10.0.0.5", 9090, "::ffff:192.0.2.9", 1234, 0x01,
+	       1010);
+	fx_add(&fx->udp, TUPLE_V4, "0.0.0.0", 53, "0.0.0.0", 0, 0x07, 1005);
+	fx_add(&fx->udp6, TUPLE_V6, "fd00::5", 123, "::", 0, 0x07, 1006);
+	fx_write_tables(fx);
+
+	fx_proc(fx->root, 100, "nginx", 33, CMD(NGINX_CMDLINE), 5000,
+		i100, 1);
+	fx_proc(fx->root, 101, "worker", 33, CMD("nginx: worker process\0"), 5001, i101, 1);
+	fx_proc(fx->root, 102, "sshd", 0, CMD("/usr/sbin/sshd\0-D\0"), 4000, i102, 1);
+	fx_proc(fx->root, 103, "java", 1000, CMD("java\0-jar\0app.jar\0"), 6000, i103, 2);
+	fx_proc(fx->root, 104, "dnsmasq", 65534, CMD("dnsmasq\0"), 3000, i104, 1);
+	fx_proc(fx->root, 105, "ntpd", 107, CMD("ntpd\0"), 3100, i105, 1);
+	fx_proc(fx->root, 106, "bare", -1, NULL, 0, 0, i106, 1);
+	fx_proc(fx->root, 107, "a) (b c", 5, CMD("x\0"), 777, i107, 1);
+	/* Shared sockets, the higher pid created first in one pair, last in the other. */
+	fx_proc(fx->root, 300, "child", 1, CMD("child\0"), 8000, i_shared1, 1);
+	fx_proc(fx->root, 250, "parent", 1, CMD("parent\0"), 7000, i_shared1, 1);
+	fx_proc(fx->root, 260, "parent2", 1, CMD("parent2\0"), 7100, i_shared2, 1);
+	fx_proc(fx->root, 270, "child2", 1, CMD("child2\0"), 8100, i_shared2, 1);
+	fx_proc(fx->root, 110, "client", 1000, CMD("client\0"), 9000, i110, 1);
+	fx_proc(fx->root, 111, "server", 1000, CMD("server\0"), 9001, i111, 2);
+	fx_proc(fx->root, 112, "selfie", 1000, CMD("selfie\0"), 9002, i112, 2);
+}
+
+static inline void fx_free(struct fixture *fx)
+{
+	if (fx->root) {
+		fx_rmtree(fx->root);
+		free(fx->root);
+		fx->root = NULL;
+	}
+}
+
 /* ---- a captured-output stream ---- */
 
-/* Run fn into a memory stream; returns the malloc'ed text (NUL-terminated). */
+/* An open_memstream() stream; after memout_close, buf holds the text (free it). */
 struct memout {
 	char *buf;
 	size_t len;

@@ -1,178 +1,313 @@
-/* Unit tests: the seeded hash index and the bounded flow table. */
-#include "unit.h"
+/*
+ * test_flowtab.c - the bounded flow table (core/flowtab.h) and the
+ * canonical tuple order (core/tuple.h).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
 
-#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../../core/flowtab.h"
-#include "../../core/hmap.h"
+#include "helpers.h"
 
-static void hmap_put_get_grow(void **state)
-{
-	struct hmap *m = hmap_new(sizeof(uint32_t), NULL);
-	bool ins;
-
-	(void)state;
-	assert_non_null(m);
-	for (uint32_t k = 0; k < 100000; k++) {
-		assert_int_equal(hmap_put(m, &k, SIZE_MAX, &ins), k);	/* dense, in order */
-		assert_true(ins);
-	}
-	for (uint32_t k = 0; k < 100000; k += 7) {
-		assert_int_equal(hmap_get(m, &k), k);
-		assert_int_equal(hmap_put(m, &k, SIZE_MAX, &ins), k);
-		assert_false(ins);
-		assert_int_equal(*(const uint32_t *)hmap_key(m, k), k);
-	}
-	uint32_t absent = 100000;
-	assert_int_equal(hmap_get(m, &absent), HMAP_NONE);
-	assert_int_equal(hmap_count(m), 100000);
-	hmap_free(m);
-}
-
-static void hmap_limit(void **state)
-{
-	struct hmap *m = hmap_new(sizeof(uint32_t), NULL);
-	uint32_t k;
-	bool ins;
-
-	(void)state;
-	for (k = 0; k < 3; k++)
-		assert_int_equal(hmap_put(m, &k, 3, &ins), k);
-	k = 3;
-	assert_int_equal(hmap_put(m, &k, 3, &ins), HMAP_NONE);
-	assert_false(ins);
-	k = 1;
-	assert_int_equal(hmap_put(m, &k, 3, &ins), 1);	/* existing keys still found */
-	assert_int_equal(hmap_count(m), 3);
-	hmap_free(m);
-}
-
-static void siphash_keyed(void **state)
-{
-	uint8_t k1[16] = { 0 }, k2[16] = { 1 };
-	const char msg[] = "proctraf flow key";
-	uint8_t key[16], in[15];
-
-	(void)state;
-	assert_true(siphash13(k1, msg, sizeof(msg)) == siphash13(k1, msg, sizeof(msg)));
-	assert_true(siphash13(k1, msg, sizeof(msg)) != siphash13(k2, msg, sizeof(msg)));
-	assert_true(siphash13(k1, msg, 8) != siphash13(k1, msg, 9));
-	/* Every input byte and every key byte matters. */
-	for (int i = 0; i < 16; i++)
-		key[i] = (uint8_t)i;
-	for (int i = 0; i < 15; i++)
-		in[i] = (uint8_t)i;
-	uint64_t h = siphash13(key, in, 15);
-	for (int i = 0; i < 15; i++) {
-		in[i] ^= 1;
-		assert_true(siphash13(key, in, 15) != h);
-		in[i] ^= 1;
-	}
-	for (int i = 0; i < 16; i++) {
-		key[i] ^= 0x80;
-		assert_true(siphash13(key, in, 15) != h);
-		key[i] ^= 0x80;
-	}
-}
-
-static void array_reserve_grows(void **state)
-{
-	int *a = NULL;
-	void *p = NULL;
-	size_t cap = 0;
-
-	(void)state;
-	assert_true(array_reserve(&p, &cap, 1000, sizeof(int)));
-	assert_true(cap >= 1000);
-	a = p;
-	a[999] = 7;
-	assert_true(array_reserve(&p, &cap, 10, sizeof(int)));	/* never shrinks */
-	assert_true(cap >= 1000);
-	free(p);
-}
-
-static struct packet pkt4(const char *src, uint16_t sp, const char *dst, uint16_t dp,
-			  uint32_t len, int dir)
+static struct packet mkpkt(int family, const char *src, uint16_t sport, const char *dst,
+			   uint16_t dport, uint8_t proto, uint32_t len, int dir)
 {
 	struct packet p;
-	unsigned a[4], b[4];
 
 	memset(&p, 0, sizeof(p));
-	sscanf(src, "%u.%u.%u.%u", &a[0], &a[1], &a[2], &a[3]);
-	sscanf(dst, "%u.%u.%u.%u", &b[0], &b[1], &b[2], &b[3]);
-	for (int i = 0; i < 4; i++) {
-		p.t.src[i] = (uint8_t)a[i];
-		p.t.dst[i] = (uint8_t)b[i];
-	}
-	p.t.sport = sp;
-	p.t.dport = dp;
-	p.t.family = TUPLE_V4;
-	p.t.proto = 6;
+	addr_parse(p.t.src, family, src);
+	addr_parse(p.t.dst, family, dst);
+	p.t.sport = sport;
+	p.t.dport = dport;
+	p.t.family = (uint8_t)family;
+	p.t.proto = proto;
 	p.ip_len = len;
 	p.dir = (uint8_t)dir;
 	return p;
 }
 
-static void both_directions_one_flow(void **state)
+/* The tuple with its ends swapped. */
+static struct tuple swapped(const struct tuple *t)
 {
-	struct flowtab *ft = flowtab_new(10);
-	struct packet out = pkt4("10.0.0.5", 40000, "1.2.3.4", 443, 100, PKT_DIR_OUT);
-	struct packet in = pkt4("1.2.3.4", 443, "10.0.0.5", 40000, 1500, PKT_DIR_IN);
-	struct tuple c1, c2;
+	struct tuple s = *t;
 
+	memcpy(s.src, t->dst, 16);
+	memcpy(s.dst, t->src, 16);
+	s.sport = t->dport;
+	s.dport = t->sport;
+	return s;
+}
+
+static void test_tuple_canonical(void **state)
+{
 	(void)state;
-	assert_true(flowtab_add(ft, &out, &c1));	/* new */
+	struct packet a = mkpkt(TUPLE_V4, "10.0.0.1", 50000, "10.0.0.2", 80, 6, 0, 0);
+	struct tuple t = a.t, s = swapped(&a.t);
+
+	/* Lower address first: already canonical. */
+	assert_false(tuple_canonical(&t));
+	assert_memory_equal(&t, &a.t, sizeof(t));
+	/* The other direction is swapped into the same key. */
+	assert_true(tuple_canonical(&s));
+	assert_memory_equal(&s, &a.t, sizeof(s));
+
+	/* Same address (loopback): the lower port comes first. */
+	struct packet l = mkpkt(TUPLE_V4, "127.0.0.1", 6000, "127.0.0.1", 5000, 17, 0, 0);
+	t = l.t;
+	assert_true(tuple_canonical(&t));
+	assert_int_equal(t.sport, 5000);
+	assert_int_equal(t.dport, 6000);
+	/* The address decides before the port: 10.0.0.1:65535 < 10.0.0.2:1. */
+	struct packet m = mkpkt(TUPLE_V4, "10.0.0.2", 1, "10.0.0.1", 65535, 6, 0, 0);
+	t = m.t;
+	assert_true(tuple_canonical(&t));
+	assert_int_equal(t.src[3], 1);
+	assert_int_equal(t.sport, 65535);
+	/* Addresses compare as bytes in network order: 9.255.255.255 < 10.0.0.0. */
+	struct packet n = mkpkt(TUPLE_V4, "10.0.0.0", 1, "9.255.255.255", 1, 6, 0, 0);
+	t = n.t;
+	assert_true(tuple_canonical(&t));
+	assert_int_equal(t.src[0], 9);
+	/* Identical ends: nothing to swap. */
+	struct packet e = mkpkt(TUPLE_V6, "::1", 7, "::1", 7, 17, 0, 0);
+	t = e.t;
+	assert_false(tuple_canonical(&t));
+	assert_memory_equal(&t, &e.t, sizeof(t));
+}
+
+static void test_both_directions_one_flow(void **state)
+{
+	(void)state;
+	struct flowtab *ft = flowtab_new(10);
+	/* 10.0.0.5 is the higher endpoint: its packets count in [1]. */
+	struct packet out = mkpkt(TUPLE_V4, "10.0.0.5", 40000, "1.2.3.4", 443, 6, 100, PKT_DIR_OUT);
+	struct packet in = mkpkt(TUPLE_V4, "1.2.3.4", 443, "10.0.0.5", 40000, 6, 1500, PKT_DIR_IN);
+	struct tuple c1, c2, want = in.t;
+
+	assert_non_null(ft);
+	assert_int_equal(flowtab_count(ft), 0);
+	assert_true(flowtab_add(ft, &out, &c1));	/* new flow */
+	assert_memory_equal(&c1, &want, sizeof(want));	/* canonical: 1.2.3.4 first */
+	memset(&c2, 0xee, sizeof(c2));
 	assert_false(flowtab_add(ft, &in, &c2));	/* same flow */
+	assert_memory_equal(&c2, &want, sizeof(want));
 	assert_false(flowtab_add(ft, &in, &c2));
-	assert_memory_equal(&c1, &c2, sizeof(c1));
+	assert_false(flowtab_add(ft, &out, &c2));
 	assert_int_equal(flowtab_count(ft), 1);
-	/* canonical: lower endpoint (1.2.3.4) first */
-	assert_int_equal(flowtab_key(ft, 0)->src[0], 1);
+	assert_memory_equal(flowtab_key(ft, 0), &want, sizeof(want));
+
 	const struct flow_counts *fc = flowtab_counts(ft, 0);
-	assert_int_equal(fc->bytes[0], 3000);	/* from 1.2.3.4 */
+	assert_int_equal(fc->bytes[0], 3000);	/* 1.2.3.4 -> 10.0.0.5 */
 	assert_int_equal(fc->packets[0], 2);
-	assert_int_equal(fc->bytes[1], 100);
-	assert_int_equal(fc->packets[1], 1);
+	assert_int_equal(fc->bytes[1], 200);	/* 10.0.0.5 -> 1.2.3.4 */
+	assert_int_equal(fc->packets[1], 2);
+	/* Nothing went to the overflow bucket. */
+	const struct flow_counts *o = flowtab_overflow(ft);
+	assert_int_equal(o->packets[0] + o->packets[1], 0);
+	assert_int_equal(o->bytes[0] + o->bytes[1], 0);
+	flowtab_free(ft);
+	flowtab_free(NULL);
+}
+
+/* What makes two packets different flows: each part of the 5-tuple. */
+static void test_distinct_flows(void **state)
+{
+	(void)state;
+	struct flowtab *ft = flowtab_new(100);
+	struct packet base = mkpkt(TUPLE_V4, "192.0.2.1", 1000, "192.0.2.2", 2000, 6, 10, 0);
+	struct packet v[7];
+	struct tuple c;
+
+	v[0] = base;
+	v[1] = base;
+	v[1].t.proto = 17;
+	v[2] = base;
+	v[2].t.sport = 1001;
+	v[3] = base;
+	v[3].t.dport = 2001;
+	v[4] = base;
+	v[4].t.src[3] = 3;
+	v[5] = base;
+	v[5].t.dst[3] = 4;
+	v[6] = base;
+	v[6].t.family = TUPLE_V6;	/* same bytes, other family */
+	for (int i = 0; i < 7; i++) {
+		assert_true(flowtab_add(ft, &v[i], &c));
+		assert_int_equal(flowtab_count(ft), i + 1);
+	}
+	for (int i = 0; i < 7; i++) {
+		struct packet r = v[i];
+		r.t = swapped(&v[i].t);
+		assert_false(flowtab_add(ft, &r, &c));
+	}
+	assert_int_equal(flowtab_count(ft), 7);
+	/* Insertion order, each flow with one packet each way. */
+	for (size_t i = 0; i < 7; i++) {
+		struct tuple k = v[i].t;
+		tuple_canonical(&k);
+		assert_memory_equal(flowtab_key(ft, i), &k, sizeof(k));
+		assert_int_equal(flowtab_counts(ft, i)->packets[0], 1);
+		assert_int_equal(flowtab_counts(ft, i)->packets[1], 1);
+		assert_int_equal(flowtab_counts(ft, i)->bytes[0], 10);
+		assert_int_equal(flowtab_counts(ft, i)->bytes[1], 10);
+	}
 	flowtab_free(ft);
 }
 
-static void bounded_with_overflow(void **state)
+/* Many flows: counters stay with their keys through every resize. */
+static void test_many_flows(void **state)
 {
-	struct flowtab *ft = flowtab_new(100);
-	uint64_t total = 0, counted = 0;
+	(void)state;
+	enum { N = 20000 };
+	struct flowtab *ft = flowtab_new(1000000);
 	struct tuple c;
 
-	(void)state;
-	for (unsigned i = 0; i < 1000; i++) {
-		struct packet p = pkt4("10.0.0.5", (uint16_t)(1000 + i), "1.2.3.4", 443, 40 + i,
-				       i % 2 ? PKT_DIR_OUT : PKT_DIR_IN);
-		flowtab_add(ft, &p, &c);
-		total += 40 + i;
+	for (int round = 0; round < 3; round++) {
+		for (uint32_t i = 0; i < N; i++) {
+			struct packet p = mkpkt(TUPLE_V6, "fd00::1", (uint16_t)(i % 60000 + 1),
+						"fd00::2", 443, 6, i + 1, PKT_DIR_OUT);
+			p.t.dst[14] = (uint8_t)(i >> 8);
+			p.t.dst[15] = (uint8_t)i;
+			if (round == 1)		/* the reply direction */
+				p.t = swapped(&p.t);
+			assert_int_equal(flowtab_add(ft, &p, &c), round == 0);
+		}
 	}
-	assert_int_equal(flowtab_count(ft), 100);
-	for (size_t i = 0; i < flowtab_count(ft); i++)
-		counted += flowtab_counts(ft, i)->bytes[0] + flowtab_counts(ft, i)->bytes[1];
+	assert_int_equal(flowtab_count(ft), N);
+	for (uint32_t i = 0; i < N; i++) {
+		const struct flow_counts *fc = flowtab_counts(ft, i);
+		struct packet p = mkpkt(TUPLE_V6, "fd00::1", (uint16_t)(i % 60000 + 1), "fd00::2",
+					443, 6, 0, 0);
+		p.t.dst[14] = (uint8_t)(i >> 8);
+		p.t.dst[15] = (uint8_t)i;
+		/* The forward packets (rounds 0 and 2) count where the canonical
+		 * order puts their sender. */
+		int fwd = tuple_canonical(&p.t) ? 1 : 0;
+		assert_memory_equal(flowtab_key(ft, i), &p.t, sizeof(p.t));
+		assert_int_equal(fc->packets[fwd], 2);
+		assert_int_equal(fc->packets[!fwd], 1);
+		assert_int_equal(fc->bytes[fwd], 2 * (uint64_t)(i + 1));
+		assert_int_equal(fc->bytes[!fwd], i + 1);
+	}
+	flowtab_free(ft);
+}
+
+/*
+ * max_flows: the table holds exactly that many flows; packets of further
+ * flows land in the overflow bucket, [0] when sent by this host (OUT),
+ * [1] otherwise, and every byte is counted somewhere.
+ */
+static void test_bound_and_overflow(void **state)
+{
+	(void)state;
+	enum { MAX = 50, FLOWS = 400 };
+	struct flowtab *ft = flowtab_new(MAX);
+	uint64_t total_bytes = 0, total_pkts = 0, want_of[2] = { 0, 0 }, want_op[2] = { 0, 0 };
+	uint64_t rs = 7;
+	struct tuple c;
+
+	for (int i = 0; i < FLOWS; i++) {
+		for (int k = 0; k < 3; k++) {
+			int dir = (int)(rng_next(&rs) % 3);	/* UNKNOWN, IN, OUT */
+			uint32_t len = (uint32_t)(rng_next(&rs) % 1500 + 20);
+			struct packet p = mkpkt(TUPLE_V4, "10.1.0.1", (uint16_t)(1024 + i),
+						"10.2.0.1", 53, 17, len, dir);
+			if (k == 1)
+				p.t = swapped(&p.t);
+			bool isnew = flowtab_add(ft, &p, &c);
+			assert_int_equal(isnew, k == 0 && i < MAX);
+			/* The canonical tuple is given either way: 10.1.0.1 first. */
+			assert_int_equal(c.src[1], 1);
+			assert_int_equal(c.sport, 1024 + i);
+			assert_int_equal(c.dport, 53);
+			total_bytes += len;
+			total_pkts++;
+			if (i >= MAX) {
+				int o = dir == PKT_DIR_OUT ? 0 : 1;
+				want_of[o] += len;
+				want_op[o]++;
+			}
+		}
+	}
+	assert_int_equal(flowtab_count(ft), MAX);
+
+	uint64_t in_table_b = 0, in_table_p = 0;
+	for (size_t i = 0; i < flowtab_count(ft); i++) {
+		const struct flow_counts *fc = flowtab_counts(ft, i);
+		in_table_b += fc->bytes[0] + fc->bytes[1];
+		in_table_p += fc->packets[0] + fc->packets[1];
+		assert_int_equal(fc->packets[0] + fc->packets[1], 3);
+		assert_int_equal(flowtab_key(ft, i)->dport, 53);	/* 10.1.0.1 < 10.2.0.1 */
+		assert_int_equal(flowtab_key(ft, i)->sport, 1024 + i);	/* first MAX flows */
+	}
 	const struct flow_counts *o = flowtab_overflow(ft);
-	assert_int_equal(o->packets[0] + o->packets[1], 900);
-	assert_int_equal(o->packets[0], 450);	/* the outgoing ones */
-	assert_int_equal(counted + o->bytes[0] + o->bytes[1], total);	/* no byte lost */
-	/* an existing flow still counts in the table when full */
-	struct packet again = pkt4("10.0.0.5", 1000, "1.2.3.4", 443, 5, PKT_DIR_OUT);
-	flowtab_add(ft, &again, &c);
-	assert_int_equal(o->packets[0] + o->packets[1], 900);
+	assert_int_equal(o->bytes[0], want_of[0]);
+	assert_int_equal(o->bytes[1], want_of[1]);
+	assert_int_equal(o->packets[0], want_op[0]);
+	assert_int_equal(o->packets[1], want_op[1]);
+	assert_int_equal(in_table_p, MAX * 3);
+	assert_int_equal(in_table_p + o->packets[0] + o->packets[1], total_pkts);
+	assert_int_equal(in_table_b + o->bytes[0] + o->bytes[1], total_bytes);
+
+	/* A flow already in the table keeps counting there when the table is full. */
+	struct packet again = mkpkt(TUPLE_V4, "10.2.0.1", 53, "10.1.0.1", 1024, 17, 999,
+				    PKT_DIR_OUT);
+	uint64_t before = o->packets[0];
+	assert_false(flowtab_add(ft, &again, &c));
+	assert_int_equal(flowtab_count(ft), MAX);
+	assert_int_equal(o->packets[0], before);
+	size_t idx;
+	for (idx = 0; idx < MAX; idx++)
+		if (flowtab_key(ft, idx)->sport == 1024)
+			break;
+	assert_true(idx < MAX);
+	assert_int_equal(flowtab_counts(ft, idx)->packets[0] + flowtab_counts(ft, idx)->packets[1],
+			 4);
+	flowtab_free(ft);
+}
+
+/* The smallest tables: one flow, and none at all. */
+static void test_tiny_bounds(void **state)
+{
+	(void)state;
+	struct flowtab *ft = flowtab_new(1);
+	struct packet a = mkpkt(TUPLE_V4, "10.0.0.1", 1, "10.0.0.2", 2, 6, 40, PKT_DIR_OUT);
+	struct packet b = mkpkt(TUPLE_V4, "10.0.0.1", 1, "10.0.0.3", 2, 6, 60, PKT_DIR_IN);
+	struct tuple c;
+
+	assert_true(flowtab_add(ft, &a, &c));
+	assert_false(flowtab_add(ft, &b, &c));
+	assert_false(flowtab_add(ft, &b, &c));
+	assert_int_equal(flowtab_count(ft), 1);
+	assert_int_equal(flowtab_overflow(ft)->bytes[1], 120);
+	assert_int_equal(flowtab_overflow(ft)->packets[1], 2);
+	assert_int_equal(flowtab_overflow(ft)->packets[0], 0);
+	flowtab_free(ft);
+
+	ft = flowtab_new(0);
+	assert_non_null(ft);
+	assert_false(flowtab_add(ft, &a, &c));
+	assert_int_equal(flowtab_count(ft), 0);
+	assert_int_equal(flowtab_overflow(ft)->bytes[0], 40);
+	assert_int_equal(flowtab_overflow(ft)->packets[0], 1);
 	flowtab_free(ft);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(hmap_put_get_grow),
-		cmocka_unit_test(hmap_limit),
-		cmocka_unit_test(siphash_keyed),
-		cmocka_unit_test(array_reserve_grows),
-		cmocka_unit_test(both_directions_one_flow),
-		cmocka_unit_test(bounded_with_overflow),
+		cmocka_unit_test(test_tuple_canonical),
+		cmocka_unit_test(test_both_directions_one_flow),
+		cmocka_unit_test(test_distinct_flows),
+		cmocka_unit_test(test_many_flows),
+		cmocka_unit_test(test_bound_and_overflow),
+		cmocka_unit_test(test_tiny_bounds),
 	};
+
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

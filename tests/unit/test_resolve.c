@@ -1,260 +1,517 @@
-/* Unit tests: the resolver against a /proc fixture built at test time. */
-#include "unit.h"
+/*
+ * test_resolve.c - sockets to processes through a /proc stand-in
+ * (core/resolve.h). Each test builds the fixture of helpers.h in a
+ * mkdtemp() directory and removes it afterwards.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <string.h>
 
 #include "../../core/resolve.h"
+#include "helpers.h"
 
-static char root[64];
-
-static void put(const char *rel, const char *text, size_t len)
-{
-	char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	assert_int_equal(fwrite(text, 1, len, f), len);
-	fclose(f);
-}
-
-static void dir(const char *rel)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	assert_true(mkdir(path, 0755) == 0 || errno == EEXIST);
-}
-
-static void proc(int pid, const char *comm, unsigned uid, unsigned long long start,
-		 const char *cmdline, size_t cmdlen, const unsigned *inodes, int n)
-{
-	char rel[128], text[256], target[64], link[256];
-
-	snprintf(rel, sizeof(rel), "%d", pid);
-	dir(rel);
-	snprintf(rel, sizeof(rel), "%d/fd", pid);
-	dir(rel);
-	snprintf(rel, sizeof(rel), "%d/comm", pid);
-	snprintf(text, sizeof(text), "%s\n", comm);
-	put(rel, text, strlen(text));
-	snprintf(rel, sizeof(rel), "%d/status", pid);
-	snprintf(text, sizeof(text), "Name:\t%s\nUid:\t%u\t%u\t%u\t%u\n", comm, uid, uid, uid, uid);
-	put(rel, text, strlen(text));
-	snprintf(rel, sizeof(rel), "%d/stat", pid);
-	snprintf(text, sizeof(text), "%d (%s) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 %llu 0\n",
-		 pid, comm, start);
-	put(rel, text, strlen(text));
-	snprintf(rel, sizeof(rel), "%d/cmdline", pid);
-	put(rel, cmdline, cmdlen);
-	for (int i = 0; i < n; i++) {
-		snprintf(target, sizeof(target), "socket:[%u]", inodes[i]);
-		snprintf(link, sizeof(link), "%s/%d/fd/%d", root, pid, 3 + i);
-		unlink(link);
-		assert_int_equal(symlink(target, link), 0);
-	}
-}
-
-#define LINE(la, lp, ra, rp, st, ino) \
-	"  0: " la ":" lp " " ra ":" rp " " st " 00000000:00000000 00:00000000 00000000 0 0 " ino " 1 0\n"
-#define HEAD "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+struct rt {
+	struct fixture fx;
+	struct resolver *r;
+};
 
 static int setup(void **state)
 {
-	static const char tcp[] = HEAD
-		LINE("0500000A", "9C40", "04030201", "01BB", "01", "1001")	/* curl */
-		LINE("0500000A", "0050", "00000000", "0000", "0A", "1002")	/* listener :80 */
-		LINE("0500000A", "A028", "04030201", "0050", "06", "0")		/* TIME_WAIT */
-		LINE("0500000A", "A029", "04030201", "0051", "01", "1005");	/* shared */
-	static const char udp[] = HEAD
-		LINE("00000000", "0035", "00000000", "0000", "07", "1003");	/* 0.0.0.0:53 */
-	static const char tcp6[] = HEAD
-		LINE("00000000000000000000000000000000", "1F90", "00000000000000000000000000000000",
-		     "0000", "0A", "1004");					/* [::]:8080 */
-	static const char fib[] = "Local:\n           |-- 127.0.0.0\n              /8 host LOCAL\n"
-				  "           |-- 10.0.0.5\n              /32 host LOCAL\n";
-	static const unsigned curl[] = { 1001 }, web[] = { 1002, 1003 }, dual[] = { 1004 },
-			      shared[] = { 1005 };
+	struct rt *t = calloc(1, sizeof(*t));
 
-	(void)state;
-	strcpy(root, "/tmp/proctraf-unit-XXXXXX");
-	assert_non_null(mkdtemp(root));
-	dir("net");
-	put("net/tcp", tcp, sizeof(tcp) - 1);
-	put("net/udp", udp, sizeof(udp) - 1);
-	put("net/tcp6", tcp6, sizeof(tcp6) - 1);
-	put("net/fib_trie", fib, sizeof(fib) - 1);
-	proc(100, "curl", 0, 500, "curl\0-s\0http://x/\0", 18, curl, 1);
-	proc(200, "web", 33, 600, "web\0", 4, web, 2);
-	proc(300, "dual", 0, 700, "dual\0", 5, dual, 1);
-	proc(401, "child", 0, 800, "child\0", 6, shared, 1);
-	proc(400, "parent", 0, 790, "parent\0", 7, shared, 1);
-	return 0;
+	if (!t)
+		return -1;
+	fx_standard(&t->fx);
+	t->r = resolver_new(t->fx.root);
+	if (!t->r)
+		return -1;
+	*state = t;
+	return resolver_refresh(t->r) == 0 ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-	char cmd[256];
+	struct rt *t = *state;
 
+	if (t) {
+		resolver_free(t->r);
+		fx_free(&t->fx);
+		free(t);
+	}
+	return 0;
+}
+
+/* Look up (laddr, lport) talking to (raddr, rport); check the status. */
+static const struct proc_info *lookup(const struct resolver *r, int family, int proto,
+				      const char *la, uint16_t lp, const char *ra, uint16_t rp,
+				      enum owner_status want)
+{
+	uint8_t l[16], rem[16];
+	const struct proc_info *owner = (const struct proc_info *)1;
+	enum owner_status st;
+
+	addr_parse(l, family, la);
+	addr_parse(rem, family, ra);
+	st = resolver_lookup(r, family, proto, l, lp, rem, rp, &owner);
+	if (st != want)
+		fail_msg("lookup %s:%u <-> %s:%u proto %d: status %d, want %d", la, lp, ra, rp,
+			 proto, st, want);
+	if (want == OWNER_FOUND)
+		assert_non_null(owner);
+	else
+		assert_null(owner);
+	return owner;
+}
+
+static int pid_of(const struct resolver *r, int family, int proto, const char *la,
+		  uint16_t lp, const char *ra, uint16_t rp)
+{
+	return lookup(r, family, proto, la, lp, ra, rp, OWNER_FOUND)->pid;
+}
+
+static bool is_local(const struct resolver *r, int family, const char *text)
+{
+	uint8_t a[16];
+
+	addr_parse(a, family, text);
+	return resolver_is_local(r, family, a);
+}
+
+/* ---- creation ---- */
+
+static void test_new_fails_on_missing_root(void **state)
+{
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
-	return system(cmd) == 0 ? 0 : -1;
-}
+	char *root = fx_new_root();
+	char path[4200];
 
-static const uint8_t me[16] = { 10, 0, 0, 5 }, remote[16] = { 1, 2, 3, 4 },
-		     other[16] = { 10, 0, 0, 9 }, any[16];
-
-static enum owner_status who(struct resolver *r, int fam, int proto, const uint8_t *la,
-			     uint16_t lp, const uint8_t *ra, uint16_t rp, int *pid)
-{
-	const struct proc_info *p;
-	enum owner_status st = resolver_lookup(r, fam, proto, la, lp, ra, rp, &p);
-
-	*pid = p ? p->pid : -1;
-	return st;
-}
-
-static void missing_root(void **state)
-{
-	(void)state;
-	assert_null(resolver_new("/nonexistent/proc"));
-}
-
-static void lookups(void **state)
-{
+	errno = 0;
+	snprintf(path, sizeof(path), "%s/does-not-exist", root);
+	assert_null(resolver_new(path));
+	assert_int_equal(errno, ENOENT);
+	/* A file is no directory. */
+	fx_puts(root, "file", "x");
+	snprintf(path, sizeof(path), "%s/file", root);
+	assert_null(resolver_new(path));
+	/* An empty directory is a root, but there is nothing to read in it. */
 	struct resolver *r = resolver_new(root);
-	int pid;
+	assert_non_null(r);
+	assert_int_equal(resolver_refresh(r), -1);
+	uint8_t a[16];
+	const struct proc_info *owner;
+	addr_parse(a, TUPLE_V4, "10.0.0.5");
+	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, a, 80, a, 1, &owner), OWNER_NO_SOCKET);
+	assert_null(owner);
+	assert_false(resolver_is_local(r, TUPLE_V4, a));
+	/* One table is enough for a pass to count. */
+	fx_puts(root, "net/udp6", TCP_HEADER6);
+	assert_int_equal(resolver_refresh(r), 0);
+	resolver_free(r);
+	resolver_free(NULL);
+	fx_rmtree(root);
+	free(root);
+}
 
-	(void)state;
+/* ---- lookups ---- */
+
+static void test_exact_tuple(void **state)
+{
+	struct rt *t = *state;
+	const struct proc_info *p;
+
+	/* The accepted connection's own socket, not the listener's. */
+	p = lookup(t->r, TUPLE_V4, 6, "10.0.0.5", 80, "192.0.2.9", 40000, OWNER_FOUND);
+	assert_int_equal(p->pid, 101);
+	assert_string_equal(p->comm, "worker");
+	/* UDP in IPv6. */
+	assert_int_equal(pid_of(t->r, TUPLE_V6, 17, "fd00::5", 123, "2001:db8::1", 123), 105);
+	/* A dual-stack socket's v4-mapped connection, looked up as IPv4. */
+	assert_int_equal(pid_of(t->r, TUPLE_V4, 6, "10.0.0.5", 9090, "192.0.2.9", 1234), 103);
+	/* Protocol and port matter. */
+	lookup(t->r, TUPLE_V4, 17, "10.0.0.5", 80, "192.0.2.9", 40000, OWNER_NO_SOCKET);
+	lookup(t->r, TUPLE_V4, 6, "10.0.0.5", 81, "192.0.2.9", 40000, OWNER_NO_SOCKET);
+	lookup(t->r, TUPLE_V6, 17, "fd00::5", 124, "2001:db8::1", 123, OWNER_NO_SOCKET);
+}
+
+/* A SYN to 10.0.0.5:80 from anywhere belongs to the listener's process. */
+static void test_listener_fallback(void **state)
+{
+	struct rt *t = *state;
+
+	assert_int_equal(pid_of(t->r, TUPLE_V4, 6, "10.0.0.5", 80, "198.51.100.7", 1234), 100);
+	assert_int_equal(pid_of(t->r, TUPLE_V4, 6, "10.0.0.5", 80, "192.0.2.9", 40001), 100);
+	/* Loopback listener: a new client of 127.0.0.1:6000. */
+	assert_int_equal(pid_of(t->r, TUPLE_V4, 6, "127.0.0.1", 6000, "127.0.0.1", 7777), 111);
+	/* The listener is bound to 10.0.0.5, not to 127.0.0.1. */
+	lookup(t->r, TUPLE_V4, 6, "127.0.0.1", 80, "127.0.0.1", 7777, OWNER_NO_SOCKET);
+}
+
+static void test_wildcards(void **state)
+{
+	struct rt *t = *state;
+
+	/* 0.0.0.0:53 UDP answers on every local address. */
+	assert_int_equal(pid_of(t->r, TUPLE_V4, 17, "10.0.0.5", 53, "192.0.2.9", 5000), 104);
+	assert_int_equal(pid_of(t->r, TUPLE_V4, 17, "127.0.0.1", 53, "127.0.0.1", 5000), 104);
+	assert_int_equal(pid_of(t->r, TUPLE_V4, 17, "127.9.9.9", 53, "127.0.0.1", 5000), 104);
+	/* ... and gets multicast and broadcast. */
+	assert_int_equal(pid_of(t->r, TUPLE_V4, 17, "224.0.0.251", 53, "192.0.2.9", 5353), 104);
+	assert_int_equal(pid_of(t->r, TUPLE_V4, 17, "255.255.255.255", 53, "192.0.2.9", 68),
+			 104);
+	assert_int_equal(pid_of(t->r, TUPLE_V4, 17, "10.0.0.255", 53, "192.0.2.9", 68), 104);
+	/* 0.0.0.0:22 TCP. */
+	assert_int_equal(pid_of(t->r, TUPLE_V4, 6, "10.0.0.5", 22, "198.51.100.1", 50000), 102);
+	/* The dual-stack [::]:8080 socket gets IPv6 and IPv4 traffic. */
+	assert_int_equal(pid_of(t->r, TUPLE_V6, 6, "::1", 8080, "::1", 40000), 103);
+	assert_int_equal(pid_of(t->r, TUPLE_V6, 6, "fd00::5", 8080, "2001:db8::9", 40000), 103);
+	assert_int_equal(pid_of(t->r, TUPLE_V4, 6, "10.0.0.5", 8080, "192.0.2.9", 40000), 103);
+	assert_int_equal(pid_of(t->r, TUPLE_V4, 6, "127.0.0.1", 8080, "127.0.0.1", 40000), 103);
+	/* An IPv4 wildcard does not take IPv6 traffic. */
+	lookup(t->r, TUPLE_V6, 17, "fd00::5", 53, "2001:db8::9", 5000, OWNER_NO_SOCKET);
+}
+
+/* A wildcard socket does not claim traffic that is not addressed to us. */
+static void test_no_wildcard_for_foreign_address(void **state)
+{
+	struct rt *t = *state;
+
+	lookup(t->r, TUPLE_V4, 6, "203.0.113.1", 22, "192.0.2.9", 4000, OWNER_NO_SOCKET);
+	lookup(t->r, TUPLE_V4, 17, "203.0.113.1", 53, "192.0.2.9", 4000, OWNER_NO_SOCKET);
+	lookup(t->r, TUPLE_V4, 6, "203.0.113.1", 8080, "192.0.2.9", 4000, OWNER_NO_SOCKET);
+	lookup(t->r, TUPLE_V6, 6, "2001:db8::77", 8080, "2001:db8::9", 4000, OWNER_NO_SOCKET);
+	lookup(t->r, TUPLE_V4, 17, "10.0.0.6", 53, "192.0.2.9", 4000, OWNER_NO_SOCKET);
+	/* Some other protocol on a local address: no socket. */
+	lookup(t->r, TUPLE_V4, 47, "10.0.0.5", 0, "192.0.2.9", 0, OWNER_NO_SOCKET);
+}
+
+/* With no local address known at all, wildcard sockets match any address. */
+static void test_no_local_addresses(void **state)
+{
+	struct rt *t = *state;
+	struct resolver *r;
+
+	fx_rm(t->fx.root, "net/fib_trie");
+	fx_rm(t->fx.root, "net/if_inet6");
+	r = resolver_new(t->fx.root);
 	assert_non_null(r);
 	assert_int_equal(resolver_refresh(r), 0);
-	/* exact tuple */
-	assert_int_equal(who(r, TUPLE_V4, 6, me, 40000, remote, 443, &pid), OWNER_FOUND);
-	assert_int_equal(pid, 100);
-	/* a new connection to the listener, from anywhere */
-	assert_int_equal(who(r, TUPLE_V4, 6, me, 80, other, 5555, &pid), OWNER_FOUND);
-	assert_int_equal(pid, 200);
-	/* 0.0.0.0:53 UDP */
-	assert_int_equal(who(r, TUPLE_V4, 17, me, 53, remote, 9999, &pid), OWNER_FOUND);
-	assert_int_equal(pid, 200);
-	/* IPv4 to a dual-stack [::]:8080 */
-	assert_int_equal(who(r, TUPLE_V4, 6, me, 8080, remote, 1234, &pid), OWNER_FOUND);
-	assert_int_equal(pid, 300);
-	/* the wildcard is not for addresses of other hosts */
-	assert_int_equal(who(r, TUPLE_V4, 17, other, 53, remote, 9999, &pid), OWNER_NO_SOCKET);
-	/* TIME_WAIT: a socket, nobody holding it */
-	assert_int_equal(who(r, TUPLE_V4, 6, me, 41000, remote, 80, &pid), OWNER_NO_PROCESS);
-	/* nothing at all */
-	assert_int_equal(who(r, TUPLE_V4, 6, me, 1, remote, 2, &pid), OWNER_NO_SOCKET);
-	/* a socket shared after fork: the lowest pid */
-	assert_int_equal(who(r, TUPLE_V4, 6, me, 41001, remote, 81, &pid), OWNER_FOUND);
-	assert_int_equal(pid, 400);
+	assert_false(is_local(r, TUPLE_V4, "127.0.0.1"));
+	assert_false(is_local(r, TUPLE_V6, "::1"));
+	assert_int_equal(pid_of(r, TUPLE_V4, 17, "203.0.113.1", 53, "192.0.2.9", 4000), 104);
+	assert_int_equal(pid_of(r, TUPLE_V4, 6, "203.0.113.1", 8080, "192.0.2.9", 4000), 103);
+	/* Exact and bound matches do not depend on it. */
+	assert_int_equal(pid_of(r, TUPLE_V4, 6, "10.0.0.5", 80, "192.0.2.9", 40000), 101);
 	resolver_free(r);
 }
 
-static void process_details_and_locality(void **state)
+static void test_no_process(void **state)
 {
-	struct resolver *r = resolver_new(root);
-	const struct proc_info *p;
-	uint8_t lo[16] = { 127, 9, 9, 9 };
+	struct rt *t = *state;
 
-	(void)state;
-	resolver_refresh(r);
-	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, me, 40000, remote, 443, &p), OWNER_FOUND);
-	assert_string_equal(p->comm, "curl");
-	assert_string_equal(p->cmdline, "curl -s http://x/");
+	/* TIME_WAIT: the socket is known, inode 0. */
+	lookup(t->r, TUPLE_V4, 6, "10.0.0.5", 5555, "192.0.2.9", 6000, OWNER_NO_PROCESS);
+	/* A socket whose fd no process holds any more. */
+	lookup(t->r, TUPLE_V4, 6, "10.0.0.5", 7000, "192.0.2.9", 7001, OWNER_NO_PROCESS);
+	/* The remote end of a known socket is no socket of ours. */
+	lookup(t->r, TUPLE_V4, 6, "192.0.2.9", 6000, "10.0.0.5", 5555, OWNER_NO_SOCKET);
+}
+
+static void test_process_info(void **state)
+{
+	struct rt *t = *state;
+	const struct proc_info *p;
+
+	p = lookup(t->r, TUPLE_V4, 6, "10.0.0.5", 80, "198.51.100.7", 1, OWNER_FOUND);
+	assert_int_equal(p->pid, 100);
+	assert_string_equal(p->comm, "nginx");
+	assert_true(p->have_uid);
+	assert_int_equal(p->uid, 33);		/* the real uid: first number of Uid: */
+	assert_string_equal(p->cmdline, "nginx -g daemon off;");	/* NULs to spaces */
+	assert_int_equal(p->start, 5000);
+
+	p = lookup(t->r, TUPLE_V4, 6, "10.0.0.5", 22, "198.51.100.7", 1, OWNER_FOUND);
+	assert_string_equal(p->comm, "sshd");
 	assert_true(p->have_uid);
 	assert_int_equal(p->uid, 0);
-	assert_int_equal(p->start, 500);
-	assert_true(resolver_is_local(r, TUPLE_V4, me));
-	assert_true(resolver_is_local(r, TUPLE_V4, lo));	/* 127.0.0.0/8 */
-	assert_false(resolver_is_local(r, TUPLE_V4, other));
-	assert_false(resolver_is_local(r, TUPLE_V4, any));
-	resolver_free(r);
+	assert_string_equal(p->cmdline, "/usr/sbin/sshd -D");
+
+	/* No status, stat or cmdline file: no uid, start 0, empty command line. */
+	p = lookup(t->r, TUPLE_V4, 6, "10.0.0.5", 8000, "192.0.2.9", 8001, OWNER_FOUND);
+	assert_int_equal(p->pid, 106);
+	assert_string_equal(p->comm, "bare");
+	assert_false(p->have_uid);
+	assert_int_equal(p->start, 0);
+	assert_non_null(p->cmdline);
+	assert_string_equal(p->cmdline, "");
+
+	/* Parentheses and spaces in the command name do not shift stat's fields. */
+	p = lookup(t->r, TUPLE_V4, 6, "10.0.0.5", 8002, "192.0.2.9", 8003, OWNER_FOUND);
+	assert_int_equal(p->pid, 107);
+	assert_string_equal(p->comm, "a) (b c");
+	assert_int_equal(p->start, 777);
+	assert_int_equal(p->uid, 5);
+	assert_string_equal(p->cmdline, "x");
 }
 
-static void knowledge_survives_exit(void **state)
+/* Odd comm / cmdline / status contents. */
+static void test_process_files_edge_cases(void **state)
 {
-	struct resolver *r = resolver_new(root);
-	char cmd[256];
-	int pid;
-
-	(void)state;
-	resolver_refresh(r);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s/100 && sed -i '/9C40/d' %s/net/tcp", root, root);
-	assert_int_equal(system(cmd), 0);
-	resolver_refresh(r);
-	assert_int_equal(who(r, TUPLE_V4, 6, me, 40000, remote, 443, &pid), OWNER_FOUND);
-	assert_int_equal(pid, 100);
-	resolver_free(r);
-}
-
-static void explains(void **state)
-{
-	struct resolver *r = resolver_new(root);
-	struct tuple t;
-
-	(void)state;
-	resolver_refresh(r);
-	memset(&t, 0, sizeof(t));
-	t.family = TUPLE_V4;
-	t.proto = 6;
-	memcpy(t.src, remote, 4);
-	t.sport = 443;
-	memcpy(t.dst, me, 4);
-	t.dport = 40000;
-	assert_true(resolver_explains(r, &t));
-	t.dport = 1;				/* our address, no socket */
-	assert_false(resolver_explains(r, &t));
-	memcpy(t.dst, other, 4);		/* not ours at all */
-	assert_true(resolver_explains(r, &t));
-	/* loopback: both ends are ours, both need an owner */
-	memcpy(t.src, me, 4);
-	t.sport = 40000;
-	memcpy(t.dst, me, 4);
-	t.dport = 80;				/* a listener owns this end */
-	assert_false(resolver_explains(r, &t));	/* 10.0.0.5:40000 -> 10.0.0.5:80 is unknown */
-	resolver_free(r);
-}
-
-static void pid_reuse_is_a_new_process(void **state)
-{
-	struct resolver *r = resolver_new(root);
-	static const char tcp_more[] = HEAD
-		LINE("0500000A", "9C41", "04030201", "01BB", "01", "2001");
-	static const unsigned inode[] = { 2001 };
+	struct rt *t = *state;
+	static const uint64_t ino[] = { 3001 };
+	char big[5000];
 	const struct proc_info *p;
 
-	(void)state;
-	resolver_refresh(r);
-	/* pid 300 exits; a new process gets pid 300 and opens a new socket */
-	proc(300, "newcomer", 0, 99999, "newcomer\0", 9, inode, 1);
-	put("net/tcp", tcp_more, sizeof(tcp_more) - 1);
-	resolver_refresh(r);
-	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, me, 40001, remote, 443, &p), OWNER_FOUND);
-	assert_int_equal(p->pid, 300);
-	assert_string_equal(p->comm, "newcomer");
-	/* the old pid 300 keeps its own socket and name */
-	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, me, 8080, remote, 1, &p), OWNER_FOUND);
-	assert_string_equal(p->comm, "dual");
-	resolver_free(r);
+	/* A command line longer than what is kept; NULs inside, none at the end. */
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (char)(i % 10 == 9 ? '\0' : 'a' + i % 10);
+	fx_proc(t->fx.root, 500, "long", 42, big, sizeof(big), 100, ino, 1);
+	/* A comm file without its newline, and a status with no Uid: line. */
+	fx_puts(t->fx.root, "500/comm", "nonl");
+	fx_puts(t->fx.root, "500/status", "Name:\tnonl\nGid:\t0\t0\t0\t0\n");
+	fx_add(&t->fx.tcp, TUPLE_V4, "10.0.0.5", 9999, "192.0.2.9", 9999, 1, 3001);
+	fx_write_tables(&t->fx);
+	assert_int_equal(resolver_refresh(t->r), 0);
+	p = lookup(t->r, TUPLE_V4, 6, "10.0.0.5", 9999, "192.0.2.9", 9999, OWNER_FOUND);
+	assert_int_equal(p->pid, 500);
+	assert_string_equal(p->comm, "nonl");
+	assert_false(p->have_uid);
+	size_t n = strlen(p->cmdline);
+	assert_true(n > 1000 && n <= 4096);
+	assert_memory_equal(p->cmdline, "abcdefghi abcdefghi ", 20);
+	assert_null(memchr(p->cmdline, '\0', n));
+}
+
+static void test_is_local(void **state)
+{
+	struct rt *t = *state;
+
+	/* 127.0.0.0/8 host LOCAL covers all of 127/8. */
+	assert_true(is_local(t->r, TUPLE_V4, "127.0.0.1"));
+	assert_true(is_local(t->r, TUPLE_V4, "127.5.6.7"));
+	assert_true(is_local(t->r, TUPLE_V4, "127.255.255.254"));
+	assert_false(is_local(t->r, TUPLE_V4, "126.255.255.255"));
+	assert_false(is_local(t->r, TUPLE_V4, "128.0.0.0"));
+	/* /32 entries. */
+	assert_true(is_local(t->r, TUPLE_V4, "10.0.0.5"));
+	assert_false(is_local(t->r, TUPLE_V4, "10.0.0.4"));
+	assert_false(is_local(t->r, TUPLE_V4, "10.0.0.6"));
+	assert_false(is_local(t->r, TUPLE_V4, "10.0.0.0"));	/* the /24 is only a route */
+	/* A prefix whose length is no multiple of 8: 172.16.0.0/12. */
+	assert_true(is_local(t->r, TUPLE_V4, "172.16.0.1"));
+	assert_true(is_local(t->r, TUPLE_V4, "172.31.255.255"));
+	assert_false(is_local(t->r, TUPLE_V4, "172.32.0.0"));
+	assert_false(is_local(t->r, TUPLE_V4, "172.15.255.255"));
+	assert_false(is_local(t->r, TUPLE_V4, "0.0.0.0"));
+	/* IPv6 from if_inet6. */
+	assert_true(is_local(t->r, TUPLE_V6, "::1"));
+	assert_true(is_local(t->r, TUPLE_V6, "fd00::5"));
+	assert_false(is_local(t->r, TUPLE_V6, "fd00::6"));
+	assert_false(is_local(t->r, TUPLE_V6, "::"));
+	/* The family counts: IPv6 bytes that start like 127.0.0.1 are not local. */
+	assert_false(is_local(t->r, TUPLE_V6, "7f00:1::"));
+	uint8_t a[16];
+	addr_parse(a, TUPLE_V6, "fd00::5");
+	assert_false(resolver_is_local(t->r, TUPLE_V4, a));
+}
+
+static struct tuple canon(int family, int proto, const char *a, uint16_t ap, const char *b,
+			  uint16_t bp)
+{
+	struct tuple x;
+
+	memset(&x, 0, sizeof(x));
+	addr_parse(x.src, family, a);
+	addr_parse(x.dst, family, b);
+	x.sport = ap;
+	x.dport = bp;
+	x.family = (uint8_t)family;
+	x.proto = (uint8_t)proto;
+	tuple_canonical(&x);
+	return x;
+}
+
+static void test_explains(void **state)
+{
+	struct rt *t = *state;
+	struct tuple x;
+
+	/* One local end, owned. */
+	x = canon(TUPLE_V4, 6, "10.0.0.5", 80, "192.0.2.9", 40000);
+	assert_true(resolver_explains(t->r, &x));
+	x = canon(TUPLE_V4, 17, "192.0.2.9", 5000, "10.0.0.5", 53);
+	assert_true(resolver_explains(t->r, &x));
+	/* No end of ours: nothing to explain. */
+	x = canon(TUPLE_V4, 6, "198.51.100.1", 1, "203.0.113.2", 2);
+	assert_true(resolver_explains(t->r, &x));
+	/* A local end with no socket, or with a socket but no process. */
+	x = canon(TUPLE_V4, 6, "10.0.0.5", 4444, "192.0.2.9", 1);
+	assert_false(resolver_explains(t->r, &x));
+	x = canon(TUPLE_V4, 6, "10.0.0.5", 5555, "192.0.2.9", 6000);
+	assert_false(resolver_explains(t->r, &x));
+	/* Loopback: both ends are local, both owned. */
+	x = canon(TUPLE_V4, 6, "127.0.0.1", 5000, "127.0.0.1", 6000);
+	assert_true(resolver_explains(t->r, &x));
+	/* Loopback with a new client: the listener explains only its own end. */
+	x = canon(TUPLE_V4, 6, "127.0.0.1", 7777, "127.0.0.1", 6000);
+	assert_false(resolver_explains(t->r, &x));
+}
+
+/* After fork(), parent and child hold one socket: the lowest pid gets it. */
+static void test_lowest_pid_wins(void **state)
+{
+	struct rt *t = *state;
+	const struct proc_info *p;
+
+	p = lookup(t->r, TUPLE_V4, 6, "10.0.0.5", 3306, "192.0.2.50", 50000, OWNER_FOUND);
+	assert_int_equal(p->pid, 250);
+	assert_string_equal(p->comm, "parent");
+	p = lookup(t->r, TUPLE_V4, 6, "10.0.0.5", 3307, "192.0.2.50", 50001, OWNER_FOUND);
+	assert_int_equal(p->pid, 260);
+	assert_string_equal(p->comm, "parent2");
+}
+
+/*
+ * Nothing is forgotten: once a pass has seen a socket and its process,
+ * the process exiting and the socket closing do not lose them.
+ */
+static void test_knowledge_survives(void **state)
+{
+	struct rt *t = *state;
+	struct resolve_stats st1, st2;
+	const struct proc_info *p;
+
+	resolver_stats(t->r, &st1);
+	/* pid 100 exits; its listener and the accepted socket of pid 101 close. */
+	fx_rm(t->fx.root, "100");
+	fx_rm(t->fx.root, "101");
+	fx_table_init(&t->fx.tcp, TUPLE_V4);
+	fx_add(&t->fx.tcp, TUPLE_V4, "0.0.0.0", 22, "0.0.0.0", 0, 0x0a, 1003);
+	fx_write_tables(&t->fx);
+	assert_int_equal(resolver_refresh(t->r), 0);
+
+	p = lookup(t->r, TUPLE_V4, 6, "10.0.0.5", 80, "192.0.2.9", 40000, OWNER_FOUND);
+	assert_int_equal(p->pid, 101);
+	assert_string_equal(p->comm, "worker");
+	assert_string_equal(p->cmdline, "nginx: worker process");
+	p = lookup(t->r, TUPLE_V4, 6, "10.0.0.5", 80, "198.51.100.7", 9, OWNER_FOUND);
+	assert_int_equal(p->pid, 100);
+	assert_string_equal(p->comm, "nginx");
+	assert_string_equal(p->cmdline, "nginx -g daemon off;");
+	assert_int_equal(p->uid, 33);
+	assert_true(p->have_uid);
+
+	/* Even with every table and every process gone. */
+	for (const char *const *d = (const char *const[]){ "net", "102", "103", "104", NULL }; *d;
+	     d++)
+		fx_rm(t->fx.root, *d);
+	assert_int_equal(resolver_refresh(t->r), -1);
+	assert_int_equal(pid_of(t->r, TUPLE_V4, 6, "10.0.0.5", 22, "192.0.2.1", 1), 102);
+	assert_int_equal(pid_of(t->r, TUPLE_V4, 17, "10.0.0.5", 53, "192.0.2.1", 1), 104);
+
+	resolver_stats(t->r, &st2);
+	assert_int_equal(st2.passes, st1.passes + 2);
+	assert_true(st2.sockets >= st1.sockets);
+	assert_int_equal(st2.processes, st1.processes);
+}
+
+/* A pid reused by a new process (other start time) is a new proc_info. */
+static void test_pid_reuse(void **state)
+{
+	struct rt *t = *state;
+	static const uint64_t first[] = { 2001 }, second[] = { 2002 };
+	const struct proc_info *p1, *p2;
+	struct resolve_stats st0, st1;
+
+	fx_proc(t->fx.root, 400, "oldproc", 1, CMD("oldproc\0"), 5000, first, 1);
+	fx_add(&t->fx.tcp, TUPLE_V4, "10.0.0.5", 4000, "192.0.2.9", 4001, 1, 2001);
+	fx_write_tables(&t->fx);
+	assert_int_equal(resolver_refresh(t->r), 0);
+	p1 = lookup(t->r, TUPLE_V4, 6, "10.0.0.5", 4000, "192.0.2.9", 4001, OWNER_FOUND);
+	assert_string_equal(p1->comm, "oldproc");
+	resolver_stats(t->r, &st0);
+
+	/* pid 400 exits; a new process gets pid 400 and opens a new socket. */
+	fx_rm(t->fx.root, "400");
+	fx_proc(t->fx.root, 400, "newproc", 2, CMD("newproc\0--flag\0"), 9000, second, 1);
+	fx_add(&t->fx.tcp, TUPLE_V4, "10.0.0.5", 4002, "192.0.2.9", 4003, 1, 2002);
+	fx_write_tables(&t->fx);
+	assert_int_equal(resolver_refresh(t->r), 0);
+
+	p1 = lookup(t->r, TUPLE_V4, 6, "10.0.0.5", 4000, "192.0.2.9", 4001, OWNER_FOUND);
+	p2 = lookup(t->r, TUPLE_V4, 6, "10.0.0.5", 4002, "192.0.2.9", 4003, OWNER_FOUND);
+	assert_ptr_not_equal(p1, p2);
+	assert_int_equal(p1->pid, 400);
+	assert_int_equal(p2->pid, 400);
+	assert_string_equal(p1->comm, "oldproc");
+	assert_int_equal(p1->start, 5000);
+	assert_int_equal(p1->uid, 1);
+	assert_string_equal(p2->comm, "newproc");
+	assert_int_equal(p2->start, 9000);
+	assert_int_equal(p2->uid, 2);
+	assert_string_equal(p2->cmdline, "newproc --flag");
+	resolver_stats(t->r, &st1);
+	assert_int_equal(st1.processes, st0.processes + 1);
+}
+
+/* Passes walk /proc/PID/fd only when they meet sockets of unknown owner. */
+static void test_stats_and_lazy_walks(void **state)
+{
+	struct rt *t = *state;
+	struct resolve_stats st;
+	static const uint64_t ino[] = { 2100 };
+
+	resolver_stats(t->r, &st);
+	assert_int_equal(st.passes, 1);
+	assert_int_equal(st.fd_walks, 1);
+	assert_int_equal(st.sockets, 18);	/* the distinct tuples of the fixture */
+	assert_int_equal(st.processes, 15);	/* every pid dir: 1009 stays unexplained */
+
+	/* Nothing new: no walk. */
+	assert_int_equal(resolver_refresh(t->r), 0);
+	resolver_stats(t->r, &st);
+	assert_int_equal(st.passes, 2);
+	assert_int_equal(st.fd_walks, 1);
+	assert_int_equal(st.sockets, 18);
+
+	/* A new socket of a new process: one walk, found. */
+	fx_proc(t->fx.root, 600, "late", 1, CMD("late\0"), 1, ino, 1);
+	fx_add(&t->fx.udp, TUPLE_V4, "10.0.0.5", 9000, "0.0.0.0", 0, 7, 2100);
+	fx_write_tables(&t->fx);
+	assert_int_equal(resolver_refresh(t->r), 0);
+	resolver_stats(t->r, &st);
+	assert_int_equal(st.passes, 3);
+	assert_int_equal(st.fd_walks, 2);
+	assert_int_equal(st.sockets, 19);
+	assert_int_equal(pid_of(t->r, TUPLE_V4, 17, "10.0.0.5", 9000, "192.0.2.1", 5), 600);
 }
 
 int main(void)
 {
-	/* Each test gets a fresh fixture: some of them change it. */
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(missing_root),
-		cmocka_unit_test_setup_teardown(lookups, setup, teardown),
-		cmocka_unit_test_setup_teardown(process_details_and_locality, setup, teardown),
-		cmocka_unit_test_setup_teardown(knowledge_survives_exit, setup, teardown),
-		cmocka_unit_test_setup_teardown(explains, setup, teardown),
-		cmocka_unit_test_setup_teardown(pid_reuse_is_a_new_process, setup, teardown),
+		cmocka_unit_test(test_new_fails_on_missing_root),
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+		T(test_exact_tuple),
+		T(test_listener_fallback),
+		T(test_wildcards),
+		T(test_no_wildcard_for_foreign_address),
+		T(test_no_local_addresses),
+		T(test_no_process),
+		T(test_process_info),
+		T(test_process_files_edge_cases),
+		T(test_is_local),
+		T(test_explains),
+		T(test_lowest_pid_wins),
+		T(test_knowledge_survives),
+		T(test_pid_reuse),
+		T(test_stats_and_lazy_walks),
+#undef T
 	};
+
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
