@@ -113,12 +113,15 @@ int aggregate_flow(struct aggregate *ag, const struct attribution *a,
 		u->flows++;
 		return 0;
 	}
+	/* Create both rows first: adding one may move the array. */
+	for (int end = 0; end < 2; end++) {
+		if (a->owner[end] && !proc_row(ag, a->owner[end]))
+			return -1;
+	}
 	for (int end = 0; end < 2; end++) {
 		if (!a->owner[end])
 			continue;
 		rows[end] = proc_row(ag, a->owner[end]);
-		if (!rows[end])
-			return -1;
 		count(rows[end], c, end);
 	}
 	if (rows[0])

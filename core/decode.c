@@ -133,6 +133,9 @@ static enum decode_result decode_ipv4(struct cursor *c, uint32_t wire_left,
 		return DECODE_MALFORMED;
 	else
 		pkt->ip_len = tot_len;
+	/* What follows the datagram (Ethernet padding) is not ours to read. */
+	if (cur_left(c) > pkt->ip_len)
+		c->left = pkt->ip_len;
 	pkt->t.family = TUPLE_V4;
 	pkt->t.proto = proto;
 	pkt->frag_id = id;
@@ -177,6 +180,8 @@ static enum decode_result decode_ipv6(struct cursor *c, uint32_t wire_left,
 		return DECODE_MALFORMED;
 	else
 		pkt->ip_len = (uint32_t)plen + 40;
+	if (cur_left(c) > pkt->ip_len - 40)
+		c->left = pkt->ip_len - 40;	/* not into link padding */
 	pkt->t.family = TUPLE_V6;
 
 	for (int n = 0; ipv6_ext_header(nh); n++) {

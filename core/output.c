@@ -52,13 +52,17 @@ static size_t utf8_seq(const unsigned char *s)
 	return n;
 }
 
-/* Append src[0..n) to buf if it fits; returns the new length. */
-static size_t put(char *buf, size_t len, size_t at, const char *src, size_t n)
+/*
+ * Append src[0..n) to buf at *at if it fits (leaving room for the NUL);
+ * false once it does not, and the caller stops: a cut field is a prefix.
+ */
+static bool put(char *buf, size_t len, size_t *at, const char *src, size_t n)
 {
-	if (at + n >= len)
-		return at;
-	memcpy(buf + at, src, n);
-	return at + n;
+	if (*at + n >= len)
+		return false;
+	memcpy(buf + *at, src, n);
+	*at += n;
+	return true;
 }
 
 size_t output_escape_text(const char *in, char *buf, size_t len, size_t *width)
@@ -70,10 +74,12 @@ size_t output_escape_text(const char *in, char *buf, size_t len, size_t *width)
 		size_t n = utf8_seq(s);
 		char esc[8];
 		if (n == 1 && *s >= 0x20 && *s != 0x7f && *s != '\\') {
-			at = put(buf, len, at, (const char *)s, 1);
+			if (!put(buf, len, &at, (const char *)s, 1))
+				break;
 			w++;
 		} else if (n > 1) {
-			at = put(buf, len, at, (const char *)s, n);
+			if (!put(buf, len, &at, (const char *)s, n))
+				break;
 			w++;
 		} else {
 			n = 1;
@@ -81,7 +87,8 @@ size_t output_escape_text(const char *in, char *buf, size_t len, size_t *width)
 				snprintf(esc, sizeof(esc), "\\\\");
 			else
 				snprintf(esc, sizeof(esc), "\\x%02x", *s);
-			at = put(buf, len, at, esc, strlen(esc));
+			if (!put(buf, len, &at, esc, strlen(esc)))
+				break;
 			w += strlen(esc);
 		}
 		s += n;
@@ -97,22 +104,10 @@ size_t output_escape_tsv(const char *in, char *buf, size_t len)
 	size_t at = 0;
 
 	for (const char *s = in; *s; s++) {
-		switch (*s) {
-		case '\\':
-			at = put(buf, len, at, "\\\\", 2);
+		const char *rep = *s == '\\' ? "\\\\" : *s == '\t' ? "\\t" :
+				  *s == '\n' ? "\\n" : *s == '\r' ? "\\r" : NULL;
+		if (!put(buf, len, &at, rep ? rep : s, rep ? 2 : 1))
 			break;
-		case '\t':
-			at = put(buf, len, at, "\\t", 2);
-			break;
-		case '\n':
-			at = put(buf, len, at, "\\n", 2);
-			break;
-		case '\r':
-			at = put(buf, len, at, "\\r", 2);
-			break;
-		default:
-			at = put(buf, len, at, s, 1);
-		}
 	}
 	buf[at] = '\0';
 	return at;
@@ -164,6 +159,8 @@ static void write_text(FILE *out, bool header, const struct row *rows, size_t nr
 			size_t w;
 			output_escape_text(is_header ? text_names[c] : f[c], esc, sizeof(esc), &w);
 			size_t pad = width[c] - w;
+			if (c == NCOLS - 1 && w == 0)
+				break;	/* an empty last column: no trailing spaces */
 			if (c > 0)
 				fputs("  ", out);
 			if (numeric[c])

@@ -18,6 +18,17 @@ static int hexval(char c)
 	return -1;
 }
 
+/* *v = *v * 10 + digit, false on overflow of 64 bits. */
+static bool add_digit(uint64_t *v, char digit)
+{
+	uint64_t d = (uint64_t)(digit - '0');
+
+	if (*v > (UINT64_MAX - d) / 10)
+		return false;
+	*v = *v * 10 + d;
+	return true;
+}
+
 /* Parse exactly n hex digits into *v. */
 static bool hex_n(const char *s, size_t n, uint32_t *v)
 {
@@ -111,9 +122,8 @@ bool procnet_parse_line(const char *line, int family, int proto, struct sock_ent
 	if (!next_token(&p, &tok, &len) || len > 20)
 		return false;
 	for (size_t i = 0; i < len; i++) {
-		if (!isdigit((unsigned char)tok[i]))
+		if (!isdigit((unsigned char)tok[i]) || !add_digit(&inode, tok[i]))
 			return false;
-		inode = inode * 10 + (uint64_t)(tok[i] - '0');
 	}
 	out->family = (uint8_t)family;
 	out->proto = (uint8_t)proto;
@@ -203,9 +213,8 @@ bool procnet_socket_link(const char *target, size_t len, uint64_t *inode)
 	if (len < 10 || memcmp(target, "socket:[", 8) != 0 || target[len - 1] != ']')
 		return false;
 	for (i = 8; i < len - 1; i++) {
-		if (!isdigit((unsigned char)target[i]) || i > 28)
+		if (!isdigit((unsigned char)target[i]) || !add_digit(&v, target[i]))
 			return false;
-		v = v * 10 + (uint64_t)(target[i] - '0');
 	}
 	*inode = v;
 	return true;
