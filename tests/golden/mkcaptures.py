@@ -1,0 +1,730 @@
+#!/usr/bin/env python3
+"""Write the golden tests' captures, /proc fixtures and ledger (deterministic).
+
+    python3 mkcaptures.py        (run from anywhere; writes next to itself)
+
+captures/*.pcap, *.pcapng  small captures, one per link type or hard case
+proc/host/                 a /proc stand-in: socket tables, local addresses,
+                           processes with fd links to their sockets
+proc/empty/                a /proc with nothing in it (every file missing)
+ledger.json                what every packet is: its IP length as written,
+                           its 5-tuple, and (per fixture) which process sends
+                           it, which receives it, or which unknown row takes it
+
+The ledger is written by hand next to each packet, never computed by
+re-implementing the resolver: oracle.py turns it into the exact report a
+case must print, and run.sh refuses expected files that disagree with it.
+Only the standard library is used; running it twice gives identical files.
+"""
+import ipaddress
+import json
+import os
+import shutil
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CAP = os.path.join(HERE, "captures")
+PROC = os.path.join(HERE, "proc")
+T0 = 1700000000            # first packet of every capture, seconds since the epoch
+
+
+def ip_bytes(a):
+    return ipaddress.ip_address(a).packed
+
+
+# ---------------------------------------------------------------------------
+# The /proc fixture "host".  Local addresses: 127.0.0.1, 10.0.0.5, ::1,
+# 2001:db8::5 (and a link-local address nobody uses).
+
+LOCAL = ["10.0.0.5", "127.0.0.1", "2001:db8::5", "::1", "fe80::211:22ff:fe33:4455"]
+
+USERS = {0: "root", 65534: "nobody", 3999999: "3999999"}   # how each uid prints
+
+# pid: comm (bytes), status Uid line (real, effective, saved, fs), cmdline
+# (list of args, each followed by NUL; raw bytes; None: empty file),
+# fd -> link target, write a stat file?  curl holds its socket twice (dup):
+# it still counts once; socket:[7777] (a unix socket) is in no table.
+PROCS = {
+    100: (b"curl", (0, 0, 0, 0), [b"curl", b"-s", b"https://example.org/"],
+          {0: "/dev/null", 1: "pipe:[90001]", 2: "pipe:[90001]", 3: "socket:[1001]",
+           4: "anon_inode:[eventfd]", 5: "socket:[7777]", 6: "socket:[1001]"}, True),
+    110: (b"ssh", (0, 0, 0, 0), [b"ssh", b"backup@5.6.7.8"],
+          {0: "/dev/pts/0", 1: "/dev/pts/0", 2: "/dev/pts/0", 3: "socket:[1101]"}, True),
+    200: (b"resolver", (65534, 65534, 65534, 65534), [b"resolver", b"--port", b"5353"],
+          {0: "/dev/null", 7: "socket:[2001]"}, True),
+    300: (b"web6", (0, 0, 0, 0), [b"web6", b"--v6"], {3: "socket:[3001]"}, True),
+    310: (b"mdns6", (0, 0, 0, 0), [b"mdns6"], {0: "/dev/null", 5: "socket:[3002]"}, True),
+    400: (b"sender", (0, 0, 0, 0), [b"sender", b"127.0.0.1:7000"], {3: "socket:[4001]"}, True),
+    401: (b"receiver", (0, 0, 0, 0), [b"receiver", b"127.0.0.1:7000"], {3: "socket:[4002]"}, True),
+    500: (b"dualsrv", (0, 0, 0, 0), [b"dualsrv", b"--listen", b"[::]:8080"],
+          {3: "socket:[5001]"}, True),
+    501: (b"worker", (0, 0, 0, 0), [b"dualsrv", b"worker"], {4: "socket:[5002]"}, True),
+    # Hostile names: comm with a comma, a quote and a tab; a cmdline with a
+    # newline, a leading '=', invalid UTF-8, a backslash, a tab, valid UTF-8
+    # and a carriage return; a comm with ESC and a backslash, an unnamed uid
+    # and an empty cmdline, and no stat file.
+    600: (b'a,b"c\td', (0, 0, 0, 0), [b"udp9000"], {3: "socket:[6001]"}, True),
+    1601: (b"hostile", (0, 1000, 1000, 1000),
+           [b'=HYPERLINK("x")', b"line\nbreak", b"\xff\xfe", b"back\\slash", b"tab\there",
+            "caf\u00e9".encode(), b"cr\rend"],
+           {3: "socket:[6002]"}, True),
+    87: (b"esc\x1b[1m\\", (3999999, 3999999, 3999999, 3999999), None,
+         {3: "socket:[6003]"}, False),
+    # comm may hold a newline (prctl PR_SET_NAME): only the kernel's final
+    # newline ends it.  A cmdline rewritten by setproctitle() has no NUL.
+    1602: (b"new\nline", (65534, 65534, 65534, 65534), [b"newline"],
+           {3: "socket:[6004]"}, True),
+    1603: (b"nginx", (0, 0, 0, 0), b"nginx: worker process", {9: "socket:[6005]"}, True),
+    120: (b"sshd", (0, 0, 0, 0), [b"/usr/sbin/sshd", b"-D"], {3: "socket:[1201]"}, True),
+    121: (b"sshd", (0, 0, 0, 0), [b"sshd: backup [priv]"], {4: "socket:[1202]"}, True),
+    700: (b"named", (0, 0, 0, 0), [b"named", b"-f"], {21: "socket:[7001]"}, True),
+}
+
+# A process without an fd directory (exited between listing and reading).
+ZOMBIE = 999
+
+# (table, local addr, local port, remote addr, remote port, state, uid, inode)
+# inode 9999 is in the table but no process holds it; inode 0 is TIME_WAIT.
+SOCKETS = [
+    ("tcp", "10.0.0.5", 40000, "93.184.216.34", 443, 0x01, 0, 1001),
+    ("tcp", "10.0.0.5", 43000, "5.6.7.8", 22, 0x01, 0, 1101),
+    ("tcp", "10.0.0.5", 41000, "1.2.3.4", 80, 0x06, 0, 0),
+    ("tcp", "10.0.0.5", 42000, "1.2.3.4", 81, 0x01, 0, 9999),
+    ("tcp", "10.0.0.5", 45000, "203.0.113.7", 8443, 0x01, 1000, 6002),
+    ("tcp", "127.0.0.1", 631, "0.0.0.0", 0, 0x0A, 0, 8631),
+    ("tcp6", "2001:db8::5", 50000, "2001:db8::99", 80, 0x01, 0, 3001),
+    ("tcp6", "::", 8080, "::", 0, 0x0A, 0, 5001),
+    ("tcp6", "::ffff:10.0.0.5", 8080, "::ffff:10.0.0.8", 44444, 0x01, 0, 5002),
+    ("udp", "10.0.0.5", 5353, "10.0.0.9", 53, 0x01, 65534, 2001),
+    ("udp", "127.0.0.1", 6000, "0.0.0.0", 0, 0x07, 0, 4001),
+    ("udp", "127.0.0.1", 7000, "0.0.0.0", 0, 0x07, 0, 4002),
+    ("udp", "0.0.0.0", 9000, "0.0.0.0", 0, 0x07, 0, 6001),
+    ("udp", "10.0.0.5", 7777, "0.0.0.0", 0, 0x07, 3999999, 6003),
+    ("udp6", "::", 5000, "::", 0, 0x07, 0, 3002),
+    ("udp", "10.0.0.5", 7778, "0.0.0.0", 0, 0x07, 65534, 6004),
+    ("tcp", "0.0.0.0", 8081, "0.0.0.0", 0, 0x0A, 0, 6005),
+    ("tcp", "0.0.0.0", 22, "0.0.0.0", 0, 0x0A, 0, 1201),
+    ("tcp", "10.0.0.5", 22, "198.51.100.20", 50000, 0x01, 0, 1202),
+    ("udp", "127.0.0.1", 9000, "0.0.0.0", 0, 0x07, 0, 7001),
+]
+
+FIB_TRIE_TABLE = """\
+  +-- 0.0.0.0/0 3 0 5
+     |-- 0.0.0.0
+        /0 universe UNICAST
+     +-- 10.0.0.0/24 2 0 2
+        +-- 10.0.0.0/29 2 0 2
+           |-- 10.0.0.0
+              /24 link UNICAST
+           |-- 10.0.0.5
+              /32 host LOCAL
+        |-- 10.0.0.255
+           /32 link BROADCAST
+     +-- 127.0.0.0/8 2 0 2
+        +-- 127.0.0.0/31 1 0 0
+           |-- 127.0.0.0
+              /8 host LOCAL
+           |-- 127.0.0.1
+              /32 host LOCAL
+        |-- 127.255.255.255
+           /32 link BROADCAST
+     |-- 198.51.100.0
+        /24 universe UNICAST
+"""
+
+IF_INET6 = """\
+00000000000000000000000000000001 01 80 10 80       lo
+20010db8000000000000000000000005 02 40 00 80     eth0
+fe80000000000000021122fffe334455 02 40 20 80     eth0
+"""
+
+
+def kernel_hex(addr):
+    """An address as /proc/net/* prints it: each 32-bit word %08X, little-endian."""
+    raw = ip_bytes(addr)
+    return "".join("%08X" % struct.unpack("<I", raw[i:i + 4])[0] for i in range(0, len(raw), 4))
+
+
+def socket_line(table, n, la, lp, ra, rp, st, uid, ino):
+    """One line as net/ipv4/tcp_ipv4.c, tcp_ipv6.c, udp.c, datagram.c print it."""
+    loc = "%s:%04X" % (kernel_hex(la), lp)
+    rem = "%s:%04X" % (kernel_hex(ra), rp)
+    if table == "tcp" and st == 0x06:        # get_timewait4_sock(): fewer fields
+        return "%4d: %s %s %02X %08X:%08X %02X:%08X %08X %5d %8d %d %d %016x" % (
+            n, loc, rem, st, 0, 0, 3, 0x1234, 0, 0, 0, 0, 3, 0)
+    if table in ("tcp", "tcp6"):
+        timer = "00:00000000"
+        return "%4d: %s %s %02X %08X:%08X %s %08X %5d %8d %d %d %016x %d %d %d %d %d" % (
+            n, loc, rem, st, 0, 0, timer, 0, uid, 0, ino, 1 if st == 0x0A else 2, 0,
+            100 if st == 0x0A else 20, 0 if st == 0x0A else 4, 0 if st == 0x0A else 30, 10,
+            0 if st == 0x0A else -1)
+    bucket = (lp * 7) % 4096 + (0 if table == "udp" else 1)
+    return "%5d: %s %s %02X %08X:%08X %02X:%08X %08X %5d %8d %d %d %016x %d" % (
+        bucket, loc, rem, st, 0, 0, 0, 0, 0, uid, 0, ino, 2, 0, 0)
+
+
+HEADERS = {
+    "tcp": ("  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt"
+            "   uid  timeout inode", 149),
+    "tcp6": ("  sl  local_address                         remote_address                 "
+             "       st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode", None),
+    "udp": ("   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt"
+            "   uid  timeout inode ref pointer drops", 127),
+    "udp6": ("  sl  local_address                         remote_address                 "
+             "       st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer"
+             " drops", None),
+}
+
+
+def cmdline_file(args):
+    """args: a list (each followed by NUL, as exec() leaves them), raw bytes, or None."""
+    if isinstance(args, bytes):
+        return args
+    return b"".join(a + b"\0" for a in args or [])
+
+
+def write(path, data):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(data if isinstance(data, bytes) else data.encode())
+
+
+def make_proc():
+    shutil.rmtree(PROC, ignore_errors=True)
+    host = os.path.join(PROC, "host")
+    for table, (head, pad) in HEADERS.items():
+        lines = [head]
+        n = 0
+        for s in SOCKETS:
+            if s[0] == table:
+                lines.append(socket_line(table, n, *s[1:]))
+                n += 1
+        if pad:                          # seq_pad(): IPv4 lines padded to a fixed width
+            lines = [x.ljust(pad - 1) for x in lines]
+        write(os.path.join(host, "net", table), "\n".join(lines) + "\n")
+    write(os.path.join(host, "net", "fib_trie"),
+          "Main:\n" + FIB_TRIE_TABLE + "Local:\n" + FIB_TRIE_TABLE)
+    write(os.path.join(host, "net", "if_inet6"), IF_INET6)
+    for pid, (comm, uids, args, fds, has_stat) in PROCS.items():
+        d = os.path.join(host, str(pid))
+        write(os.path.join(d, "comm"), comm + b"\n")
+        name = comm.replace(b"\\", b"\\\\").replace(b"\t", b"\\t").replace(b"\n", b"\\n")
+        write(os.path.join(d, "status"),
+              b"Name:\t" + name + b"\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t%d\n"
+              b"Ngid:\t0\nPid:\t%d\nPPid:\t1\nTracerPid:\t0\nUid:\t%d\t%d\t%d\t%d\n"
+              b"Gid:\t0\t0\t0\t0\nFDSize:\t64\nGroups:\t \n" % ((pid, pid) + uids))
+        write(os.path.join(d, "cmdline"), cmdline_file(args))
+        if has_stat:
+            write(os.path.join(d, "stat"),
+                  b"%d (%s) S 1 %d %d 0 -1 4194560 120 0 0 0 3 1 0 0 20 0 1 0 %d 9000000 400 "
+                  b"18446744073709551615 1 1 0 0 0 0 0 4096 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n"
+                  % (pid, comm, pid, pid, 5000 + pid))
+        os.makedirs(os.path.join(d, "fd"))
+        for fd, target in sorted(fds.items()):
+            os.symlink(target, os.path.join(d, "fd", str(fd)))
+    z = os.path.join(host, str(ZOMBIE))
+    write(os.path.join(z, "comm"), b"zombie\n")
+    write(os.path.join(z, "cmdline"), b"")
+    write(os.path.join(z, "status"), b"Name:\tzombie\nState:\tZ (zombie)\nUid:\t0\t0\t0\t0\n")
+    os.symlink("100", os.path.join(host, "self"))          # as in the real /proc
+    write(os.path.join(PROC, "empty", ".keep"), b"")       # git keeps no empty directory
+
+
+# ---------------------------------------------------------------------------
+# Packets.  Every builder returns the IP packet; the Capture records its
+# ledger entry next to it.
+
+def tcp_hdr(sport, dport, payload, flags=0x18):
+    return struct.pack(">HHIIBBHHH", sport, dport, 1000, 2000, 0x50, flags, 65535, 0, 0) + \
+        bytes((i * 7 + 3) & 0xFF for i in range(payload))
+
+
+def udp_hdr(sport, dport, payload):
+    return struct.pack(">HHHH", sport, dport, 8 + payload, 0) + b"u" * payload
+
+
+def icmp_echo(itype, ident, payload):
+    return struct.pack(">BBHHH", itype, 0, 0, ident, 1) + b"i" * payload
+
+
+def ipv4(src, dst, proto, body, options=b"", ident=0x1234, frag=0x4000, total=None, vihl=None):
+    ihl = 5 + len(options) // 4
+    length = 20 + len(options) + len(body) if total is None else total
+    first = (0x40 | ihl) if vihl is None else vihl
+    return struct.pack(">BBHHHBBH4s4s", first, 0, length, ident, frag, 64, proto, 0,
+                       ip_bytes(src), ip_bytes(dst)) + options + body
+
+
+def ext_hdr(next_hdr, octets):
+    """An IPv6 options header (hop-by-hop or destination) of 8*octets bytes, PadN-filled."""
+    n = 8 * octets
+    return bytes([next_hdr, octets - 1, 1, n - 4]) + b"\0" * (n - 4)
+
+
+def ipv6(src, dst, proto, body, ext=(), plen=None):
+    """ext: ((header type, octets), ...) in wire order."""
+    chain = b""
+    nh = proto
+    for kind, octets in reversed(ext):
+        chain = ext_hdr(nh, octets) + chain
+        nh = kind
+    payload = chain + body
+    length = len(payload) if plen is None else plen
+    return struct.pack(">IHBB16s16s", 6 << 28, length, nh, 64, ip_bytes(src), ip_bytes(dst)) + \
+        payload
+
+
+MAC_LOCAL = b"\x02\x00\x00\x00\x00\x05"
+MAC_GW = b"\x02\x00\x00\x00\x00\x01"
+
+
+def eth(payload, etype, out=True, tags=()):
+    hdr = (MAC_GW + MAC_LOCAL) if out else (MAC_LOCAL + MAC_GW)
+    for tag in tags:
+        tpid, vid = tag if isinstance(tag, tuple) else (0x8100, tag)
+        hdr += struct.pack(">HH", tpid, vid)
+    return hdr + struct.pack(">H", etype) + payload
+
+
+def etype_of(ip):
+    return 0x86DD if ip[0] >> 4 == 6 else 0x0800
+
+
+def sll(ip, out):
+    # packet type, ARPHRD_ETHER, address length, address (8 bytes), protocol
+    return struct.pack(">HHH8sH", 4 if out else 0, 1, 6, MAC_LOCAL + b"\0\0", etype_of(ip)) + ip
+
+
+def sll2(ip, out):
+    # protocol, reserved, ifindex, ARPHRD_ETHER, packet type, address length, address
+    return struct.pack(">HHIHBB8s", etype_of(ip), 0, 2, 1, 4 if out else 0, 6,
+                       MAC_LOCAL + b"\0\0") + ip
+
+
+def arp(op, out):
+    body = struct.pack(">HHBBH6s4s6s4s", 1, 0x0800, 6, 4, op, MAC_LOCAL, ip_bytes("10.0.0.5"),
+                       b"\0" * 6 if op == 1 else MAC_GW, ip_bytes("10.0.0.9"))
+    return body
+
+
+class Capture:
+    """Frames with their ledger entries.
+
+    Ledger entry of a packet:
+      kind      "ip", "not-ip" or "malformed"
+      iplen     IP length written in the header (ip only)
+      proto, src, sport, dst, dport   the 5-tuple (ip only; ports of ICMP
+                echo are its identifier, of other protocols 0)
+      vlan      how many 802.1Q/802.1ad tags the frame carries (for filters)
+      out       the link layer marks it outgoing (cooked captures)
+      host      attribution with proc/host: sender pid, receiver pid,
+                unknown reason (None when a process owns an end)
+    """
+
+    def __init__(self, name, linktype):
+        self.name, self.linktype = name, linktype
+        self.records = []       # (ts_us, caplen frame, original length)
+        self.ledger = []
+
+    def _add(self, frame, entry, orig=None, ts_us=None):
+        if ts_us is None:
+            ts_us = T0 * 1000000 + 100000 * len(self.records)
+        self.records.append((ts_us, frame, len(frame) if orig is None else orig))
+        entry["ts_us"] = ts_us
+        self.ledger.append(entry)
+
+    def ip(self, frame, ip, sender=None, receiver=None, unknown=None, vlan=0, out=None,
+           orig=None, ports=None):
+        """A good IP packet; ip is the IP packet inside frame (for the ledger)."""
+        assert (sender or receiver) is not None or unknown, "each packet lands somewhere"
+        assert not ((sender or receiver) and unknown)
+        v = ip[0] >> 4
+        if v == 4:
+            ihl = (ip[0] & 15) * 4
+            iplen = struct.unpack(">H", ip[2:4])[0]
+            proto, src, dst, l4 = ip[9], ip[12:16], ip[16:20], ip[ihl:]
+        else:
+            iplen = 40 + struct.unpack(">H", ip[4:6])[0]
+            proto, src, dst = ip[6], ip[8:24], ip[24:40]
+            l4 = ip[40:]
+            while proto in (0, 43, 44, 51, 60):     # walk the extension headers
+                size = 8 if proto == 44 else 4 * (l4[1] + 2) if proto == 51 else 8 * (l4[1] + 1)
+                proto, l4 = l4[0], l4[size:]
+        if ports is None:
+            if proto in (6, 17):
+                ports = struct.unpack(">HH", l4[:4])
+            elif proto in (1, 58) and l4[0] in (0, 8, 128, 129):
+                ports = (struct.unpack(">H", l4[4:6])[0],) * 2
+            else:
+                ports = (0, 0)
+        self._add(frame, dict(kind="ip", iplen=iplen, proto=proto, v=v,
+                              nh=ip[9] if v == 4 else ip[6],
+                              src=str(ipaddress.ip_address(src)), sport=ports[0],
+                              dst=str(ipaddress.ip_address(dst)), dport=ports[1],
+                              vlan=vlan, out=out,
+                              host=dict(sender=sender, receiver=receiver, unknown=unknown)),
+                  orig=orig)
+
+    def other(self, frame, kind, why, orig=None, vlan=0):
+        assert kind in ("not-ip", "malformed")
+        self._add(frame, dict(kind=kind, why=why, vlan=vlan), orig=orig)
+
+    def pcap(self, big_endian=False, nanosec=False, cut=None):
+        e = ">" if big_endian else "<"
+        magic = 0xA1B23C4D if nanosec else 0xA1B2C3D4
+        out = struct.pack(e + "IHHiIII", magic, 2, 4, 0, 0, 65535, self.linktype)
+        for ts_us, frame, orig in self.records:
+            frac = ts_us % 1000000 * (1000 if nanosec else 1)
+            out += struct.pack(e + "IIII", ts_us // 1000000, frac, len(frame), orig) + frame
+        return out if cut is None else out[:cut]
+
+    def pcapng(self, nanosec=False):
+        def block(btype, body):
+            body += b"\0" * (-len(body) % 4)
+            return struct.pack("<II", btype, 12 + len(body)) + body + \
+                struct.pack("<I", 12 + len(body))
+        opt_end = struct.pack("<HH", 0, 0)
+        app = b"mkcaptures.py"
+        shb_opts = struct.pack("<HH", 4, len(app)) + app + b"\0" * (-len(app) % 4) + opt_end
+        out = block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1) + shb_opts)
+        name = b"eth0"
+        idb_opts = struct.pack("<HH", 2, len(name)) + name + \
+            struct.pack("<HHB", 9, 1, 9 if nanosec else 6) + b"\0\0\0" + opt_end
+        # (if_name, if_tsresol: 10^-9 or 10^-6)
+        out += block(1, struct.pack("<HHI", self.linktype, 0, 65535) + idb_opts)
+        for ts_us, frame, orig in self.records:
+            ts = ts_us * 1000 if nanosec else ts_us
+            out += block(6, struct.pack("<IIIII", 0, ts >> 32, ts & 0xFFFFFFFF,
+                                        len(frame), orig) + frame)
+        return out
+
+
+# ---------------------------------------------------------------------------
+
+def cap_en10mb():
+    """Ethernet: curl's TLS connection (one packet with IP options, one padded
+    to the 60-byte minimum, a FIN), the resolver's DNS over 802.1Q, ARP."""
+    c = Capture("en10mb", 1)
+    A, B = "10.0.0.5", "93.184.216.34"
+
+    def out(n, flags=0x18, options=b""):
+        ip = ipv4(A, B, 6, tcp_hdr(40000, 443, n, flags), options=options)
+        return ip
+
+    def inc(n, flags=0x18):
+        return ipv4(B, A, 6, tcp_hdr(443, 40000, n, flags))
+
+    ip = out(0, 0x02); c.ip(eth(ip, 0x0800), ip, sender=100)                   # 0
+    ip = inc(0, 0x12); c.ip(eth(ip, 0x0800, out=False), ip, receiver=100)      # 1
+    ip = out(517); c.ip(eth(ip, 0x0800), ip, sender=100)                       # 2
+    ip = inc(1400); c.ip(eth(ip, 0x0800, out=False), ip, receiver=100)         # 3
+    ip = inc(1400); c.ip(eth(ip, 0x0800, out=False), ip, receiver=100)         # 4
+    # 5: at exactly T0 + 0.5 s: IHL 6 (router alert option)
+    ip = out(10, options=b"\x94\x04\x00\x00"); c.ip(eth(ip, 0x0800), ip, sender=100)
+    ip = ipv4(A, "10.0.0.9", 17, udp_hdr(5353, 53, 33))                       # 6
+    c.ip(eth(ip, 0x0800, tags=(10,)), ip, sender=200, vlan=1)
+    ip = ipv4("10.0.0.9", A, 17, udp_hdr(53, 5353, 120))                      # 7
+    c.ip(eth(ip, 0x0800, out=False, tags=(10,)), ip, receiver=200, vlan=1)
+    c.other(eth(arp(1, True), 0x0806), "not-ip", "ARP request")                # 8
+    c.other(eth(arp(2, False), 0x0806, out=False), "not-ip", "ARP reply")      # 9
+    ip = out(0, 0x10)                                                          # 10: padded
+    c.ip(eth(ip, 0x0800) + b"\0" * 6, ip, sender=100)
+    ip = inc(300); c.ip(eth(ip, 0x0800, out=False), ip, receiver=100)          # 11
+    ip = ipv4(A, "10.0.0.9", 17, udp_hdr(5353, 53, 40))                       # 12
+    c.ip(eth(ip, 0x0800, tags=(10,)), ip, sender=200, vlan=1)
+    ip = ipv4("10.0.0.9", A, 17, udp_hdr(53, 5353, 200))                      # 13
+    c.ip(eth(ip, 0x0800, out=False, tags=(10,)), ip, receiver=200, vlan=1)
+    ip = out(0, 0x11); c.ip(eth(ip, 0x0800), ip, sender=100)                   # 14
+    ip = inc(0, 0x11); c.ip(eth(ip, 0x0800, out=False), ip, receiver=100)      # 15
+    c.other(eth(arp(1, True), 0x0806, tags=(10,)), "not-ip", "ARP in 802.1Q", vlan=1)
+    # 17: IHL 15, the longest IPv4 header (39 NOPs and an end-of-options)
+    ip = out(3, options=b"\x01" * 39 + b"\x00"); c.ip(eth(ip, 0x0800), ip, sender=100)
+    # 18, 19: 802.1ad + 802.1Q (QinQ)
+    ip = ipv4(A, "10.0.0.9", 17, udp_hdr(5353, 53, 21))
+    c.ip(eth(ip, 0x0800, tags=((0x88A8, 100), 10)), ip, sender=200, vlan=2)
+    ip = ipv4("10.0.0.9", A, 17, udp_hdr(53, 5353, 77))
+    c.ip(eth(ip, 0x0800, out=False, tags=((0x88A8, 100), 10)), ip, receiver=200, vlan=2)
+    # 20: 802.3 length field + LLC (spanning tree): not IP
+    bpdu = b"\x42\x42\x03" + b"\0" * 35
+    c.other(b"\x01\x80\xc2\x00\x00\x00" + MAC_GW + struct.pack(">H", len(bpdu)) + bpdu,
+            "not-ip", "802.3 + LLC (STP)")
+    return c
+
+
+V6A, V6B = "2001:db8::5", "2001:db8::99"
+
+
+def cap_ipv6(name, linktype, wrap):
+    """Cooked captures: web6's IPv6 TCP, some packets behind a hop-by-hop +
+    destination-options chain; UDP to mdns6's socket bound to [::]:5000."""
+    c = Capture(name, linktype)
+    chain = ((0, 1), (60, 2))                 # hop-by-hop (8 bytes), dest. options (16)
+
+    def tcp(src, sp, dst, dp, n, ext=()):
+        return ipv6(src, dst, 6, tcp_hdr(sp, dp, n), ext=ext)
+
+    ip = tcp(V6A, 50000, V6B, 80, 0, chain); c.ip(wrap(ip, True), ip, sender=300, out=True)
+    ip = tcp(V6B, 80, V6A, 50000, 0); c.ip(wrap(ip, False), ip, receiver=300, out=False)
+    ip = tcp(V6A, 50000, V6B, 80, 120, chain); c.ip(wrap(ip, True), ip, sender=300, out=True)
+    ip = tcp(V6B, 80, V6A, 50000, 1200); c.ip(wrap(ip, False), ip, receiver=300, out=False)
+    ip = tcp(V6B, 80, V6A, 50000, 1200, ((0, 1),))
+    c.ip(wrap(ip, False), ip, receiver=300, out=False)
+    ip = ipv6("2001:db8::77", V6A, 17, udp_hdr(6666, 5000, 64))
+    c.ip(wrap(ip, False), ip, receiver=310, out=False)
+    ip = ipv6(V6A, "2001:db8::77", 17, udp_hdr(5000, 6666, 32))
+    c.ip(wrap(ip, True), ip, sender=310, out=True)
+    ip = ipv6("2001:db8::78", V6A, 17, udp_hdr(6667, 5000, 10), ext=((60, 1),))
+    c.ip(wrap(ip, False), ip, receiver=310, out=False)
+    c.other(wrap_other(wrap, 0x0806, arp(1, True)), "not-ip", "cooked ARP")
+    return c
+
+
+def wrap_other(wrap, proto, body):
+    """A cooked frame of another protocol: build one for IPv4 and patch the protocol."""
+    frame = bytearray(wrap(b"\x45" + b"\0" * 19, True)[:-20] + body)
+    at = 14 if wrap is sll else 0
+    frame[at:at + 2] = struct.pack(">H", proto)
+    return bytes(frame)
+
+
+def cap_raw():
+    """RAW: loopback UDP between two local processes (sent for one, received
+    for the other); IPv4 to a tcp6 socket on [::]:8080 and to a v4-mapped
+    connected tcp6 socket; IPv6 loopback to the [::]:5000 socket from a port
+    without a socket."""
+    c = Capture("raw", 101)
+    L = "127.0.0.1"
+    for n in (10, 11):
+        ip = ipv4(L, L, 17, udp_hdr(6000, 7000, n)); c.ip(ip, ip, sender=400, receiver=401)
+    ip = ipv4(L, L, 17, udp_hdr(7000, 6000, 99)); c.ip(ip, ip, sender=401, receiver=400)
+    ip = ipv4("10.0.0.7", "10.0.0.5", 6, tcp_hdr(33333, 8080, 0, 0x02)); c.ip(ip, ip, receiver=500)
+    ip = ipv4("10.0.0.5", "10.0.0.7", 6, tcp_hdr(8080, 33333, 0, 0x12)); c.ip(ip, ip, sender=500)
+    ip = ipv4("10.0.0.8", "10.0.0.5", 6, tcp_hdr(44444, 8080, 500)); c.ip(ip, ip, receiver=501)
+    ip = ipv4("10.0.0.5", "10.0.0.8", 6, tcp_hdr(8080, 44444, 50)); c.ip(ip, ip, sender=501)
+    ip = ipv4(L, L, 17, udp_hdr(6000, 7000, 0)); c.ip(ip, ip, sender=400, receiver=401)
+    ip = ipv6("::1", "::1", 17, udp_hdr(6001, 5000, 20)); c.ip(ip, ip, receiver=310)
+    # 127.0.0.1:9000 (named) is bound beside 0.0.0.0:9000: the address wins
+    ip = ipv4(L, L, 17, udp_hdr(6000, 9000, 40)); c.ip(ip, ip, sender=400, receiver=700)
+    ip = ipv4(L, L, 17, udp_hdr(9000, 6000, 200)); c.ip(ip, ip, sender=700, receiver=400)
+    return c
+
+
+def cap_bsd(name, linktype, hdr):
+    """NULL / LOOP: ssh's connection; a NULL frame of an unknown family."""
+    c = Capture(name, linktype)
+    A, B = "10.0.0.5", "5.6.7.8"
+    for src, sp, dst, dp, n, who in ((A, 43000, B, 22, 48, "s"), (B, 22, A, 43000, 512, "r"),
+                                     (A, 43000, B, 22, 0, "s"), (B, 22, A, 43000, 36, "r")):
+        ip = ipv4(src, dst, 6, tcp_hdr(sp, dp, n))
+        c.ip(hdr(2) + ip, ip, **({"sender": 110} if who == "s" else {"receiver": 110}))
+    if linktype == 0:
+        c.other(hdr(99) + b"\0" * 32, "not-ip", "address family 99")
+    # sshd: a new client reaches the listener (120), a connected one its child (121)
+    C1, C2 = "198.51.100.21", "198.51.100.20"
+    ip = ipv4(C1, A, 6, tcp_hdr(50001, 22, 0, 0x02)); c.ip(hdr(2) + ip, ip, receiver=120)
+    ip = ipv4(A, C1, 6, tcp_hdr(22, 50001, 0, 0x12)); c.ip(hdr(2) + ip, ip, sender=120)
+    ip = ipv4(C2, A, 6, tcp_hdr(50000, 22, 64)); c.ip(hdr(2) + ip, ip, receiver=121)
+    ip = ipv4(A, C2, 6, tcp_hdr(22, 50000, 96)); c.ip(hdr(2) + ip, ip, sender=121)
+    return c
+
+
+def cap_unknown():
+    """SLL: traffic for every unknown reason, and one packet of curl's."""
+    c = Capture("unknown", 113)
+    A = "10.0.0.5"
+
+    def put(ip, out, **kw):
+        c.ip(sll(ip, out), ip, out=out, **kw)
+
+    put(ipv4(A, "9.9.9.9", 6, tcp_hdr(44444, 443, 10)), True, unknown="no-socket")
+    put(ipv4("9.9.9.9", A, 6, tcp_hdr(443, 44444, 20)), False, unknown="no-socket")
+    put(ipv4(A, "1.2.3.4", 6, tcp_hdr(41000, 80, 0, 0x10)), True, unknown="no-process")  # TIME_WAIT
+    put(ipv4("1.2.3.4", A, 6, tcp_hdr(81, 42000, 300)), False, unknown="no-process")     # orphan
+    put(ipv4(A, "1.2.3.4", 6, tcp_hdr(42000, 81, 0, 0x10)), True, unknown="no-process")
+    put(ipv4("8.8.8.8", "9.9.9.9", 17, udp_hdr(1000, 2000, 30)), True, unknown="not-local")
+    put(ipv4("8.8.8.8", "10.0.0.6", 17, udp_hdr(53, 9000, 70)), False, unknown="not-local")
+    put(ipv4(A, "9.9.9.9", 1, icmp_echo(8, 0x1234, 56)), True, unknown="no-socket")
+    put(ipv4("9.9.9.9", A, 1, icmp_echo(0, 0x1234, 56)), False, unknown="no-socket")
+    put(ipv4(A, "198.51.100.1", 47, b"\0\0\x08\0" + b"g" * 40), True, unknown="no-socket")
+    put(ipv6("2001:db8::77", V6A, 17, udp_hdr(1234, 9999, 5)), False, unknown="no-socket")
+    put(ipv6("2001:db8::77", "2001:db8::88", 17, udp_hdr(1234, 9999, 5)), False,
+        unknown="not-local")
+    # the UDP socket 10.0.0.5:5353 is connected to 10.0.0.9:53 and curl's TCP
+    # socket to 93.184.216.34:443: other peers on those ports match nothing
+    put(ipv4("10.0.0.10", A, 17, udp_hdr(53, 5353, 12)), False, unknown="no-socket")
+    put(ipv4(A, "93.184.216.35", 6, tcp_hdr(40000, 443, 0, 0x02)), True, unknown="no-socket")
+    # ICMPv6 neighbour solicitation to the link-local address, echo to the global one
+    put(ipv6("fe80::1", "fe80::211:22ff:fe33:4455", 58, b"\x87\0\0\0" + b"\0" * 20), False,
+        unknown="no-socket")
+    put(ipv6("2001:db8::77", V6A, 58, icmp_echo(128, 0x77, 16)), False, unknown="no-socket")
+    # curl moves exactly as many bytes as unknown:not-local: the process row comes first
+    put(ipv4(A, "93.184.216.34", 6, tcp_hdr(40000, 443, 169)), True, sender=100)
+    return c
+
+
+def cap_hostile():
+    """RAW: traffic of the processes with hostile names."""
+    c = Capture("hostile", 101)
+    A = "10.0.0.5"
+    ip = ipv4("198.51.100.10", A, 17, udp_hdr(53, 9000, 70)); c.ip(ip, ip, receiver=600)
+    ip = ipv4(A, "198.51.100.10", 17, udp_hdr(9000, 53, 30)); c.ip(ip, ip, sender=600)
+    ip = ipv4(A, "203.0.113.7", 6, tcp_hdr(45000, 8443, 200)); c.ip(ip, ip, sender=1601)
+    ip = ipv4("203.0.113.7", A, 6, tcp_hdr(8443, 45000, 900)); c.ip(ip, ip, receiver=1601)
+    # 87 moves exactly as many bytes as 600: the tie is broken by pid (87 < 600)
+    ip = ipv4(A, "192.0.2.1", 17, udp_hdr(7777, 7777, 128)); c.ip(ip, ip, sender=87)
+    ip = ipv4(A, "192.0.2.1", 17, udp_hdr(7778, 7777, 2)); c.ip(ip, ip, sender=1602)
+    ip = ipv4("198.51.100.30", A, 6, tcp_hdr(40000, 8081, 500)); c.ip(ip, ip, receiver=1603)
+    return c
+
+
+def cap_ties():
+    """RAW: five rows of 100 bytes each, in the reverse of their sorted order."""
+    c = Capture("ties", 101)
+    A = "10.0.0.5"
+    ip = ipv4("8.8.8.8", "9.9.9.9", 17, udp_hdr(1, 2, 72)); c.ip(ip, ip, unknown="not-local")
+    ip = ipv4(A, "9.9.9.9", 6, tcp_hdr(44444, 443, 60)); c.ip(ip, ip, unknown="no-socket")
+    ip = ipv4("10.0.0.9", A, 17, udp_hdr(53, 5353, 72)); c.ip(ip, ip, receiver=200)
+    ip = ipv4(A, "5.6.7.8", 6, tcp_hdr(43000, 22, 60)); c.ip(ip, ip, sender=110)
+    ip = ipv4("93.184.216.34", A, 6, tcp_hdr(443, 40000, 60)); c.ip(ip, ip, receiver=100)
+    return c
+
+
+def cap_ipv6ext():
+    """RAW: IPv6 extension headers beyond hop-by-hop and destination options."""
+    c = Capture("ipv6ext", 101)
+    B = V6B
+
+    def raw6(src, dst, first, chain_bytes, body):
+        return struct.pack(">IHBB16s16s", 6 << 28, len(chain_bytes) + len(body), first, 64,
+                           ip_bytes(src), ip_bytes(dst)) + chain_bytes + body
+
+    # hop-by-hop, routing (type 4, 24 bytes), destination options, TCP
+    rh = bytes([60, 2, 4, 0]) + b"\0" * 4 + ip_bytes(V6A)
+    chain = ext_hdr(43, 1) + rh + ext_hdr(6, 1)
+    ip = raw6(V6A, B, 0, chain, tcp_hdr(50000, 80, 30)); c.ip(ip, ip, sender=300)
+    # authentication header (its length counts 4-byte words), then TCP
+    ah = bytes([6, 4, 0, 0]) + struct.pack(">II", 0x1000, 1) + b"\xAA" * 12
+    ip = raw6(B, V6A, 51, ah, tcp_hdr(80, 50000, 400)); c.ip(ip, ip, receiver=300)
+    # atomic fragment (offset 0, no more fragments), then UDP
+    fh = bytes([17, 0]) + struct.pack(">HI", 0, 0x5555)
+    ip = raw6("2001:db8::77", V6A, 44, fh, udp_hdr(6666, 5000, 44))
+    c.ip(ip, ip, receiver=310, ports=(6666, 5000))
+    # ESP: no ports to see; "no next header": nothing at all
+    ip = raw6(V6A, B, 50, b"", struct.pack(">II", 0x2000, 1) + b"e" * 40)
+    c.ip(ip, ip, unknown="no-socket")
+    ip = raw6(B, V6A, 59, b"", b""); c.ip(ip, ip, unknown="no-socket")
+    return c
+
+
+def cap_frag():
+    """RAW: a fragmented UDP datagram over IPv4 and one over IPv6; the later
+    fragments have no ports and belong to the first fragment's flow."""
+    c = Capture("frag", 101)
+    A = "10.0.0.5"
+    body = udp_hdr(9000, 53, 2000)
+    first = ipv4(A, "198.51.100.10", 17, body[:1480], ident=77, frag=0x2000)
+    c.ip(first, first, sender=600)
+    later = ipv4(A, "198.51.100.10", 17, body[1480:], ident=77, frag=1480 // 8)
+    c.ip(later, later, sender=600, ports=(9000, 53))
+    body = udp_hdr(5000, 6666, 1800)
+    fh1 = bytes([17, 0]) + struct.pack(">HI", 0x0001, 0xABCD)           # offset 0, M
+    fh2 = bytes([17, 0]) + struct.pack(">HI", (1232 // 8) << 3, 0xABCD)  # offset 1232
+    p1 = struct.pack(">IHBB16s16s", 6 << 28, 8 + 1232, 44, 64, ip_bytes(V6A),
+                     ip_bytes("2001:db8::77")) + fh1 + body[:1232]
+    p2 = struct.pack(">IHBB16s16s", 6 << 28, 8 + len(body) - 1232, 44, 64, ip_bytes(V6A),
+                     ip_bytes("2001:db8::77")) + fh2 + body[1232:]
+    c.ip(p1, p1, sender=310, ports=(5000, 6666))
+    c.ip(p2, p2, sender=310, ports=(5000, 6666))
+    return c
+
+
+def cap_malformed():
+    """Ethernet: every kind of cut and lie, between good packets."""
+    c = Capture("malformed", 1)
+    A, B = "10.0.0.5", "93.184.216.34"
+    good = ipv4(A, B, 6, tcp_hdr(40000, 443, 5))
+    c.ip(eth(good, 0x0800), good, sender=100)
+    c.other(eth(good, 0x0800)[:9], "malformed", "frame shorter than Ethernet")
+    c.other(eth(b"", 0x0800), "malformed", "Ethernet header and nothing else")
+    f = eth(good, 0x0800)
+    c.other(f[:14 + 10], "malformed", "IPv4 header cut by the snap length", orig=len(f))
+    c.other(f[:14 + 10], "malformed", "IPv4 header cut on the wire")
+    c.other(eth(b"\x44" + good[1:], 0x0800), "malformed", "IHL 4")
+    c.other(f[:14 + 19], "malformed", "19 bytes of IPv4 (one short of its header)")
+    c.other(eth(ipv6(V6A, V6B, 6, tcp_hdr(50000, 80, 0)), 0x0800), "malformed",
+            "IPv6 in an IPv4 frame")
+    c.other(eth(good, 0x86DD), "malformed", "IPv4 in an IPv6 frame")
+    v6 = ipv6(V6A, V6B, 6, tcp_hdr(50000, 80, 0), ext=((0, 1), (60, 2)))
+    c.other(eth(v6[:40 + 8 + 4], 0x86DD), "malformed", "IPv6 extension header cut",
+            orig=14 + len(v6))
+    c.other(eth(ipv6(V6A, V6B, 60, b"", plen=0), 0x86DD), "malformed",
+            "IPv6 payload length 0 with a destination-options header announced")
+    c.other(eth(v6[:30], 0x86DD), "malformed", "IPv6 header cut")
+    c.other(eth(ipv4(A, B, 6, tcp_hdr(40000, 443, 0)[:6]), 0x0800), "malformed",
+            "TCP header of 6 bytes")
+    c.other(f[:14 + 20 + 3], "malformed", "TCP header cut by the snap length", orig=len(f))
+    c.other(eth(ipv4(A, "10.0.0.9", 17, udp_hdr(5353, 53, 0)[:4]), 0x0800), "malformed",
+            "UDP header of 4 bytes")
+    c.other(eth(ipv4(A, B, 6, tcp_hdr(40000, 443, 0), total=12), 0x0800), "malformed",
+            "IPv4 total length 12")
+    c.other(eth(ipv4(A, B, 6, tcp_hdr(40000, 443, 0), total=900), 0x0800), "malformed",
+            "IPv4 total length beyond the frame")
+    c.other(eth(ipv4(A, B, 6, tcp_hdr(40000, 443, 0), options=b"\x01" * 40, vihl=0x4F)[:14 + 40],
+                0x0800), "malformed", "IHL 15, header cut")
+    # Good: a 1500-byte packet of which the snap length kept only the headers.
+    big = ipv4(B, A, 6, tcp_hdr(443, 40000, 1460))
+    c.ip(eth(big, 0x0800, out=False)[:14 + 40], big, receiver=100, orig=14 + len(big))
+    good = ipv4(B, A, 6, tcp_hdr(443, 40000, 7))
+    c.ip(eth(good, 0x0800, out=False), good, receiver=100)
+    return c
+
+
+def main():
+    make_proc()
+    shutil.rmtree(CAP, ignore_errors=True)
+    os.makedirs(CAP)
+    caps = [cap_en10mb(),
+            cap_ipv6("sll", 113, sll), cap_ipv6("sll2", 276, sll2),
+            cap_raw(),
+            cap_bsd("null", 0, lambda af: struct.pack("<I", af)),
+            cap_bsd("loop", 108, lambda af: struct.pack(">I", af)),
+            cap_unknown(), cap_hostile(), cap_frag(), cap_malformed(), cap_ties(),
+            cap_ipv6ext()]
+    ledger = {"captures": {}, "fixtures": {}}
+    for c in caps:
+        # loop.pcap: big-endian file with nanosecond timestamps
+        data = c.pcap(big_endian=True, nanosec=True) if c.name == "loop" else c.pcap()
+        write(os.path.join(CAP, c.name + ".pcap"), data)
+        ledger["captures"][c.name + ".pcap"] = {"linktype": c.linktype, "packets": c.ledger}
+    for c in caps:
+        if c.name in ("en10mb", "sll2"):
+            # sll2.pcapng: nanosecond timestamps (if_tsresol 9)
+            write(os.path.join(CAP, c.name + ".pcapng"), c.pcapng(nanosec=c.name == "sll2"))
+            ledger["captures"][c.name + ".pcapng"] = {"linktype": c.linktype,
+                                                      "packets": c.ledger}
+    write(os.path.join(CAP, "corrupt.pcap"),
+          bytes((i * 37 + 11) & 0xFF for i in range(200)))
+    # a valid header and three records, then the fourth record cut in its middle
+    en = caps[0]
+    full = en.pcap()
+    cut = 24 + sum(16 + len(f) for _, f, _ in en.records[:3]) + 16 + len(en.records[3][1]) // 2
+    write(os.path.join(CAP, "truncated.pcap"), full[:cut])
+    # three whole records, then 8 of the 16 bytes of the fourth record's header
+    cut = 24 + sum(16 + len(f) for _, f, _ in en.records[:3]) + 8
+    write(os.path.join(CAP, "truncated-header.pcap"), full[:cut])
+    write(os.path.join(CAP, "short.pcap"), full[:10])         # half a file header
+    write(os.path.join(CAP, "empty.pcap"), full[:24])         # a header, no packet
+    ledger["captures"]["empty.pcap"] = {"linktype": 1, "packets": []}
+    procs = {}
+    for pid, (comm, uids, args, fds, has_stat) in PROCS.items():
+        procs[str(pid)] = {"comm": comm.hex(), "user": USERS[uids[0]],
+                           "cmdline_file": cmdline_file(args).hex()}
+    ledger["fixtures"]["host"] = {"procs": procs, "local": LOCAL}
+    ledger["fixtures"]["empty"] = {"procs": {}, "local": []}
+    with open(os.path.join(HERE, "ledger.json"), "w") as f:
+        json.dump(ledger, f, indent=1, sort_keys=True)
+        f.write("\n")
+
+
+if __name__ == "__main__":
+    main()
