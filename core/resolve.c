@@ -10,14 +10,20 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "diag.h"
 #include "hmap.h"
 
 #define OWNER_UNKNOWN (-1)	/* in a socket table, owner not found yet */
 #define OWNER_MISSING (-2)	/* a full fd walk did not find it */
 #define CMDLINE_MAX 4096
+#define PROC_UNREAD (-1)	/* in the pid map: seen, details not read */
 
 struct resolver {
 	int rootfd;
+	struct diag *diag;		/* sock_diag, when the root is the real /proc */
+	long last_pid;			/* kernel's last pid at the last walk, or -1 */
+	long pid_max;
+	bool want_full;			/* no sock_diag: a full pass is due */
 
 	struct hmap *socks;		/* struct tuple (src = local end) */
 	uint64_t *sock_inode;
@@ -25,11 +31,12 @@ struct resolver {
 
 	struct hmap *inodes;		/* uint64_t inode */
 	int32_t *inode_owner;		/* proc index or OWNER_* */
-	size_t inode_cap;
+	uint64_t *inode_walk;		/* the fd walk that set the owner */
+	size_t inode_cap, inode_walk_cap;
 	size_t unowned;			/* inodes at OWNER_UNKNOWN */
 
 	struct hmap *pids;		/* int32_t pid */
-	uint32_t *pid_proc;		/* latest proc index for that pid */
+	int32_t *pid_proc;		/* latest proc index for that pid, or PROC_UNREAD */
 	size_t pid_cap;
 
 	struct proc_info *procs;
@@ -69,6 +76,12 @@ struct resolver *resolver_new(const char *proc_root)
 		errno = e;
 		return NULL;
 	}
+	/* The kernel's own tables are asked directly only for the real /proc. */
+	char *real = realpath(proc_root, NULL);
+	if (real && strcmp(real, "/proc") == 0)
+		r->diag = diag_open();
+	free(real);
+	r->last_pid = -1;
 	r->socks = hmap_new(sizeof(struct tuple), NULL);
 	r->inodes = hmap_new(sizeof(uint64_t), NULL);
 	r->pids = hmap_new(sizeof(int32_t), NULL);
@@ -86,11 +99,13 @@ void resolver_free(struct resolver *r)
 		return;
 	if (r->rootfd >= 0)
 		close(r->rootfd);
+	diag_close(r->diag);
 	hmap_free(r->socks);
 	hmap_free(r->inodes);
 	hmap_free(r->pids);
 	free(r->sock_inode);
 	free(r->inode_owner);
+	free(r->inode_walk);
 	free(r->pid_proc);
 	for (size_t i = 0; i < r->nprocs; i++)
 		free(r->procs[i].cmdline);
@@ -156,6 +171,12 @@ static size_t inode_put(struct resolver *r, uint64_t inode, int32_t owner, bool 
 	if (j == HMAP_NONE)
 		return HMAP_NONE;
 	if (*inserted) {
+		void *warr = r->inode_walk;
+
+		if (!array_reserve(&warr, &r->inode_walk_cap, j + 1, sizeof(uint64_t)))
+			return HMAP_NONE;
+		r->inode_walk = warr;
+		r->inode_walk[j] = 0;
 		if (!array_reserve(&arr, &r->inode_cap, j + 1, sizeof(int32_t)))
 			return HMAP_NONE;	/* key stays, owner array short: see inode_owner_of */
 		r->inode_owner = arr;
@@ -209,16 +230,31 @@ static void learn_socket(struct resolver *r, const struct sock_entry *e)
 		inode_put(r, e->inode, OWNER_UNKNOWN, &inserted);
 }
 
-static int read_tables(struct resolver *r)
+static void learn_cb(void *ctx, const struct sock_entry *e)
+{
+	learn_socket(ctx, e);
+}
+
+/* Read the socket tables; only those of protocol proto unless proto < 0. */
+static int read_tables(struct resolver *r, int proto)
 {
 	char *line = NULL;
 	size_t cap = 0;
 	int ok = 0;
 
 	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
-		FILE *f = open_below(r->rootfd, tables[t].path);
+		FILE *f;
 		struct sock_entry e;
 
+		if (proto >= 0 && tables[t].proto != proto)
+			continue;
+		/* One walk of the kernel's hash table instead of one per read(). */
+		if (r->diag && tables[t].proto == 6 &&
+		    diag_dump(r->diag, tables[t].family, 6, learn_cb, r) == 0) {
+			ok++;
+			continue;
+		}
+		f = open_below(r->rootfd, tables[t].path);
 		if (!f)
 			continue;
 		ok++;
@@ -355,60 +391,143 @@ static void read_proc_info(int rootfd, int pid, struct proc_info *pi)
 	pi->cmdline = strdup(buf);
 }
 
-/* Add a process (pid's current incarnation); its index or -1. */
-static int32_t add_proc(struct resolver *r, int pid)
+/* The pid map's slot for pid, added (as PROC_UNREAD) if new; HMAP_NONE on ENOMEM. */
+static size_t pid_slot(struct resolver *r, int pid, bool *inserted)
+{
+	int32_t key = pid;
+	size_t j = hmap_put(r->pids, &key, SIZE_MAX, inserted);
+	void *arr = r->pid_proc;
+
+	if (j == HMAP_NONE)
+		return HMAP_NONE;
+	if (*inserted) {
+		if (!array_reserve(&arr, &r->pid_cap, j + 1, sizeof(int32_t)))
+			return HMAP_NONE;
+		r->pid_proc = arr;
+		r->pid_proc[j] = PROC_UNREAD;
+	}
+	return j < r->pid_cap ? j : HMAP_NONE;
+}
+
+/* Read a process's details (pid's current incarnation); its index or -1. */
+static int32_t add_proc(struct resolver *r, int pid, size_t slot)
 {
 	void *arr = r->procs;
-	int32_t key = pid;
-	bool inserted;
-	size_t j;
 
 	if (r->nprocs >= INT32_MAX ||
 	    !array_reserve(&arr, &r->procs_cap, r->nprocs + 1, sizeof(*r->procs)))
 		return -1;
 	r->procs = arr;
-	j = hmap_put(r->pids, &key, SIZE_MAX, &inserted);
-	arr = r->pid_proc;
-	if (j == HMAP_NONE || !array_reserve(&arr, &r->pid_cap, j + 1, sizeof(uint32_t)))
-		return -1;
-	r->pid_proc = arr;
 	read_proc_info(r->rootfd, pid, &r->procs[r->nprocs]);
-	r->pid_proc[j] = (uint32_t)r->nprocs;
+	r->pid_proc[slot] = (int32_t)r->nprocs;
 	return (int32_t)r->nprocs++;
 }
 
 /*
- * Scan one process's fds. A socket whose owner is unknown gets this
- * process; a known pid is checked against pid reuse before it is credited.
+ * May pid take the socket at inode index j? An unowned socket, yes. One
+ * credited during this same walk to a higher pid, too: the lowest pid wins
+ * a socket shared after fork(), whatever order the walk takes.
  */
-static void scan_fds(struct resolver *r, int pid, int32_t proc)
+static bool may_take(const struct resolver *r, size_t j, int pid)
+{
+	int32_t o = r->inode_owner[j];
+
+	if (o == OWNER_UNKNOWN)
+		return true;
+	return o >= 0 && r->inode_walk[j] == r->fd_walks && r->procs[o].pid > pid;
+}
+
+/* The thread group of task id, from its status; id itself if unknown. */
+static int tgid_of(const struct resolver *r, int id)
+{
+	char path[64], buf[1024];
+	const char *t;
+	long v;
+
+	snprintf(path, sizeof(path), "%d/status", id);
+	if (read_small(r->rootfd, path, buf, sizeof(buf)) <= 0 || !(t = strstr(buf, "\nTgid:")))
+		return id;
+	v = strtol(t + 6, NULL, 10);
+	return v > 0 && v <= INT32_MAX ? (int)v : id;
+}
+
+/* Give pid the sockets at inode indices take[]; false on ENOMEM. */
+static bool credit(struct resolver *r, int pid, size_t slot, const size_t *take, size_t ntake)
+{
+	int32_t proc = r->pid_proc[slot];
+
+	if (proc >= 0) {
+		char path[64], buf[1024];
+
+		snprintf(path, sizeof(path), "%d/stat", pid);
+		if (read_small(r->rootfd, path, buf, sizeof(buf)) > 0 &&
+		    parse_starttime(buf) != r->procs[proc].start)
+			proc = PROC_UNREAD;	/* a recycled pid is a new process */
+	}
+	if (proc < 0)
+		proc = add_proc(r, pid, slot);
+	if (proc < 0)
+		return false;
+	for (size_t k = 0; k < ntake; k++) {
+		if (r->inode_owner[take[k]] == OWNER_UNKNOWN)
+			r->unowned--;
+		r->inode_owner[take[k]] = proc;
+		r->inode_walk[take[k]] = r->fd_walks;
+	}
+	return true;
+}
+
+/*
+ * Scan one process's fds and credit it with the sockets it may take. Its
+ * fds are read first and its details only then, and only if it holds one:
+ * a process about to exit loses its fds before its name. A known pid is
+ * checked against pid reuse before it is credited.
+ */
+static void scan_fds(struct resolver *r, int pid, bool maybe_thread)
 {
 	char path[64], target[64];
+	size_t take[64], ntake = 0, slot = HMAP_NONE;
 	struct dirent *de;
+	bool inserted;
 	DIR *d;
 
 	snprintf(path, sizeof(path), "%d/fd", pid);
 	d = open_dir_below(r->rootfd, path);
 	if (!d)
 		return;
-	while ((de = readdir(d)) != NULL) {
-		ssize_t n;
-		uint64_t inode;
-		bool inserted;
-		size_t j;
+	for (;;) {
+		de = readdir(d);
+		if (de) {
+			uint64_t inode;
+			ssize_t n;
+			size_t j;
 
-		if (de->d_name[0] == '.')
-			continue;
-		n = readlinkat(dirfd(d), de->d_name, target, sizeof(target));
-		if (n <= 0 || (size_t)n >= sizeof(target) ||
-		    !procnet_socket_link(target, (size_t)n, &inode))
-			continue;
-		j = inode_put(r, inode, proc, &inserted);
-		if (j == HMAP_NONE || inserted || j >= r->inode_cap || r->inode_owner[j] >= 0)
-			continue;
-		if (r->inode_owner[j] == OWNER_UNKNOWN)
-			r->unowned--;
-		r->inode_owner[j] = proc;
+			if (de->d_name[0] == '.')
+				continue;
+			n = readlinkat(dirfd(d), de->d_name, target, sizeof(target));
+			if (n <= 0 || (size_t)n >= sizeof(target) ||
+			    !procnet_socket_link(target, (size_t)n, &inode))
+				continue;
+			j = hmap_get(r->inodes, &inode);
+			if (j == HMAP_NONE || j >= r->inode_cap || !may_take(r, j, pid))
+				continue;
+			take[ntake++] = j;
+			if (ntake < sizeof(take) / sizeof(take[0]))
+				continue;
+		}
+		if (ntake > 0 && slot == HMAP_NONE) {
+			/* A thread's id reaches its process's fds: credit the process. */
+			if (maybe_thread)
+				pid = tgid_of(r, pid);
+			slot = pid_slot(r, pid, &inserted);
+			if (slot == HMAP_NONE)
+				break;
+		}
+		if (ntake > 0 && !credit(r, pid, slot, take, ntake))
+			break;
+		ntake = 0;
+		if (!de)
+			break;
 	}
 	closedir(d);
 }
@@ -420,14 +539,97 @@ static int cmp_int(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Walk /proc/PID/fd until every inode of unknown owner is found. */
+/* The last pid the kernel gave out (in our pid namespace), or -1. */
+static long read_last_pid(struct resolver *r)
+{
+	char buf[32];
+	long v;
+
+	if (read_small(r->rootfd, "sys/kernel/ns_last_pid", buf, sizeof(buf)) <= 0)
+		return -1;
+	v = strtol(buf, NULL, 10);
+	if (r->pid_max == 0 && read_small(r->rootfd, "sys/kernel/pid_max", buf, sizeof(buf)) > 0)
+		r->pid_max = strtol(buf, NULL, 10);
+	return v > 0 && v < r->pid_max && r->pid_max <= INT32_MAX ? v : -1;
+}
+
+/*
+ * The quick walk, for a new flow: scan only the processes created since
+ * the last walk, newest first, until every socket is placed. The kernel
+ * gives out pids in turn (wrapping at pid_max), so those are the pids
+ * after the last one it had given then, up to the last one it has given
+ * now (and the QUICK_AGAIN before them); no listing of /proc is needed.
+ * A pid in that range may be a
+ * thread's: its process is credited. False if this cannot be done (no
+ * ns_last_pid, or too many new pids): then walk_fds must.
+ */
+#define QUICK_MAX 512
+#define QUICK_AGAIN 64
+static bool walk_new(struct resolver *r)
+{
+	long prev = r->last_pid, now = read_last_pid(r), n;
+
+	if (prev < 0 || now < 0)
+		return false;
+	n = (now - prev + r->pid_max) % r->pid_max;
+	if (n > QUICK_MAX)
+		return false;
+	/*
+	 * Also the newest processes the last walk saw: one may have opened
+	 * its socket just after that walk read its fds.
+	 */
+	n += QUICK_AGAIN;
+	if (n >= r->pid_max)
+		n = r->pid_max - 1;
+	r->fd_walks++;
+	r->last_pid = now;
+	for (long pid = now; n-- > 0 && r->unowned > 0; pid = pid > 1 ? pid - 1 : r->pid_max - 1)
+		scan_fds(r, (int)pid, true);
+	return true;
+}
+
+/* Age order: newest (closest below the last pid given out) first. */
+struct age_ctx {
+	long last, max;
+};
+
+static long age(const struct age_ctx *c, int pid)
+{
+	return c->max > 0 ? ((c->last - pid) % c->max + c->max) % c->max : -(long)pid;
+}
+
+static void sort_by_age(int *pids, size_t n, const struct age_ctx *c)
+{
+	/* Insertion sort on a few keys would do; n may be large: shell sort. */
+	for (size_t gap = n / 2; gap > 0; gap /= 2) {
+		for (size_t i = gap; i < n; i++) {
+			int v = pids[i];
+			size_t j = i;
+			while (j >= gap && age(c, pids[j - gap]) > age(c, v)) {
+				pids[j] = pids[j - gap];
+				j -= gap;
+			}
+			pids[j] = v;
+		}
+	}
+}
+
+/*
+ * The deep walk: list /proc, scan every process never seen before (newest
+ * first), then the known ones (lowest pid first) while sockets remain
+ * unplaced; what is still unplaced then has no process we can see.
+ */
 static void walk_fds(struct resolver *r)
 {
 	int *fresh = NULL, *known = NULL;
 	size_t nfresh = 0, nknown = 0, fresh_cap = 0, known_cap = 0;
 	struct dirent *de;
-	DIR *d = open_dir_below(r->rootfd, ".");
+	struct age_ctx ac;
+	DIR *d;
 
+	ac.last = r->diag ? read_last_pid(r) : -1;
+	ac.max = ac.last >= 0 ? r->pid_max : 0;
+	d = open_dir_below(r->rootfd, ".");
 	if (!d)
 		return;
 	r->fd_walks++;
@@ -452,35 +654,29 @@ static void walk_fds(struct resolver *r)
 		}
 	}
 	closedir(d);
-	/* Sorted, so the lowest pid wins a socket shared after fork(). */
+	r->last_pid = ac.last;
 	if (nfresh)
-		qsort(fresh, nfresh, sizeof(int), cmp_int);
+		sort_by_age(fresh, nfresh, &ac);
 	if (nknown)
 		qsort(known, nknown, sizeof(int), cmp_int);
 
-	for (size_t i = 0; i < nfresh && r->unowned > 0; i++) {
-		int32_t proc = add_proc(r, fresh[i]);
-		if (proc >= 0)
-			scan_fds(r, fresh[i], proc);
-	}
-	for (size_t i = 0; i < nknown && r->unowned > 0; i++) {
-		int32_t key = known[i];
-		int32_t proc = (int32_t)r->pid_proc[hmap_get(r->pids, &key)];
-		char path[64], buf[1024];
-
-		/* A recycled pid is a new process. */
-		snprintf(path, sizeof(path), "%d/stat", known[i]);
-		if (read_small(r->rootfd, path, buf, sizeof(buf)) > 0 &&
-		    parse_starttime(buf) != r->procs[proc].start) {
-			int32_t np = add_proc(r, known[i]);
-			if (np >= 0)
-				proc = np;
+	if (r->fd_walks == 1 && r->unowned == 0) {
+		/*
+		 * The first walk with nothing to place: take note of every
+		 * process, so that later walks know them.
+		 */
+		for (size_t i = 0; i < nfresh; i++) {
+			bool inserted;
+			pid_slot(r, fresh[i], &inserted);
 		}
-		scan_fds(r, known[i], proc);
+		nfresh = 0;
 	}
+	for (size_t i = 0; i < nfresh; i++)
+		scan_fds(r, fresh[i], false);
+	for (size_t i = 0; i < nknown && r->unowned > 0; i++)
+		scan_fds(r, known[i], false);
 	free(fresh);
 	free(known);
-	/* Whatever is still unowned has no process we can see. */
 	if (r->unowned > 0) {
 		size_t n = hmap_count(r->inodes);
 		for (size_t j = 0; j < n && j < r->inode_cap; j++) {
@@ -496,9 +692,58 @@ int resolver_refresh(struct resolver *r)
 	int rc;
 
 	r->passes++;
-	rc = read_tables(r);
+	r->want_full = false;
+	rc = read_tables(r, -1);
 	read_local_addrs(r);
+	if (r->unowned > 0 || r->fd_walks == 0)
+		walk_fds(r);
+	return rc;
+}
+
+/*
+ * Learn the socket at the local end (l, lport) of t from the kernel: TCP
+ * and UDP by one sock_diag lookup each; other protocols from their tables.
+ */
+static void find_end(struct resolver *r, const struct tuple *t, const uint8_t *l, uint16_t lport,
+		     const uint8_t *rem, uint16_t rport, bool read[256])
+{
+	struct sock_entry e;
+
+	if (r->nlocal > 0 && !resolver_is_local(r, t->family, l))
+		return;
+	if (t->proto == 6 || t->proto == 17) {
+		int rc = diag_lookup(r->diag, t->family, t->proto, l, lport, rem, rport, &e);
+		if (rc == 1)
+			learn_socket(r, &e);
+		if (rc >= 0)
+			return;
+	}
+	read[t->proto] = true;
+	read[PROCNET_RAW] = true;	/* a raw socket may take any protocol */
+}
+
+int resolver_refresh_flows(struct resolver *r, const struct tuple *t, size_t n, bool deep)
+{
+	bool read[256] = { false };
+	int rc = 0;
+
+	if (!r->diag) {
+		/* Every table must be read: as often as deep walks may be. */
+		r->want_full = !deep;
+		return deep ? resolver_refresh(r) : 0;
+	}
+	r->passes++;
+	for (size_t i = 0; i < n; i++) {
+		find_end(r, &t[i], t[i].src, t[i].sport, t[i].dst, t[i].dport, read);
+		find_end(r, &t[i], t[i].dst, t[i].dport, t[i].src, t[i].sport, read);
+	}
+	for (int p = 0; p < 256; p++) {
+		if (read[p] && read_tables(r, p) != 0)
+			rc = -1;
+	}
 	if (r->unowned > 0)
+		walk_new(r);
+	if (r->unowned > 0 && deep)
 		walk_fds(r);
 	return rc;
 }
@@ -602,6 +847,11 @@ bool resolver_explains(const struct resolver *r, const struct tuple *t)
 					 t->src, t->sport, &p) != OWNER_FOUND)
 		return false;
 	return true;	/* also when no end is ours: nothing to learn */
+}
+
+bool resolver_pending(const struct resolver *r)
+{
+	return r->unowned > 0 || r->want_full;
 }
 
 void resolver_stats(const struct resolver *r, struct resolve_stats *st)

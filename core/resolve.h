@@ -57,6 +57,17 @@ void resolver_free(struct resolver *r);
 int resolver_refresh(struct resolver *r);
 
 /*
+ * A pass for new flows t[0..n): their sockets are looked up one by one in
+ * the kernel (sock_diag) where it can be asked, the other tables are read
+ * only for protocols among t, and /proc/PID/fd of processes never seen
+ * before is walked newest first; with deep, known processes too while a
+ * socket lacks its owner. Without sock_diag (a proc root that is not the
+ * real /proc), a full resolver_refresh when deep, else nothing but a note
+ * that one is due (resolver_pending). 0, or -1 when a table failed.
+ */
+int resolver_refresh_flows(struct resolver *r, const struct tuple *t, size_t n, bool deep);
+
+/*
  * Who owns the local end (laddr, lport) of a conversation with (raddr,
  * rport)? Exact tuple first, then a listening or unconnected socket on
  * (laddr, lport), then the wildcard address; IPv4 also tries a dual-stack
@@ -72,6 +83,9 @@ enum owner_status resolver_lookup(const struct resolver *r, int family, int prot
 bool resolver_explains(const struct resolver *r, const struct tuple *t);
 
 bool resolver_is_local(const struct resolver *r, int family, const uint8_t *addr);
+
+/* Is a deep pass (resolver_refresh_flows with deep) waited for? */
+bool resolver_pending(const struct resolver *r);
 
 void resolver_stats(const struct resolver *r, struct resolve_stats *st);
 

@@ -130,39 +130,54 @@ static void *resolver_main(void *arg)
 	struct flow_queue *q = &s->q;
 	struct tuple *batch = malloc(sizeof(struct tuple) * QUEUE_LEN);
 	double gap = RESOLVE_MIN_GAP_MS / 1000.0;
-	double last;
+	double last, last_deep;
 
 	resolver_refresh(s->res);
-	last = now_mono();
+	last = last_deep = now_mono();
 	pthread_mutex_lock(&q->lock);
 	while (!q->stop) {
 		double due = last + s->cfg.resolve_interval;
-		struct timespec ts = to_timespec(due);
-		bool need;
-		size_t n;
+		bool pending = resolver_pending(s->res);
+		double wake = pending && last_deep + gap < due ? last_deep + gap : due;
+		struct timespec ts = to_timespec(wake);
+		bool full;
+		size_t n, m = 0;
 
-		while (!q->stop && q->n == 0 && !q->lost && now_mono() < due)
+		while (!q->stop && q->n == 0 && !q->lost && now_mono() < wake)
 			pthread_cond_timedwait(&q->wake, &q->lock, &ts);
 		if (q->stop)
 			break;
 		n = batch ? q->n : 0;
 		if (n)
 			memcpy(batch, q->items, n * sizeof(*batch));
-		need = q->lost || now_mono() >= due || !batch;
+		full = q->lost || now_mono() >= due || !batch;
 		q->n = 0;
 		q->lost = false;
 		pthread_mutex_unlock(&q->lock);
 
-		for (size_t i = 0; i < n && !need; i++)
-			need = !resolver_explains(s->res, &batch[i]);
-		if (need) {
-			double wait = last + gap - now_mono();
+		/* The flows no pass has explained yet. */
+		for (size_t i = 0; i < n; i++) {
+			if (!resolver_explains(s->res, &batch[i]))
+				batch[m++] = batch[i];
+		}
+		if (full) {
+			double wait = last_deep + gap - now_mono();
 			if (wait > 0) {
 				struct timespec w = to_timespec(wait);
 				nanosleep(&w, NULL);
 			}
 			resolver_refresh(s->res);
-			last = now_mono();
+			last = last_deep = now_mono();
+		} else if (m > 0 || pending) {
+			/*
+			 * At once: a short-lived process must be caught while
+			 * it lives. Only the walk of every known process waits
+			 * for the gap.
+			 */
+			bool deep = now_mono() >= last_deep + gap;
+			resolver_refresh_flows(s->res, batch, m, deep);
+			if (deep)
+				last_deep = now_mono();
 		}
 		pthread_mutex_lock(&q->lock);
 	}

@@ -1,0 +1,231 @@
+/*
+ * test_diag.c - sock_diag lookups and dumps against the running kernel,
+ * and the resolver's quick pass for new flows on the real /proc. Sockets
+ * are made on loopback only.
+ */
+#include "unit.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../../core/diag.h"
+#include "../../core/resolve.h"
+#include "../../core/tuple.h"
+
+static uint64_t inode_of(int fd)
+{
+	struct stat st;
+
+	assert_int_equal(fstat(fd, &st), 0);
+	return (uint64_t)st.st_ino;
+}
+
+static uint16_t port_of(int fd)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	return ntohs(sa.sin_port);
+}
+
+static int bound(int type, uint32_t addr)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(addr) };
+	int fd = socket(AF_INET, type, 0);
+
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+static int connect_to(int fd, uint16_t port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+
+	return connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+}
+
+static const uint8_t lo4[16] = { 127, 0, 0, 1 };
+static const uint8_t other4[16] = { 127, 0, 0, 9 };
+
+struct dump_ctx {
+	uint64_t want;
+	int seen;
+	struct sock_entry e;
+};
+
+static void on_dump(void *ctx, const struct sock_entry *e)
+{
+	struct dump_ctx *c = ctx;
+
+	if (e->inode == c->want) {
+		c->seen++;
+		c->e = *e;
+	}
+}
+
+static void test_tcp_lookup_and_dump(void **state)
+{
+	struct diag *d = diag_open();
+	struct sock_entry e;
+	int lfd, cfd, afd;
+	uint16_t lport, cport;
+
+	(void)state;
+	if (!d)
+		skip();
+	lfd = bound(SOCK_STREAM, INADDR_LOOPBACK);
+	assert_int_equal(listen(lfd, 4), 0);
+	lport = port_of(lfd);
+	cfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(connect_to(cfd, lport), 0);
+	cport = port_of(cfd);
+	afd = accept(lfd, NULL, NULL);
+	assert_true(afd >= 0);
+
+	/* Each end of the connection, from its own side. */
+	assert_int_equal(diag_lookup(d, TUPLE_V4, 6, lo4, cport, lo4, lport, &e), 1);
+	assert_int_equal(e.inode, inode_of(cfd));
+	assert_int_equal(e.family, TUPLE_V4);
+	assert_int_equal(e.proto, 6);
+	assert_int_equal(e.lport, cport);
+	assert_int_equal(e.rport, lport);
+	assert_memory_equal(e.laddr, lo4, 16);
+	assert_int_equal(diag_lookup(d, TUPLE_V4, 6, lo4, lport, lo4, cport, &e), 1);
+	assert_int_equal(e.inode, inode_of(afd));
+	/* A peer it never talked to reaches the listener. */
+	assert_int_equal(diag_lookup(d, TUPLE_V4, 6, lo4, lport, other4, 4444, &e), 1);
+	assert_int_equal(e.inode, inode_of(lfd));
+	assert_int_equal(e.state, 10);	/* LISTEN */
+	/* Nothing on another port. */
+	close(lfd);
+	assert_int_equal(diag_lookup(d, TUPLE_V4, 6, lo4, lport, other4, 4444, &e), 0);
+
+	/* The dump lists the connection once. */
+	struct dump_ctx c = { .want = inode_of(cfd) };
+	assert_int_equal(diag_dump(d, TUPLE_V4, 6, on_dump, &c), 0);
+	assert_int_equal(c.seen, 1);
+	assert_int_equal(c.e.lport, cport);
+	assert_int_equal(c.e.rport, lport);
+	close(cfd);
+	close(afd);
+	diag_close(d);
+}
+
+static void test_udp_lookup(void **state)
+{
+	struct diag *d = diag_open();
+	struct sock_entry e;
+	int ufd, cfd;
+	uint16_t uport, cport;
+
+	(void)state;
+	if (!d)
+		skip();
+	/* Unconnected, bound to every address: any peer reaches it. */
+	ufd = bound(SOCK_DGRAM, INADDR_ANY);
+	uport = port_of(ufd);
+	assert_int_equal(diag_lookup(d, TUPLE_V4, 17, lo4, uport, other4, 53, &e), 1);
+	assert_int_equal(e.inode, inode_of(ufd));
+	assert_int_equal(e.lport, uport);
+	/* Connected: found by its peer. */
+	cfd = bound(SOCK_DGRAM, INADDR_LOOPBACK);
+	assert_int_equal(connect_to(cfd, uport), 0);
+	cport = port_of(cfd);
+	assert_int_equal(diag_lookup(d, TUPLE_V4, 17, lo4, cport, lo4, uport, &e), 1);
+	assert_int_equal(e.inode, inode_of(cfd));
+	assert_int_equal(e.rport, uport);
+	close(ufd);
+	assert_int_equal(diag_lookup(d, TUPLE_V4, 17, lo4, uport, other4, 53, &e), 0);
+	close(cfd);
+	/* Protocols sock_diag is not asked about. */
+	assert_int_equal(diag_lookup(d, TUPLE_V4, 1, lo4, 1, lo4, 0, &e), -1);
+	diag_close(d);
+}
+
+/*
+ * A process created after the resolver's first pass, holding a socket only
+ * for as long as the test needs: the quick pass (no deep walk) finds it.
+ */
+static void test_quick_pass_finds_new_process(void **state)
+{
+	struct resolver *r = resolver_new("/proc");
+	const struct proc_info *owner;
+	struct tuple t;
+	int lfd, pipefd[2], go[2];
+	uint16_t lport, cport;
+	pid_t child;
+	char b;
+
+	(void)state;
+	assert_non_null(r);
+	lfd = bound(SOCK_STREAM, INADDR_LOOPBACK);
+	assert_int_equal(listen(lfd, 4), 0);
+	lport = port_of(lfd);
+	assert_int_equal(resolver_refresh(r), 0);
+
+	assert_int_equal(pipe(pipefd), 0);
+	assert_int_equal(pipe(go), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		uint16_t p;
+		close(lfd);
+		if (fd < 0 || connect_to(fd, lport) != 0)
+			_exit(1);
+		p = port_of(fd);
+		if (write(pipefd[1], &p, sizeof(p)) != sizeof(p))
+			_exit(1);
+		(void)read(go[0], &b, 1);	/* hold the socket until told */
+		_exit(0);
+	}
+	assert_int_equal(read(pipefd[0], &cport, sizeof(cport)), (ssize_t)sizeof(cport));
+
+	memset(&t, 0, sizeof(t));
+	t.family = TUPLE_V4;
+	t.proto = 6;
+	memcpy(t.src, lo4, 16);
+	memcpy(t.dst, lo4, 16);
+	t.sport = cport;
+	t.dport = lport;
+	assert_int_equal(resolver_refresh_flows(r, &t, 1, false), 0);
+	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, cport, lo4, lport, &owner),
+			 OWNER_FOUND);
+	assert_int_equal(owner->pid, child);
+
+	/* Still known once the process is gone. */
+	assert_int_equal(write(go[1], "x", 1), 1);
+	assert_int_equal(waitpid(child, NULL, 0), child);
+	assert_int_equal(resolver_refresh_flows(r, &t, 1, true), 0);
+	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, cport, lo4, lport, &owner),
+			 OWNER_FOUND);
+	assert_int_equal(owner->pid, child);
+	close(lfd);
+	close(pipefd[0]);
+	close(pipefd[1]);
+	close(go[0]);
+	close(go[1]);
+	resolver_free(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tcp_lookup_and_dump),
+		cmocka_unit_test(test_udp_lookup),
+		cmocka_unit_test(test_quick_pass_finds_new_process),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
