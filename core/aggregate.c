@@ -82,6 +82,7 @@ static struct row *proc_row(struct aggregate *ag, const struct proc_info *p)
 	user_name(p, row->user, sizeof(row->user));
 	row->command = p->comm;
 	row->cmdline = p->cmdline ? p->cmdline : "";
+	row->netns = p->netns;
 	return row;
 }
 

@@ -24,6 +24,7 @@ struct row {
 	uint64_t sent_bytes, recv_bytes;
 	uint64_t sent_packets, recv_packets;
 	uint64_t flows;
+	uint64_t netns;			/* the process's network namespace inode; 0: unknown */
 };
 
 struct aggregate;

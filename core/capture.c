@@ -84,6 +84,9 @@ static enum capture_err open_live(struct capture *c, size_t i, const char *iface
 	rc = pcap_activate(h);
 	if (rc < 0)
 		return activate_error(h, rc, iface, err, errlen);
+	/* Cooked v2 tells each packet's interface: copies can be told apart. */
+	if (strcmp(iface, "any") == 0)
+		(void)pcap_set_datalink(h, DLT_LINUX_SLL2);
 	if (pcap_setnonblock(h, 1, ebuf) < 0) {
 		snprintf(err, errlen, "cannot capture on %s: %s", iface, ebuf);
 		return CAPTURE_ERR_RUNTIME;
@@ -179,13 +182,14 @@ struct dispatch_ctx {
 	capture_cb cb;
 	void *ctx;
 	int dlt;
+	int source;
 };
 
 static void trampoline(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 {
 	struct dispatch_ctx *d = (struct dispatch_ctx *)user;
 
-	d->cb(d->ctx, d->dlt, h, data);
+	d->cb(d->ctx, d->dlt, d->source, h, data);
 }
 
 void capture_break(struct capture *c)
@@ -206,7 +210,7 @@ int capture_dispatch(struct capture *c, int timeout_ms, capture_cb cb, void *ctx
 		return -1;
 	}
 	for (size_t i = 0; i < c->n && !c->broke; i++) {
-		struct dispatch_ctx d = { cb, ctx, c->dlt[i] };
+		struct dispatch_ctx d = { cb, ctx, c->dlt[i], (int)i };
 		/* Files: a bounded batch, so a stop request is seen promptly. */
 		int n = pcap_dispatch(c->h[i], c->live ? -1 : 4096, trampoline, (u_char *)&d);
 

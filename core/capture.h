@@ -30,7 +30,8 @@ struct capture_opts {
 	const char *filter;		/* BPF expression or NULL */
 };
 
-typedef void (*capture_cb)(void *ctx, int dlt, const struct pcap_pkthdr *h,
+/* source: which of the capture's interfaces (0 for a file or one interface). */
+typedef void (*capture_cb)(void *ctx, int dlt, int source, const struct pcap_pkthdr *h,
 			   const uint8_t *data);
 
 struct capture;

@@ -266,9 +266,10 @@ enum decode_result decode_packet(int dlt, const uint8_t *data, uint32_t caplen,
 		pkt->dir = pkttype == SLL_OUTGOING ? PKT_DIR_OUT : PKT_DIR_IN;
 		break;
 	case DLT_LINUX_SLL2:
-		if (!cur_be16(&c, &type) || !cur_skip(&c, 8) || !cur_u8(&c, &pt8) ||
-		    !cur_skip(&c, 9))
+		if (!cur_be16(&c, &type) || !cur_skip(&c, 2) || !cur_be32(&c, &pkt->ifindex) ||
+		    !cur_skip(&c, 2) || !cur_u8(&c, &pt8) || !cur_skip(&c, 9))
 			return DECODE_MALFORMED;
+		pkt->has_ifindex = true;
 		pkt->dir = pt8 == SLL_OUTGOING ? PKT_DIR_OUT : PKT_DIR_IN;
 		break;
 	case DLT_NULL:
@@ -281,6 +282,7 @@ enum decode_result decode_packet(int dlt, const uint8_t *data, uint32_t caplen,
 		if (null_family(af) == 0)
 			return DECODE_NOT_IP;
 		before = caplen - cur_left(&c);
+		pkt->l3_off = (uint32_t)before;
 		return decode_ip(&c, wirelen - (uint32_t)before, pkt, null_family(af));
 	case DLT_RAW:
 	case DLT_IPV4:
@@ -293,6 +295,7 @@ enum decode_result decode_packet(int dlt, const uint8_t *data, uint32_t caplen,
 	if (!skip_vlan_tags(&c, &type))
 		return DECODE_MALFORMED;
 	before = caplen - cur_left(&c);
+	pkt->l3_off = (uint32_t)before;
 	if (type == ETH_IPV4)
 		return decode_ip(&c, wirelen - (uint32_t)before, pkt, 4);
 	if (type == ETH_IPV6)

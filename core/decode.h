@@ -40,6 +40,9 @@ struct packet {
 	uint32_t frag_id;	/* IP identification, when frag != FRAG_NONE */
 	uint8_t frag;		/* enum frag_kind */
 	uint8_t dir;		/* enum pkt_dir */
+	bool has_ifindex;	/* LINUX_SLL2 says which interface */
+	uint32_t ifindex;
+	uint32_t l3_off;	/* where the IP header starts in the frame */
 };
 
 /* Is this DLT value one decode_packet understands? */

@@ -3,6 +3,8 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -38,6 +40,32 @@ struct diag *diag_open(void)
 		errno = e;
 		return NULL;
 	}
+	return d;
+}
+
+struct diag *diag_open_in(int nsfd)
+{
+	int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	struct diag *d = NULL;
+	int e = 0;
+
+	if (self < 0)
+		return NULL;
+	if (setns(nsfd, CLONE_NEWNET) == 0) {
+		d = diag_open();
+		e = errno;
+		if (setns(self, CLONE_NEWNET) != 0) {
+			/* Stuck in the other namespace: let no socket be made here. */
+			e = errno;
+			diag_close(d);
+			d = NULL;
+		}
+	} else {
+		e = errno;
+	}
+	close(self);
+	if (!d)
+		errno = e;
 	return d;
 }
 

@@ -22,6 +22,12 @@ struct diag;
 
 /* NULL (errno set) when sock_diag cannot be opened. */
 struct diag *diag_open(void);
+/*
+ * The same, in the network namespace nsfd refers to (an open
+ * /proc/PID/ns/net): the calling thread enters it, opens the socket and
+ * comes back. Needs CAP_SYS_ADMIN; NULL (errno set) otherwise.
+ */
+struct diag *diag_open_in(int nsfd);
 void diag_close(struct diag *d);
 
 /*

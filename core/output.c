@@ -7,19 +7,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NCOLS 9
+#define NCOLS 10
 #define FIELD_MAX 16448	/* 4 x a 4096-byte cmdline, escaped */
 
 static const char *const csv_names[NCOLS] = {
 	"pid", "user", "command", "sent_bytes", "recv_bytes",
-	"sent_packets", "recv_packets", "flows", "cmdline",
+	"sent_packets", "recv_packets", "flows", "netns", "cmdline",
 };
 static const char *const text_names[NCOLS] = {
 	"PID", "USER", "COMMAND", "SENT_BYTES", "RECV_BYTES",
-	"SENT_PACKETS", "RECV_PACKETS", "FLOWS", "CMDLINE",
+	"SENT_PACKETS", "RECV_PACKETS", "FLOWS", "NETNS", "CMDLINE",
 };
 /* Numeric columns are right-aligned in the text table. */
-static const bool numeric[NCOLS] = { true, false, false, true, true, true, true, true, false };
+static const bool numeric[NCOLS] = {
+	true, false, false, true, true, true, true, true, true, false
+};
 
 /* Length of a valid UTF-8 sequence at s (RFC 3629), or 0. */
 static size_t utf8_seq(const unsigned char *s)
@@ -113,7 +115,7 @@ size_t output_escape_tsv(const char *in, char *buf, size_t len)
 	return at;
 }
 
-/* The nine fields of a row as strings (text mode marks unknown rows "-"). */
+/* The fields of a row as strings (text mode marks unknown rows "-"). */
 static void row_fields(const struct row *r, enum out_format fmt, char num[NCOLS][24],
 		       const char *f[NCOLS])
 {
@@ -130,7 +132,9 @@ static void row_fields(const struct row *r, enum out_format fmt, char num[NCOLS]
 		snprintf(num[3 + i], 24, "%" PRIu64, v[i]);
 		f[3 + i] = num[3 + i];
 	}
-	f[8] = r->cmdline;
+	snprintf(num[8], 24, "%" PRIu64, r->netns);
+	f[8] = unknown || r->netns == 0 ? none : num[8];
+	f[9] = r->cmdline;
 }
 
 static void write_text(FILE *out, bool header, const struct row *rows, size_t nrows,
@@ -177,6 +181,9 @@ static void write_text(FILE *out, bool header, const struct row *rows, size_t nr
 	fprintf(out, "\ncaptured %" PRIu64 " packets, %" PRIu64 " IP bytes; %" PRIu64
 		" not IP, %" PRIu64 " malformed",
 		t->packets, t->ip_bytes, t->not_ip, t->malformed);
+	if (t->duplicates)
+		fprintf(out, ", %" PRIu64 " copies of packets seen on another interface",
+			t->duplicates);
 	if (t->live)
 		fprintf(out, "; dropped: %" PRIu64 " by kernel, %" PRIu64 " by interface",
 			t->kernel_drops, t->if_drops);

@@ -28,6 +28,7 @@ struct totals {
 	uint64_t ip_bytes;	/* IP length of the well-formed IP packets */
 	uint64_t not_ip;
 	uint64_t malformed;
+	uint64_t duplicates;	/* copies seen on a second interface, not counted */
 	bool live;		/* drops are meaningful */
 	uint64_t kernel_drops;
 	uint64_t if_drops;

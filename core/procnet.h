@@ -1,6 +1,7 @@
 /*
  * procnet.h - parsers for the kernel's socket and address tables:
- * /proc/net/{tcp,tcp6,udp,udp6}, /proc/net/fib_trie, /proc/net/if_inet6.
+ * /proc/net/{tcp,tcp6,udp,udp6,icmp,icmp6,raw,raw6}, /proc/net/sctp/{assocs,eps},
+ * /proc/net/fib_trie, /proc/net/if_inet6.
  *
  * The text comes from the kernel, or from a fixture standing in for it,
  * so every parser takes hostile input: a malformed line is skipped, never
@@ -34,6 +35,29 @@ struct sock_entry {
  */
 #define PROCNET_RAW 255
 bool procnet_parse_line(const char *line, int family, int proto, struct sock_entry *out);
+
+/*
+ * One line of /proc/net/sctp/assocs (assoc=true) or eps (assoc=false).
+ * Writes up to max entries: for an association every (local, remote)
+ * address pair of the same family, with the ports; for an endpoint each
+ * local address with remote address any and remote port 0. proto is 132,
+ * raw false. Returns the number written (0: header or unparsable line).
+ *
+ * The kernel (net/sctp/proc.c) prints the addresses as text, %pI4 or %pI6
+ * (2001:0db8:0000:...), one after the other, IPv4 and IPv6 mixed; in assocs
+ * the local ones, "<->", the remote ones, then a tab and counters that are
+ * not read. A '*' before an address marks the primary path. The pairs with
+ * the primary remote address come first (the one with the primary local
+ * address before the others), then the rest in the kernel's order, so that
+ * a max smaller than the pairs of a multi-homed association keeps the path
+ * that carries the data. A wildcard local address (0.0.0.0, ::) stays the
+ * any address; an IPv4-mapped address stays IPv6, as the kernel prints it.
+ * state is the socket's state (SST, TCP values: 10 listening, 1 established).
+ * A line is taken whole or not at all: one bad field or address gives 0 and
+ * nothing is written.
+ */
+#define PROCNET_SCTP 132
+size_t procnet_sctp_line(const char *line, bool assoc, struct sock_entry *out, size_t max);
 
 /* A local prefix of this host. */
 struct local_prefix {

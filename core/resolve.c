@@ -13,6 +13,8 @@
 #include "diag.h"
 #include "hmap.h"
 
+#define SCTP_PAIRS 64		/* address pairs kept of one association */
+#define NS_MAX 255		/* network namespaces told apart (tuple.pad) */
 #define OWNER_UNKNOWN (-1)	/* in a socket table, owner not found yet */
 #define OWNER_MISSING (-2)	/* a full fd walk did not find it */
 #define CMDLINE_MAX 4096
@@ -24,6 +26,8 @@ struct resolver {
 	long last_pid;			/* kernel's last pid at the last walk, or -1 */
 	long pid_max;
 	bool want_full;			/* no sock_diag: a full pass is due */
+	bool want_deep;			/* a flow had no end in a known namespace */
+	long ns_pid;			/* kernel's last pid when namespaces were looked for */
 
 	struct hmap *socks;		/* struct tuple (src = local end) */
 	uint64_t *sock_inode;
@@ -42,8 +46,21 @@ struct resolver {
 	struct proc_info *procs;
 	size_t nprocs, procs_cap;
 
-	struct local_prefix *local;
-	size_t nlocal, local_cap;
+	struct local_prefix *local;	/* prefixes shorter than an address */
+	uint8_t *local_ns_of;		/* ... and their namespaces */
+	size_t nlocal, local_cap, local_ns_cap;
+	struct hmap *addrs;		/* struct local_key: this host's addresses */
+	uint8_t *addr_ns;		/* ... the namespace each is in */
+	size_t addr_ns_cap;
+
+	/* Network namespaces: [0] is our own, the others are met in fd walks. */
+	struct netns {
+		uint64_t ino;		/* 0: not known */
+		int pid;		/* a process in it (0: none known now) */
+		struct diag *diag;
+	} *ns;
+	size_t nns, ns_cap;
+	bool ns_orphaned;		/* a namespace lost its process */
 
 	uint64_t passes, fd_walks;
 };
@@ -63,6 +80,34 @@ static const struct {
 	{ "net/raw6", TUPLE_V6, PROCNET_RAW },
 };
 
+/* The key of an address of this host. */
+struct local_key {
+	uint8_t family;
+	uint8_t addr[16];
+};
+
+/* The inode a namespace link ("net:[4026531840]") names; 0 if none. */
+static uint64_t ns_inode(int rootfd, const char *path)
+{
+	char buf[64];
+	ssize_t n = readlinkat(rootfd, path, buf, sizeof(buf) - 1);
+	uint64_t v = 0;
+	char *p;
+
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strchr(buf, '[');
+	if (strncmp(buf, "net:[", 5) != 0 || !p)
+		return 0;
+	for (p++; *p >= '0' && *p <= '9'; p++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			return 0;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	return *p == ']' ? v : 0;
+}
+
 struct resolver *resolver_new(const char *proc_root)
 {
 	struct resolver *r = calloc(1, sizeof(*r));
@@ -81,11 +126,18 @@ struct resolver *resolver_new(const char *proc_root)
 	if (real && strcmp(real, "/proc") == 0)
 		r->diag = diag_open();
 	free(real);
-	r->last_pid = -1;
+	r->last_pid = r->ns_pid = -1;
 	r->socks = hmap_new(sizeof(struct tuple), NULL);
 	r->inodes = hmap_new(sizeof(uint64_t), NULL);
 	r->pids = hmap_new(sizeof(int32_t), NULL);
-	if (!r->socks || !r->inodes || !r->pids) {
+	r->addrs = hmap_new(sizeof(struct local_key), NULL);
+	r->ns = calloc(1, sizeof(*r->ns));
+	if (r->ns) {
+		r->ns_cap = r->nns = 1;
+		r->ns[0].ino = ns_inode(r->rootfd, "self/ns/net");
+		r->ns[0].diag = r->diag;
+	}
+	if (!r->socks || !r->inodes || !r->pids || !r->addrs || !r->ns) {
 		resolver_free(r);
 		errno = ENOMEM;
 		return NULL;
@@ -111,6 +163,12 @@ void resolver_free(struct resolver *r)
 		free(r->procs[i].cmdline);
 	free(r->procs);
 	free(r->local);
+	free(r->local_ns_of);
+	hmap_free(r->addrs);
+	free(r->addr_ns);
+	for (size_t i = 1; i < r->nns; i++)
+		diag_close(r->ns[i].diag);
+	free(r->ns);
 	free(r);
 }
 
@@ -199,7 +257,7 @@ static int32_t inode_owner_of(const struct resolver *r, uint64_t inode)
 	return r->inode_owner[j];
 }
 
-static void learn_socket(struct resolver *r, const struct sock_entry *e)
+static void learn_socket(struct resolver *r, const struct sock_entry *e, size_t ns)
 {
 	struct tuple key;
 	bool inserted;
@@ -214,6 +272,7 @@ static void learn_socket(struct resolver *r, const struct sock_entry *e)
 	key.family = e->family;
 	key.proto = e->proto;
 	key.kind = e->raw ? TUPLE_RAW : TUPLE_FLOW;
+	key.pad = (uint8_t)ns;
 	i = hmap_put(r->socks, &key, SIZE_MAX, &inserted);
 	if (i == HMAP_NONE)
 		return;
@@ -230,17 +289,39 @@ static void learn_socket(struct resolver *r, const struct sock_entry *e)
 		inode_put(r, e->inode, OWNER_UNKNOWN, &inserted);
 }
 
+struct learn_ctx {
+	struct resolver *r;
+	size_t ns;
+};
+
 static void learn_cb(void *ctx, const struct sock_entry *e)
 {
-	learn_socket(ctx, e);
+	struct learn_ctx *c = ctx;
+
+	learn_socket(c->r, e, c->ns);
 }
 
-/* Read the socket tables; only those of protocol proto unless proto < 0. */
-static int read_tables(struct resolver *r, int proto)
+/* Path of a per-namespace file: our own under the root, another's by a pid. */
+static bool ns_path(const struct resolver *r, size_t ns, const char *file, char *buf, size_t size)
 {
-	char *line = NULL;
+	int n;
+
+	if (ns == 0)
+		n = snprintf(buf, size, "%s", file);
+	else if (r->ns[ns].pid > 0)
+		n = snprintf(buf, size, "%d/%s", r->ns[ns].pid, file);
+	else
+		return false;
+	return n > 0 && (size_t)n < size;
+}
+
+/* Read one namespace's socket tables; only protocol proto unless proto < 0. */
+static int read_ns_tables(struct resolver *r, size_t ns, int proto)
+{
+	char *line = NULL, path[64];
 	size_t cap = 0;
 	int ok = 0;
+	struct learn_ctx lc = { r, ns };
 
 	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
 		FILE *f;
@@ -249,67 +330,144 @@ static int read_tables(struct resolver *r, int proto)
 		if (proto >= 0 && tables[t].proto != proto)
 			continue;
 		/* One walk of the kernel's hash table instead of one per read(). */
-		if (r->diag && tables[t].proto == 6 &&
-		    diag_dump(r->diag, tables[t].family, 6, learn_cb, r) == 0) {
+		if (r->ns[ns].diag && tables[t].proto == 6 &&
+		    diag_dump(r->ns[ns].diag, tables[t].family, 6, learn_cb, &lc) == 0) {
 			ok++;
 			continue;
 		}
-		f = open_below(r->rootfd, tables[t].path);
+		if (!ns_path(r, ns, tables[t].path, path, sizeof(path)))
+			break;
+		f = open_below(r->rootfd, path);
 		if (!f)
 			continue;
 		ok++;
 		while (getline(&line, &cap, f) > 0) {
 			if (procnet_parse_line(line, tables[t].family, tables[t].proto, &e))
-				learn_socket(r, &e);
+				learn_socket(r, &e, ns);
+		}
+		fclose(f);
+	}
+	/* SCTP: associations, and endpoints (bound or listening). */
+	for (int assoc = 0; assoc < 2 && (proto < 0 || proto == 132); assoc++) {
+		struct sock_entry e[SCTP_PAIRS];
+		FILE *f = NULL;
+
+		if (ns_path(r, ns, assoc ? "net/sctp/assocs" : "net/sctp/eps", path, sizeof(path)))
+			f = open_below(r->rootfd, path);
+		if (!f)
+			continue;
+		while (getline(&line, &cap, f) > 0) {
+			size_t k = procnet_sctp_line(line, assoc, e, SCTP_PAIRS);
+			for (size_t j = 0; j < k; j++)
+				learn_socket(r, &e[j], ns);
 		}
 		fclose(f);
 	}
 	free(line);
+	if (ns > 0 && ok == 0 && r->ns[ns].pid > 0) {
+		/* Its process is gone: the next deep walk looks for another. */
+		r->ns[ns].pid = 0;
+		r->ns_orphaned = true;
+	}
 	return ok ? 0 : -1;
 }
 
-static void add_local(struct resolver *r, const struct local_prefix *p)
+static int read_tables(struct resolver *r, int proto)
 {
-	void *arr = r->local;
+	int rc = read_ns_tables(r, 0, proto);
 
+	for (size_t ns = 1; ns < r->nns; ns++)
+		read_ns_tables(r, ns, proto);
+	return rc;
+}
+
+static void add_local(struct resolver *r, const struct local_prefix *p, size_t ns)
+{
+	void *arr;
+
+	if ((p->family == TUPLE_V4 && p->len == 32) || (p->family == TUPLE_V6 && p->len == 128)) {
+		/* An address: a hash lookup (there may be thousands). */
+		struct local_key k;
+		bool inserted;
+		size_t j;
+
+		memset(&k, 0, sizeof(k));
+		k.family = p->family;
+		memcpy(k.addr, p->addr, 16);
+		j = hmap_put(r->addrs, &k, SIZE_MAX, &inserted);
+		arr = r->addr_ns;
+		if (j == HMAP_NONE || !inserted)
+			return;		/* the first namespace to have it keeps it */
+		if (!array_reserve(&arr, &r->addr_ns_cap, j + 1, 1))
+			return;
+		r->addr_ns = arr;
+		r->addr_ns[j] = (uint8_t)ns;
+		return;
+	}
 	for (size_t i = 0; i < r->nlocal; i++) {
 		if (memcmp(&r->local[i], p, sizeof(*p)) == 0)
 			return;
 	}
+	arr = r->local;
 	if (!array_reserve(&arr, &r->local_cap, r->nlocal + 1, sizeof(*p)))
 		return;
 	r->local = arr;
+	arr = r->local_ns_of;
+	if (!array_reserve(&arr, &r->local_ns_cap, r->nlocal + 1, 1))
+		return;
+	r->local_ns_of = arr;
+	r->local_ns_of[r->nlocal] = (uint8_t)ns;
 	r->local[r->nlocal++] = *p;
 }
 
-static void read_local_addrs(struct resolver *r)
+static void read_ns_addrs(struct resolver *r, size_t ns)
 {
-	char *line = NULL;
+	char *line = NULL, path[64];
 	size_t cap = 0;
 	struct local_prefix p;
 	struct fib_state st = { 0 };
-	FILE *f = open_below(r->rootfd, "net/fib_trie");
+	FILE *f = NULL;
 
+	if (ns_path(r, ns, "net/fib_trie", path, sizeof(path)))
+		f = open_below(r->rootfd, path);
 	if (f) {
 		while (getline(&line, &cap, f) > 0) {
 			if (procnet_fib_line(&st, line, &p))
-				add_local(r, &p);
+				add_local(r, &p, ns);
 		}
 		fclose(f);
 	}
-	f = open_below(r->rootfd, "net/if_inet6");
+	f = NULL;
+	if (ns_path(r, ns, "net/if_inet6", path, sizeof(path)))
+		f = open_below(r->rootfd, path);
 	if (f) {
 		while (getline(&line, &cap, f) > 0) {
 			if (procnet_if_inet6_line(line, &p))
-				add_local(r, &p);
+				add_local(r, &p, ns);
 		}
 		fclose(f);
 	}
 	free(line);
 }
 
-bool resolver_is_local(const struct resolver *r, int family, const uint8_t *addr)
+static void read_local_addrs(struct resolver *r)
 {
+	for (size_t ns = 0; ns < r->nns; ns++)
+		read_ns_addrs(r, ns);
+}
+
+/* The namespace addr is an address of, or -1 when it is none of ours. */
+static int ns_of(const struct resolver *r, int family, const uint8_t *addr)
+{
+	struct local_key k;
+	size_t j;
+
+	memset(&k, 0, sizeof(k));
+	k.family = (uint8_t)family;
+	memcpy(k.addr, addr, 16);
+	j = hmap_get(r->addrs, &k);
+	if (j != HMAP_NONE && j < r->addr_ns_cap)
+		return r->addr_ns[j];
 	for (size_t i = 0; i < r->nlocal; i++) {
 		const struct local_prefix *p = &r->local[i];
 		size_t full = p->len / 8;
@@ -318,9 +476,19 @@ bool resolver_is_local(const struct resolver *r, int family, const uint8_t *addr
 		if (p->family != family || memcmp(p->addr, addr, full) != 0)
 			continue;
 		if (rest == 0 || ((p->addr[full] ^ addr[full]) & (0xff00 >> rest)) == 0)
-			return true;
+			return r->local_ns_of[i];
 	}
-	return false;
+	return -1;
+}
+
+bool resolver_is_local(const struct resolver *r, int family, const uint8_t *addr)
+{
+	return ns_of(r, family, addr) >= 0;
+}
+
+static bool have_local(const struct resolver *r)
+{
+	return r->nlocal > 0 || hmap_count(r->addrs) > 0;
 }
 
 static unsigned long long parse_starttime(const char *stat)
@@ -376,6 +544,9 @@ static void read_proc_info(int rootfd, int pid, struct proc_info *pi)
 	snprintf(path, sizeof(path), "%d/stat", pid);
 	if (read_small(rootfd, path, buf, sizeof(buf)) > 0)
 		pi->start = parse_starttime(buf);
+
+	snprintf(path, sizeof(path), "%d/ns/net", pid);
+	pi->netns = ns_inode(rootfd, path);
 
 	snprintf(path, sizeof(path), "%d/cmdline", pid);
 	n = read_small(rootfd, path, buf, sizeof(buf));
@@ -588,6 +759,75 @@ static bool walk_new(struct resolver *r)
 	return true;
 }
 
+/*
+ * Note pid's network namespace: one not met before is added (its sockets
+ * and addresses are read from then on); one that lost its process gets
+ * this one. True if a namespace was added.
+ */
+static bool note_ns(struct resolver *r, int pid)
+{
+	char path[64];
+	uint64_t ino;
+	void *arr = r->ns;
+	int fd;
+
+	snprintf(path, sizeof(path), "%d/ns/net", pid);
+	ino = ns_inode(r->rootfd, path);
+	if (ino == 0 || ino == r->ns[0].ino || r->ns[0].ino == 0)
+		return false;
+	for (size_t i = 1; i < r->nns; i++) {
+		if (r->ns[i].ino == ino) {
+			if (r->ns[i].pid == 0)
+				r->ns[i].pid = pid;
+			return false;
+		}
+	}
+	if (r->nns >= NS_MAX || !array_reserve(&arr, &r->ns_cap, r->nns + 1, sizeof(*r->ns)))
+		return false;
+	r->ns = arr;
+	r->ns[r->nns].ino = ino;
+	r->ns[r->nns].pid = pid;
+	r->ns[r->nns].diag = NULL;
+	if (r->diag) {
+		fd = openat(r->rootfd, path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			r->ns[r->nns].diag = diag_open_in(fd);
+			close(fd);
+		}
+	}
+	r->nns++;
+	return true;
+}
+
+/*
+ * Note the network namespaces of the processes created since the last
+ * look (ns_last_pid as in walk_new), and the `again` before them; true
+ * if one was new. Too many new pids: left to a deep walk.
+ */
+static bool probe_ns(struct resolver *r, long again)
+{
+	long prev = r->ns_pid, now = read_last_pid(r), n;
+	bool added = false;
+
+	if (now < 0 || prev < 0) {
+		r->want_deep = true;
+		return false;
+	}
+	n = (now - prev + r->pid_max) % r->pid_max;
+	if (n > QUICK_MAX) {
+		r->want_deep = true;
+		return false;
+	}
+	r->ns_pid = now;
+	/* Also recent ones again: a process may enter a namespace after fork(). */
+	n += again;
+	if (n >= r->pid_max)
+		n = r->pid_max - 1;
+	for (long pid = now; n-- > 0; pid = pid > 1 ? pid - 1 : r->pid_max - 1)
+		added |= note_ns(r, (int)pid);
+	return added;
+}
+
 /* Age order: newest (closest below the last pid given out) first. */
 struct age_ctx {
 	long last, max;
@@ -619,8 +859,9 @@ static void sort_by_age(int *pids, size_t n, const struct age_ctx *c)
  * first), then the known ones (lowest pid first) while sockets remain
  * unplaced; what is still unplaced then has no process we can see.
  */
-static void walk_fds(struct resolver *r)
+static bool walk_fds(struct resolver *r)
 {
+	bool orphaned = r->ns_orphaned, added = false;
 	int *fresh = NULL, *known = NULL;
 	size_t nfresh = 0, nknown = 0, fresh_cap = 0, known_cap = 0;
 	struct dirent *de;
@@ -631,8 +872,9 @@ static void walk_fds(struct resolver *r)
 	ac.max = ac.last >= 0 ? r->pid_max : 0;
 	d = open_dir_below(r->rootfd, ".");
 	if (!d)
-		return;
+		return false;
 	r->fd_walks++;
+	r->ns_orphaned = false;
 	while ((de = readdir(d)) != NULL) {
 		char *end;
 		long pid = strtol(de->d_name, &end, 10);
@@ -644,6 +886,8 @@ static void walk_fds(struct resolver *r)
 			continue;
 		key = (int32_t)pid;
 		is_known = hmap_get(r->pids, &key) != HMAP_NONE;
+		if (!is_known || orphaned)
+			added |= note_ns(r, (int)pid);
 		arr = is_known ? known : fresh;
 		if (is_known && array_reserve(&arr, &known_cap, nknown + 1, sizeof(int))) {
 			known = arr;
@@ -655,6 +899,7 @@ static void walk_fds(struct resolver *r)
 	}
 	closedir(d);
 	r->last_pid = ac.last;
+	r->ns_pid = ac.last;
 	if (nfresh)
 		sort_by_age(fresh, nfresh, &ac);
 	if (nknown)
@@ -671,8 +916,11 @@ static void walk_fds(struct resolver *r)
 		}
 		nfresh = 0;
 	}
-	for (size_t i = 0; i < nfresh; i++)
+	for (size_t i = 0; i < nfresh; i++) {
+		bool inserted;
 		scan_fds(r, fresh[i], false);
+		pid_slot(r, fresh[i], &inserted);	/* known from now on */
+	}
 	for (size_t i = 0; i < nknown && r->unowned > 0; i++)
 		scan_fds(r, known[i], false);
 	free(fresh);
@@ -685,6 +933,22 @@ static void walk_fds(struct resolver *r)
 		}
 		r->unowned = 0;
 	}
+	return added;
+}
+
+/* A deep walk; a namespace it met is read at once and walked for. */
+static void deep_walk(struct resolver *r)
+{
+	size_t old = r->nns;
+
+	r->want_deep = false;
+	if (walk_fds(r)) {
+		for (size_t ns = old; ns < r->nns; ns++) {
+			read_ns_tables(r, ns, -1);
+			read_ns_addrs(r, ns);
+		}
+		walk_fds(r);
+	}
 }
 
 int resolver_refresh(struct resolver *r)
@@ -695,8 +959,7 @@ int resolver_refresh(struct resolver *r)
 	r->want_full = false;
 	rc = read_tables(r, -1);
 	read_local_addrs(r);
-	if (r->unowned > 0 || r->fd_walks == 0)
-		walk_fds(r);
+	deep_walk(r);
 	return rc;
 }
 
@@ -708,13 +971,19 @@ static void find_end(struct resolver *r, const struct tuple *t, const uint8_t *l
 		     const uint8_t *rem, uint16_t rport, bool read[256])
 {
 	struct sock_entry e;
+	const struct proc_info *owner;
+	int ns = ns_of(r, t->family, l);
 
-	if (r->nlocal > 0 && !resolver_is_local(r, t->family, l))
+	if (ns < 0 && have_local(r))
 		return;
-	if (t->proto == 6 || t->proto == 17) {
-		int rc = diag_lookup(r->diag, t->family, t->proto, l, lport, rem, rport, &e);
+	if (resolver_lookup(r, t->family, t->proto, l, lport, rem, rport, &owner) == OWNER_FOUND)
+		return;		/* known already */
+	if (ns < 0)
+		ns = 0;
+	if ((t->proto == 6 || t->proto == 17) && r->ns[ns].diag) {
+		int rc = diag_lookup(r->ns[ns].diag, t->family, t->proto, l, lport, rem, rport, &e);
 		if (rc == 1)
-			learn_socket(r, &e);
+			learn_socket(r, &e, (size_t)ns);
 		if (rc >= 0)
 			return;
 	}
@@ -733,9 +1002,22 @@ int resolver_refresh_flows(struct resolver *r, const struct tuple *t, size_t n, 
 		return deep ? resolver_refresh(r) : 0;
 	}
 	r->passes++;
-	for (size_t i = 0; i < n; i++) {
-		find_end(r, &t[i], t[i].src, t[i].sport, t[i].dst, t[i].dport, read);
-		find_end(r, &t[i], t[i].dst, t[i].dport, t[i].src, t[i].sport, read);
+	for (int again = 0; again < 2; again++) {
+		bool foreign = false;
+		size_t old = r->nns;
+
+		for (size_t i = 0; i < n; i++) {
+			foreign |= !resolver_is_local(r, t[i].family, t[i].src) ||
+				   !resolver_is_local(r, t[i].family, t[i].dst);
+			find_end(r, &t[i], t[i].src, t[i].sport, t[i].dst, t[i].dport, read);
+			find_end(r, &t[i], t[i].dst, t[i].dport, t[i].src, t[i].sport, read);
+		}
+		/* An end of no namespace met: is a new process in a new one? */
+		if (!foreign || !have_local(r) || again || !probe_ns(r, deep ? QUICK_AGAIN : 0))
+			break;
+		/* Its addresses now; its sockets by the lookups of the next round. */
+		for (size_t ns = old; ns < r->nns; ns++)
+			read_ns_addrs(r, ns);
 	}
 	for (int p = 0; p < 256; p++) {
 		if (read[p] && read_tables(r, p) != 0)
@@ -743,13 +1025,13 @@ int resolver_refresh_flows(struct resolver *r, const struct tuple *t, size_t n, 
 	}
 	if (r->unowned > 0)
 		walk_new(r);
-	if (r->unowned > 0 && deep)
-		walk_fds(r);
+	if (deep && (r->unowned > 0 || r->want_deep))
+		deep_walk(r);
 	return rc;
 }
 
 /* Inode of the socket keyed (local, remote), or 0; *seen: a socket exists. */
-static uint64_t sock_lookup(const struct resolver *r, int kind, int family, int proto,
+static uint64_t sock_lookup(const struct resolver *r, int ns, int kind, int family, int proto,
 			    const uint8_t *laddr, uint16_t lport,
 			    const uint8_t *raddr, uint16_t rport, bool *seen)
 {
@@ -757,6 +1039,7 @@ static uint64_t sock_lookup(const struct resolver *r, int kind, int family, int 
 	size_t i;
 
 	memset(&key, 0, sizeof(key));
+	key.pad = (uint8_t)ns;
 	key.kind = (uint8_t)kind;
 	memcpy(key.src, laddr, 16);
 	memcpy(key.dst, raddr, 16);
@@ -780,7 +1063,7 @@ static bool is_multicast(int family, const uint8_t *addr)
 
 static bool wildcard_may_match(const struct resolver *r, int family, const uint8_t *addr)
 {
-	return r->nlocal == 0 || is_multicast(family, addr) ||
+	return !have_local(r) || is_multicast(family, addr) ||
 	       resolver_is_local(r, family, addr);
 }
 
@@ -791,6 +1074,11 @@ enum owner_status resolver_lookup(const struct resolver *r, int family, int prot
 {
 	static const uint8_t any[16];
 	bool wild = wildcard_may_match(r, family, laddr);
+	/* The sockets of the namespace that has this address (ours if none). */
+	int ns = ns_of(r, family, laddr);
+
+	if (ns < 0)
+		ns = 0;
 
 	/* A connected ping socket shows the peer with port 0: ids are local. */
 	if (proto == 1 || proto == 58)
@@ -821,16 +1109,25 @@ enum owner_status resolver_lookup(const struct resolver *r, int family, int prot
 	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
 		if (!tries[i].use)
 			continue;
-		uint64_t inode = sock_lookup(r, tries[i].kind, tries[i].family, proto,
+		uint64_t inode = sock_lookup(r, ns, tries[i].kind, tries[i].family, proto,
 					     tries[i].laddr, tries[i].lport, tries[i].raddr,
 					     tries[i].rport, &seen);
-		int32_t p = inode_owner_of(r, inode);
-		if (p >= 0) {
-			*owner = &r->procs[p];
-			return OWNER_FOUND;
-		}
+		int32_t p;
+
+		if (!seen)
+			continue;
+		/*
+		 * The first socket that matches decides, as in the kernel: a
+		 * closing (TIME_WAIT) connection is not its listener's, and a
+		 * raw socket takes only what no socket with ports matched.
+		 */
+		p = inode_owner_of(r, inode);
+		if (p < 0)
+			return OWNER_NO_PROCESS;
+		*owner = &r->procs[p];
+		return OWNER_FOUND;
 	}
-	return seen ? OWNER_NO_PROCESS : OWNER_NO_SOCKET;
+	return OWNER_NO_SOCKET;
 }
 
 bool resolver_explains(const struct resolver *r, const struct tuple *t)
@@ -846,12 +1143,16 @@ bool resolver_explains(const struct resolver *r, const struct tuple *t)
 	if (dst_local && resolver_lookup(r, t->family, t->proto, t->dst, t->dport,
 					 t->src, t->sport, &p) != OWNER_FOUND)
 		return false;
-	return true;	/* also when no end is ours: nothing to learn */
+	/*
+	 * An end of no namespace met: perhaps one of a namespace not met yet
+	 * (a container's). resolver_refresh_flows looks at new processes.
+	 */
+	return src_local && dst_local;
 }
 
 bool resolver_pending(const struct resolver *r)
 {
-	return r->unowned > 0 || r->want_full;
+	return r->unowned > 0 || r->want_full || r->want_deep;
 }
 
 void resolver_stats(const struct resolver *r, struct resolve_stats *st)

@@ -30,6 +30,7 @@ struct proc_info {
 	unsigned uid;
 	bool have_uid;
 	unsigned long long start;	/* clock ticks after boot (stat field 22) */
+	uint64_t netns;			/* inode of its network namespace; 0: unknown */
 	char comm[64];
 	char *cmdline;			/* NULs turned into spaces; may be "" */
 };
@@ -79,7 +80,10 @@ enum owner_status resolver_lookup(const struct resolver *r, int family, int prot
 				  const uint8_t *raddr, uint16_t rport,
 				  const struct proc_info **owner);
 
-/* Does a known process own every end of t that is an address of this host? */
+/*
+ * Does a known process own every end of t that is an address of this host
+ * (of any namespace met)? False also when no end is: a namespace not met yet.
+ */
 bool resolver_explains(const struct resolver *r, const struct tuple *t);
 
 bool resolver_is_local(const struct resolver *r, int family, const uint8_t *addr);

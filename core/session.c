@@ -12,6 +12,7 @@
 #include "attribute.h"
 #include "capture.h"
 #include "decode.h"
+#include "dedup.h"
 #include "flowtab.h"
 #include "fragment.h"
 #include "resolve.h"
@@ -34,6 +35,8 @@ struct session {
 	struct capture *cap;
 	struct flowtab *flows;
 	struct fragcache *frags;
+	struct dedup *dedup;
+	size_t sources;		/* interfaces captured on */
 	struct resolver *res;
 	struct totals totals;
 
@@ -87,6 +90,7 @@ int session_open(const struct session_config *cfg, struct session **out, char *e
 		free(s);
 		return rc;
 	}
+	s->sources = co.file == NULL && co.n_ifaces > 1 ? co.n_ifaces : 1;
 	s->res = resolver_new(cfg->proc_root);
 	if (!s->res) {
 		snprintf(err, errlen, "cannot open proc root %s: %s", cfg->proc_root,
@@ -96,7 +100,8 @@ int session_open(const struct session_config *cfg, struct session **out, char *e
 	}
 	s->flows = flowtab_new(cfg->max_flows);
 	s->frags = fragcache_new();
-	if (!s->flows || !s->frags) {
+	s->dedup = dedup_new();
+	if (!s->flows || !s->frags || !s->dedup) {
 		snprintf(err, errlen, "out of memory");
 		session_close(s);
 		return 1;
@@ -114,6 +119,7 @@ void session_close(struct session *s)
 	resolver_free(s->res);
 	flowtab_free(s->flows);
 	fragcache_free(s->frags);
+	dedup_free(s->dedup);
 	free(s);
 }
 
@@ -236,7 +242,8 @@ static void enqueue(struct session *s, const struct tuple *t)
 
 /* ---- capture thread ----------------------------------------------- */
 
-static void on_packet(void *ctx, int dlt, const struct pcap_pkthdr *h, const uint8_t *data)
+static void on_packet(void *ctx, int dlt, int source, const struct pcap_pkthdr *h,
+		      const uint8_t *data)
 {
 	struct session *s = ctx;
 	struct packet pkt;
@@ -265,6 +272,14 @@ static void on_packet(void *ctx, int dlt, const struct pcap_pkthdr *h, const uin
 		s->totals.malformed++;
 		break;
 	case DECODE_IP:
+		/* A copy of a packet already counted on another interface. */
+		if ((pkt.has_ifindex || s->sources > 1) &&
+		    dedup_copy(s->dedup, data + pkt.l3_off, h->caplen - pkt.l3_off, pkt.ip_len,
+			       pkt.has_ifindex ? pkt.ifindex : 0x80000000u | (uint32_t)source,
+			       (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec)) {
+			s->totals.duplicates++;
+			break;
+		}
 		s->totals.ip_bytes += pkt.ip_len;
 		fragcache_apply(s->frags, &pkt);
 		if (flowtab_add(s->flows, &pkt, &canon) && s->threaded)

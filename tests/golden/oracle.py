@@ -52,6 +52,7 @@ FILTERS = {
     "tcp and port 443": lambda p: (p["kind"] == "ip" and not p["vlan"] and p["nh"] == 6
                                    and 443 in (p["sport"], p["dport"])),
     "icmp or ip proto 47": lambda p: p["kind"] == "ip" and p["v"] == 4 and p["proto"] in (1, 47),
+    "icmp6": lambda p: p["kind"] == "ip" and not p["vlan"] and p["v"] == 6 and p["nh"] == 58,
 }
 BAD_FILTERS = {"tcp port", "nosuchproto", "port 99999"}
 BAD_FILES = {"corrupt.pcap", "truncated.pcap", "truncated-header.pcap", "short.pcap",
@@ -181,11 +182,11 @@ def report(ledger, case, o):
         if key not in rows:
             if isinstance(key, int):
                 meta = fx["procs"][str(key)]
-                rows[key] = dict(pid=key, user=meta["user"].encode(),
+                rows[key] = dict(pid=key, user=meta["user"].encode(), netns=meta.get("netns", 0),
                                  command=bytes.fromhex(meta["comm"]),
                                  cmdline=cmdline(bytes.fromhex(meta["cmdline_file"])))
             else:
-                rows[key] = dict(pid=None, user=b"", command=b"unknown:" + key.encode(),
+                rows[key] = dict(pid=None, user=b"", netns=0, command=b"unknown:" + key.encode(),
                                  cmdline=UNKNOWN_TEXT[key])
             rows[key].update(sent_bytes=0, recv_bytes=0, sent_packets=0, recv_packets=0,
                              flowset=set())
@@ -267,26 +268,27 @@ def text_escape(b):
 def render(rows, foot, o):
     if o["fmt"] == "text":
         head = ["PID", "USER", "COMMAND", "SENT_BYTES", "RECV_BYTES", "SENT_PACKETS",
-                "RECV_PACKETS", "FLOWS", "CMDLINE"]
+                "RECV_PACKETS", "FLOWS", "NETNS", "CMDLINE"]
         table = []
         for r in rows:
             proc = r["pid"] is not None
             table.append([str(r["pid"]) if proc else "-",
                           text_escape(r["user"]) if proc else "-",
                           text_escape(r["command"])] +
-                         [str(r[k]) for k in NUMS] + [text_escape(r["cmdline"])])
+                         [str(r[k]) for k in NUMS] + [str(r["netns"]) if r["netns"] else "-"] +
+                         [text_escape(r["cmdline"])])
         lines = ([head] if o["header"] else []) + table
         # Widths fit the lines printed (without --no-header's header).
-        width = [max([len(x[i]) for x in lines] or [0]) for i in range(8)]
+        width = [max([len(x[i]) for x in lines] or [0]) for i in range(9)]
         text = ""
         for x in lines:
-            cells = [x[i].rjust(width[i]) if i in (0, 3, 4, 5, 6, 7) else x[i].ljust(width[i])
-                     for i in range(8)] + [x[8]]
+            cells = [x[i].rjust(width[i]) if i in (0, 3, 4, 5, 6, 7, 8) else x[i].ljust(width[i])
+                     for i in range(9)] + [x[9]]
             text += "  ".join(cells).rstrip(" ") + "\n"
         if o["header"]:
             text += "\ncaptured %(P)d packets, %(B)d IP bytes; %(N)d not IP, %(M)d malformed\n" % foot
         return text.encode()
-    head = b"pid,user,command,sent_bytes,recv_bytes,sent_packets,recv_packets,flows,cmdline"
+    head = b"pid,user,command,sent_bytes,recv_bytes,sent_packets,recv_packets,flows,netns,cmdline"
     out = []
     if o["fmt"] == "csv":
         def q(b):
@@ -296,7 +298,8 @@ def render(rows, foot, o):
         for r in rows:
             out.append(b",".join([b"%d" % r["pid"] if r["pid"] is not None else b"",
                                   q(r["user"]), q(r["command"])] +
-                                 [b"%d" % r[k] for k in NUMS] + [q(r["cmdline"])]))
+                                 [b"%d" % r[k] for k in NUMS] +
+                                 [b"%d" % r["netns"] if r["netns"] else b"", q(r["cmdline"])]))
     else:
         def t(b):
             return (b.replace(b"\\", b"\\\\").replace(b"\t", b"\\t").replace(b"\n", b"\\n")
@@ -306,7 +309,8 @@ def render(rows, foot, o):
         for r in rows:
             out.append(b"\t".join([b"%d" % r["pid"] if r["pid"] is not None else b"",
                                    t(r["user"]), t(r["command"])] +
-                                  [b"%d" % r[k] for k in NUMS] + [t(r["cmdline"])]))
+                                  [b"%d" % r[k] for k in NUMS] +
+                                  [b"%d" % r["netns"] if r["netns"] else b"", t(r["cmdline"])]))
     return b"".join(x + b"\n" for x in out)
 
 

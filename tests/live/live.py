@@ -41,7 +41,7 @@ COUNTS = ENV.get("LIVE_COUNTS", "")
 A4, B4, A6, B6 = "10.231.0.1", "10.231.0.2", "fd00:231::1", "fd00:231::2"
 LOCAL_A = {4: [A4, "127.0.0.1"], 6: [A6, "::1"]}      # for a wildcard-bound socket
 HEADER = ["pid", "user", "command", "sent_bytes", "recv_bytes", "sent_packets",
-          "recv_packets", "flows", "cmdline"]
+          "recv_packets", "flows", "netns", "cmdline"]
 TEXT_HEADER = [h.upper() for h in HEADER]
 FOOTER = re.compile(r"^captured \d+ packets, \d+ IP bytes; \d+ not IP, \d+ malformed; "
                     r"dropped: \d+ by kernel, \d+ by interface$")
@@ -180,10 +180,10 @@ def parse_text(text):
     rows = []
     i = 1
     while i < len(lines) and lines[i] != "":
-        f = lines[i].split(None, 8)
-        if len(f) < 8:
+        f = lines[i].split(None, 9)
+        if len(f) < 9:
             return None, None, "row %r" % lines[i]
-        d = dict(zip(HEADER, f + [""] * (9 - len(f))))
+        d = dict(zip(HEADER, f + [""] * (10 - len(f))))
         try:
             for k in NUMS + ("flows",):
                 d[k] = int(d[k])
