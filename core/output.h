@@ -2,7 +2,7 @@
  * output.h - the report as an aligned text table, CSV (libcsv) or TSV.
  *
  * Column order is fixed and documented in proctraf.1: pid, user, command,
- * sent_bytes, recv_bytes, sent_packets, recv_packets, flows, cmdline.
+ * sent_bytes, recv_bytes, sent_packets, recv_packets, flows, netns, cmdline.
  * Process names and command lines are attacker-controlled text: the text
  * table escapes control bytes, backslash and invalid UTF-8 as \xNN / \\;
  * CSV quotes every text field (a CSV parser reads back the same bytes);

@@ -81,8 +81,10 @@ enum owner_status resolver_lookup(const struct resolver *r, int family, int prot
 				  const struct proc_info **owner);
 
 /*
- * Does a known process own every end of t that is an address of this host
- * (of any namespace met)? False also when no end is: a namespace not met yet.
+ * Are both ends of t addresses of this host (of any namespace met), each
+ * owned by a known process? A flow with an end that is no address of ours
+ * is not explained: that end may be in a namespace not met yet, and
+ * resolver_refresh_flows looks at the namespaces of new processes for it.
  */
 bool resolver_explains(const struct resolver *r, const struct tuple *t);
 

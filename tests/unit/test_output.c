@@ -16,9 +16,12 @@
 #include "../../core/output.h"
 #include "helpers.h"
 
+/* An inode number of a network namespace, as /proc/PID/ns/net links show them. */
+#define NETNS_INIT 4026531840ULL
+
 static struct row mkrow(enum unknown_reason reason, int pid, const char *user,
 			const char *command, uint64_t sb, uint64_t rb, uint64_t sp, uint64_t rp,
-			uint64_t flows, const char *cmdline)
+			uint64_t flows, uint64_t netns, const char *cmdline)
 {
 	struct row r;
 
@@ -32,6 +35,7 @@ static struct row mkrow(enum unknown_reason reason, int pid, const char *user,
 	r.sent_packets = sp;
 	r.recv_packets = rp;
 	r.flows = flows;
+	r.netns = netns;
 	r.cmdline = cmdline;
 	return r;
 }
@@ -39,8 +43,8 @@ static struct row mkrow(enum unknown_reason reason, int pid, const char *user,
 static void two_rows(struct row rows[2])
 {
 	rows[0] = mkrow(REASON_NONE, 1234, "alice", "curl", 1500, 64000, 10, 50, 2,
-			"curl https://example.com");
-	rows[1] = mkrow(REASON_NO_SOCKET, 0, "", "unknown:no-socket", 40, 0, 1, 0, 1,
+			NETNS_INIT, "curl https://example.com");
+	rows[1] = mkrow(REASON_NO_SOCKET, 0, "", "unknown:no-socket", 40, 0, 1, 0, 1, 0,
 			"no socket matched this traffic");
 }
 
@@ -76,11 +80,11 @@ static void test_text_exact(void **state)
 	out = report(OUT_TEXT, true, rows, 2, &live_totals);
 	assert_string_equal(out,
 		" PID  USER   COMMAND            SENT_BYTES  RECV_BYTES  SENT_PACKETS  RECV_PACKETS"
-		"  FLOWS  CMDLINE\n"
+		"  FLOWS       NETNS  CMDLINE\n"
 		"1234  alice  curl                     1500       64000            10            50"
-		"      2  curl https://example.com\n"
+		"      2  4026531840  curl https://example.com\n"
 		"   -  -      unknown:no-socket          40           0             1             0"
-		"      1  no socket matched this traffic\n"
+		"      1           -  no socket matched this traffic\n"
 		"\n"
 		"captured 120 packets, 65540 IP bytes; 3 not IP, 2 malformed; "
 		"dropped: 4 by kernel, 5 by interface\n");
@@ -96,16 +100,17 @@ static void test_text_exact(void **state)
 	/* --no-header: no header, no footer; widths from the rows alone. */
 	out = report(OUT_TEXT, false, rows, 2, &live_totals);
 	assert_string_equal(out,
-		"1234  alice  curl               1500  64000  10  50  2  curl https://example.com\n"
-		"   -  -      unknown:no-socket    40      0   1   0  1  "
-		"no socket matched this traffic\n");
+		"1234  alice  curl               1500  64000  10  50  2  4026531840"
+		"  curl https://example.com\n"
+		"   -  -      unknown:no-socket    40      0   1   0  1           -"
+		"  no socket matched this traffic\n");
 	free(out);
 
 	/* No rows at all. */
 	out = report(OUT_TEXT, true, rows, 0, &file_totals);
 	assert_string_equal(out,
 		"PID  USER  COMMAND  SENT_BYTES  RECV_BYTES  SENT_PACKETS  RECV_PACKETS  FLOWS"
-		"  CMDLINE\n"
+		"  NETNS  CMDLINE\n"
 		"\n"
 		"captured 120 packets, 65540 IP bytes; 3 not IP, 2 malformed\n");
 	free(out);
@@ -123,22 +128,23 @@ static void test_csv_tsv_exact(void **state)
 	two_rows(rows);
 	out = report(OUT_CSV, true, rows, 2, &live_totals);
 	assert_string_equal(out,
-		"pid,user,command,sent_bytes,recv_bytes,sent_packets,recv_packets,flows,cmdline\n"
-		"1234,\"alice\",\"curl\",1500,64000,10,50,2,\"curl https://example.com\"\n"
-		",\"\",\"unknown:no-socket\",40,0,1,0,1,\"no socket matched this traffic\"\n");
+		"pid,user,command,sent_bytes,recv_bytes,sent_packets,recv_packets,flows,netns,"
+		"cmdline\n"
+		"1234,\"alice\",\"curl\",1500,64000,10,50,2,4026531840,\"curl https://example.com\"\n"
+		",\"\",\"unknown:no-socket\",40,0,1,0,1,,\"no socket matched this traffic\"\n");
 	free(out);
 	out = report(OUT_CSV, false, rows, 2, &live_totals);
 	assert_string_equal(out,
-		"1234,\"alice\",\"curl\",1500,64000,10,50,2,\"curl https://example.com\"\n"
-		",\"\",\"unknown:no-socket\",40,0,1,0,1,\"no socket matched this traffic\"\n");
+		"1234,\"alice\",\"curl\",1500,64000,10,50,2,4026531840,\"curl https://example.com\"\n"
+		",\"\",\"unknown:no-socket\",40,0,1,0,1,,\"no socket matched this traffic\"\n");
 	free(out);
 
 	out = report(OUT_TSV, true, rows, 2, &live_totals);
 	assert_string_equal(out,
 		"pid\tuser\tcommand\tsent_bytes\trecv_bytes\tsent_packets\trecv_packets\tflows"
-		"\tcmdline\n"
-		"1234\talice\tcurl\t1500\t64000\t10\t50\t2\tcurl https://example.com\n"
-		"\t\tunknown:no-socket\t40\t0\t1\t0\t1\tno socket matched this traffic\n");
+		"\tnetns\tcmdline\n"
+		"1234\talice\tcurl\t1500\t64000\t10\t50\t2\t4026531840\tcurl https://example.com\n"
+		"\t\tunknown:no-socket\t40\t0\t1\t0\t1\t\tno socket matched this traffic\n");
 	free(out);
 	out = report(OUT_TSV, false, rows, 0, &live_totals);
 	assert_string_equal(out, "");
@@ -151,11 +157,144 @@ static void test_csv_tsv_exact(void **state)
 	free(out);
 }
 
+/* ---- the netns column ---- */
+
+/*
+ * A process row with its namespace, one whose namespace is not known (0),
+ * and an unknown row: that one has no namespace, even with the field set.
+ */
+static void netns_rows(struct row rows[3])
+{
+	rows[0] = mkrow(REASON_NONE, 42, "bob", "nc", 100, 200, 1, 2, 1, 4026532999ULL,
+			"nc -l 9");
+	rows[1] = mkrow(REASON_NONE, 43, "bob", "sh", 10, 20, 1, 1, 1, 0, "sh");
+	rows[2] = mkrow(REASON_NOT_LOCAL, 0, "", "unknown:not-local", 5, 0, 1, 0, 1,
+			NETNS_INIT, "not local");
+}
+
+static void test_netns_text(void **state)
+{
+	(void)state;
+	struct row rows[3];
+	char *out;
+
+	netns_rows(rows);
+	out = report(OUT_TEXT, false, rows, 3, &file_totals);
+	assert_string_equal(out,
+		"42  bob  nc                 100  200  1  2  1  4026532999  nc -l 9\n"
+		"43  bob  sh                  10   20  1  1  1           -  sh\n"
+		" -  -    unknown:not-local    5    0  1  0  1           -  not local\n");
+	free(out);
+
+	/* With the header: NETNS between FLOWS and CMDLINE, right-aligned. */
+	out = report(OUT_TEXT, true, rows, 1, &file_totals);
+	assert_string_equal(out,
+		"PID  USER  COMMAND  SENT_BYTES  RECV_BYTES  SENT_PACKETS  RECV_PACKETS  FLOWS"
+		"       NETNS  CMDLINE\n"
+		" 42  bob   nc              100         200             1             2      1"
+		"  4026532999  nc -l 9\n"
+		"\n"
+		"captured 120 packets, 65540 IP bytes; 3 not IP, 2 malformed\n");
+	free(out);
+
+	/* The largest inode number fits. */
+	rows[0].netns = UINT64_MAX;
+	out = report(OUT_TEXT, false, rows, 1, &file_totals);
+	assert_string_equal(out, "42  bob  nc  100  200  1  2  1  18446744073709551615  nc -l 9\n");
+	free(out);
+}
+
+static void test_netns_csv_tsv(void **state)
+{
+	(void)state;
+	struct row rows[3];
+	char *out;
+
+	netns_rows(rows);
+	/* CSV: a bare number, or an empty unquoted field. */
+	out = report(OUT_CSV, false, rows, 3, &file_totals);
+	assert_string_equal(out,
+		"42,\"bob\",\"nc\",100,200,1,2,1,4026532999,\"nc -l 9\"\n"
+		"43,\"bob\",\"sh\",10,20,1,1,1,,\"sh\"\n"
+		",\"\",\"unknown:not-local\",5,0,1,0,1,,\"not local\"\n");
+	free(out);
+
+	out = report(OUT_TSV, false, rows, 3, &file_totals);
+	assert_string_equal(out,
+		"42\tbob\tnc\t100\t200\t1\t2\t1\t4026532999\tnc -l 9\n"
+		"43\tbob\tsh\t10\t20\t1\t1\t1\t\tsh\n"
+		"\t\tunknown:not-local\t5\t0\t1\t0\t1\t\tnot local\n");
+	free(out);
+}
+
+/* ---- the footer's count of duplicates ---- */
+
+static void test_footer_duplicates(void **state)
+{
+	(void)state;
+	struct row rows[2];
+	struct totals t = live_totals;
+	char *out;
+
+	two_rows(rows);
+	/* Right after "malformed", before the drops. */
+	t.duplicates = 7;
+	out = report(OUT_TEXT, true, rows, 2, &t);
+	assert_non_null(strstr(out, "\n\ncaptured 120 packets, 65540 IP bytes; 3 not IP, "
+				    "2 malformed, 7 copies of packets seen on another "
+				    "interface; dropped: 4 by kernel, 5 by interface\n"));
+	free(out);
+
+	/* From a file: the line ends there. */
+	t.live = false;
+	out = report(OUT_TEXT, true, rows, 0, &t);
+	assert_string_equal(out,
+		"PID  USER  COMMAND  SENT_BYTES  RECV_BYTES  SENT_PACKETS  RECV_PACKETS  FLOWS"
+		"  NETNS  CMDLINE\n"
+		"\n"
+		"captured 120 packets, 65540 IP bytes; 3 not IP, 2 malformed, "
+		"7 copies of packets seen on another interface\n");
+	free(out);
+	t.duplicates = UINT64_MAX;
+	out = report(OUT_TEXT, true, rows, 0, &t);
+	assert_non_null(strstr(out, "2 malformed, 18446744073709551615 copies of packets seen "
+				    "on another interface\n"));
+	free(out);
+
+	/* None: not mentioned, live or not. */
+	t.duplicates = 0;
+	for (int live = 0; live < 2; live++) {
+		t.live = live;
+		out = report(OUT_TEXT, true, rows, 2, &t);
+		assert_non_null(strstr(out, "2 malformed"));
+		assert_null(strstr(out, "copies"));
+		assert_null(strstr(out, "another interface"));
+		assert_non_null(strstr(out, live ? "2 malformed; dropped:" : "2 malformed\n"));
+		free(out);
+	}
+
+	/* --no-header has no footer, and CSV and TSV none at all. */
+	t.duplicates = 7;
+	static const enum out_format fmts[] = { OUT_TEXT, OUT_CSV, OUT_TSV };
+	for (size_t i = 0; i < 3; i++) {
+		for (int header = 0; header < 2; header++) {
+			if (fmts[i] == OUT_TEXT && header)
+				continue;
+			out = report(fmts[i], header, rows, 2, &t);
+			assert_null(strstr(out, "copies"));
+			assert_null(strstr(out, "captured"));
+			free(out);
+		}
+	}
+}
+
 /* ---- CSV read back with libcsv ---- */
 
+#define NFIELDS 10	/* pid ... flows, netns, cmdline */
+
 struct parsed {
-	char *field[64][9];
-	size_t len[64][9];
+	char *field[64][NFIELDS];
+	size_t len[64][NFIELDS];
 	int nrows, ncol;
 	bool bad;
 };
@@ -164,7 +303,7 @@ static void on_field(void *s, size_t len, void *data)
 {
 	struct parsed *p = data;
 
-	if (p->nrows >= 64 || p->ncol >= 9) {
+	if (p->nrows >= 64 || p->ncol >= NFIELDS) {
 		p->bad = true;
 		return;
 	}
@@ -180,7 +319,7 @@ static void on_row(int c, void *data)
 	struct parsed *p = data;
 
 	(void)c;
-	if (p->ncol != 9)
+	if (p->ncol != NFIELDS)
 		p->bad = true;
 	p->nrows++;
 	p->ncol = 0;
@@ -201,7 +340,7 @@ static void parse_csv(const char *text, struct parsed *p)
 static void free_parsed(struct parsed *p)
 {
 	for (int r = 0; r < 64; r++)
-		for (int c = 0; c < 9; c++)
+		for (int c = 0; c < NFIELDS; c++)
 			free(p->field[r][c]);
 }
 
@@ -215,21 +354,29 @@ static void test_csv_hostile_round_trip(void **state)
 	static const char *const cmdlines[] = {
 		"line1\nline2\r\nline3", "", "+SUM(1,2) -x @y", " leading and trailing ",
 	};
+	/* 0: not known, an empty field; the others in decimal, up to 2^64-1. */
+	static const uint64_t netns[] = { NETNS_INIT, 0, 4026532305ULL, UINT64_MAX };
+	static const char *const netns_text[] = {
+		"4026531840", "", "4026532305", "18446744073709551615",
+	};
 	struct row rows[4];
 	struct parsed p;
 	char *out;
 
 	for (int i = 0; i < 4; i++)
 		rows[i] = mkrow(REASON_NONE, 100 + i, users[i], commands[i], 1, 2, 3, 4, 5,
-				cmdlines[i]);
+				netns[i], cmdlines[i]);
 	out = report(OUT_CSV, true, rows, 4, &file_totals);
 	/* The raw form of one field: quoted, the quote doubled. */
-	assert_non_null(strstr(out, "\n100,\"a,b\"\"c\",\"tab\there\",1,2,3,4,5,\"line1\nline2"
-				    "\r\nline3\"\n"));
+	assert_non_null(strstr(out, "\n100,\"a,b\"\"c\",\"tab\there\",1,2,3,4,5,4026531840,"
+				    "\"line1\nline2\r\nline3\"\n"));
+	/* netns is numeric: never quoted, empty when not known. */
+	assert_non_null(strstr(out, "\n101,\"\",\"=cmd|' /C calc'!A0\",1,2,3,4,5,,\"\"\n"));
 	parse_csv(out, &p);
 	assert_int_equal(p.nrows, 5);
 	assert_string_equal(p.field[0][0], "pid");
-	assert_string_equal(p.field[0][8], "cmdline");
+	assert_string_equal(p.field[0][8], "netns");
+	assert_string_equal(p.field[0][9], "cmdline");
 	for (int i = 0; i < 4; i++) {
 		char pid[16];
 		snprintf(pid, sizeof(pid), "%d", 100 + i);
@@ -239,7 +386,8 @@ static void test_csv_hostile_round_trip(void **state)
 		assert_string_equal(p.field[i + 1][2], commands[i]);
 		assert_string_equal(p.field[i + 1][3], "1");
 		assert_string_equal(p.field[i + 1][7], "5");
-		assert_string_equal(p.field[i + 1][8], cmdlines[i]);
+		assert_string_equal(p.field[i + 1][8], netns_text[i]);
+		assert_string_equal(p.field[i + 1][9], cmdlines[i]);
 	}
 	free_parsed(&p);
 	free(out);
@@ -264,9 +412,10 @@ static void test_tsv_escaping(void **state)
 	assert_int_equal(output_escape_tsv("\\\\", buf, sizeof(buf)), 4);
 	assert_string_equal(buf, "\\\\\\\\");
 
-	r = mkrow(REASON_NONE, 7, "u\tv", "c\\d", 1, 2, 3, 4, 5, "x\ny\rz\t");
+	r = mkrow(REASON_NONE, 7, "u\tv", "c\\d", 1, 2, 3, 4, 5, 0, "x\ny\rz\t");
 	out = report(OUT_TSV, false, &r, 1, &file_totals);
-	assert_string_equal(out, "7\tu\\tv\tc\\\\d\t1\t2\t3\t4\t5\tx\\ny\\rz\\t\n");
+	/* netns 0: an empty field between flows and cmdline. */
+	assert_string_equal(out, "7\tu\\tv\tc\\\\d\t1\t2\t3\t4\t5\t\tx\\ny\\rz\\t\n");
 	free(out);
 }
 
@@ -351,15 +500,18 @@ static void test_text_alignment(void **state)
 	struct row rows[3];
 	char *out;
 
-	rows[0] = mkrow(REASON_NONE, 1, "b\xc3\xb6" "b", "caf\xc3\xa9", 5, 0, 1, 0, 1, "a\\b");
+	rows[0] = mkrow(REASON_NONE, 1, "b\xc3\xb6" "b", "caf\xc3\xa9", 5, 0, 1, 0, 1, 0, "a\\b");
 	rows[1] = mkrow(REASON_NONE, 22, "x", "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", 3, 0, 1, 0,
-			1, "tab\there");
-	rows[2] = mkrow(REASON_NONE, 333, "\xff", "a\x01" "b", 1, 0, 1, 0, 1, "\xe2\x82\xac");
+			1, 4026532305ULL, "tab\there");
+	rows[2] = mkrow(REASON_NONE, 333, "\xff", "a\x01" "b", 1, 0, 1, 0, 1, 42,
+			"\xe2\x82\xac");
 	out = report(OUT_TEXT, false, rows, 3, &file_totals);
 	assert_string_equal(out,
-		"  1  b\xc3\xb6" "b   caf\xc3\xa9    5  0  1  0  1  a\\\\b\n"
-		" 22  x     \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e     3  0  1  0  1  tab\\x09here\n"
-		"333  \\xff  a\\x01" "b  1  0  1  0  1  \xe2\x82\xac\n");
+		/* NETNS right-aligned: "-" (0: not known), 10 digits, 2 digits */
+		"  1  b\xc3\xb6" "b   caf\xc3\xa9    5  0  1  0  1           -  a\\\\b\n"
+		" 22  x     \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e     3  0  1  0  1  4026532305"
+		"  tab\\x09here\n"
+		"333  \\xff  a\\x01" "b  1  0  1  0  1          42  \xe2\x82\xac\n");
 	free(out);
 }
 
@@ -370,8 +522,8 @@ static void test_text_no_trailing_spaces(void **state)
 	struct row rows[2];
 	char *out;
 
-	rows[0] = mkrow(REASON_NONE, 1, "root", "kworker/0:1", 100, 0, 1, 0, 1, "");
-	rows[1] = mkrow(REASON_NONE, 2, "root", "sshd", 10, 0, 1, 0, 1, "sshd -D");
+	rows[0] = mkrow(REASON_NONE, 1, "root", "kworker/0:1", 100, 0, 1, 0, 1, 0, "");
+	rows[1] = mkrow(REASON_NONE, 2, "root", "sshd", 10, 0, 1, 0, 1, NETNS_INIT, "sshd -D");
 	for (int header = 0; header < 2; header++) {
 		char copy[1024];
 		bool trailing = false;
@@ -430,6 +582,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_text_exact),
 		cmocka_unit_test(test_csv_tsv_exact),
+		cmocka_unit_test(test_netns_text),
+		cmocka_unit_test(test_netns_csv_tsv),
+		cmocka_unit_test(test_footer_duplicates),
 		cmocka_unit_test(test_csv_hostile_round_trip),
 		cmocka_unit_test(test_tsv_escaping),
 		cmocka_unit_test(test_text_escaping),

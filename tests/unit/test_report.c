@@ -8,10 +8,11 @@
 #include "../../core/aggregate.h"
 #include "../../core/output.h"
 
+/* Two processes in two network namespaces (the inodes of their ns/net links). */
 static struct proc_info client = { .pid = 20, .uid = 0, .have_uid = true, .comm = "client",
-				   .cmdline = (char *)"client --go" };
+				   .cmdline = (char *)"client --go", .netns = 4026531840ULL };
 static struct proc_info server = { .pid = 10, .uid = 0, .have_uid = true, .comm = "server",
-				   .cmdline = (char *)"server" };
+				   .cmdline = (char *)"server", .netns = 4026532305ULL };
 
 static void loopback_sent_for_one_received_for_other(void **state)
 {
@@ -32,6 +33,8 @@ static void loopback_sent_for_one_received_for_other(void **state)
 		assert_int_equal(r->recv_bytes, is_client ? 300 : 1000);
 		assert_int_equal(r->sent_packets, is_client ? 10 : 3);
 		assert_int_equal(r->flows, 1);
+		/* Each row carries its own process's namespace. */
+		assert_int_equal(r->netns, is_client ? 4026531840ULL : 4026532305ULL);
 	}
 	aggregate_free(ag);
 }
@@ -85,6 +88,10 @@ static void unknown_rows_and_order(void **state)
 	assert_int_equal(rows[3].reason, REASON_NOT_LOCAL);
 	assert_int_equal(rows[3].sent_bytes, 0);
 	assert_int_equal(rows[3].recv_bytes, 10);
+	/* The process row has its namespace; an unknown row has none. */
+	assert_int_equal(rows[0].netns, server.netns);
+	for (size_t i = 1; i < n; i++)
+		assert_int_equal(rows[i].netns, 0);
 	/* every byte is in exactly one row when at most one end is local */
 	for (size_t i = 0; i < n; i++)
 		total += rows[i].sent_bytes + rows[i].recv_bytes;
@@ -107,7 +114,8 @@ static char *render(enum out_format fmt, bool header, const struct row *rows, si
 static struct row hostile = { .reason = REASON_NONE, .pid = 7, .user = "root",
 			      .command = "a,b\"c\td", .cmdline = "=1+2\nx\xff\\y\r",
 			      .sent_bytes = 18446744073709551615ULL, .recv_bytes = 0,
-			      .sent_packets = 1, .recv_packets = 2, .flows = 3 };
+			      .sent_packets = 1, .recv_packets = 2, .flows = 3,
+			      .netns = 4026531993ULL };
 
 struct readback {
 	char fields[16][64];
@@ -146,12 +154,14 @@ static void csv_reads_back_the_same_fields(void **state)
 	csv_fini(&p, on_field, on_row, &rb);
 	csv_free(&p);
 	assert_int_equal(rb.rows, 2);		/* header and one row, no more */
-	assert_int_equal(rb.n, 9);
+	assert_int_equal(rb.n, 10);		/* ... flows, netns, cmdline */
 	assert_memory_equal(rb.fields[0], "7", 1);
 	assert_int_equal(rb.lens[2], strlen(hostile.command));
 	assert_memory_equal(rb.fields[2], hostile.command, rb.lens[2]);
-	assert_int_equal(rb.lens[8], strlen(hostile.cmdline));
-	assert_memory_equal(rb.fields[8], hostile.cmdline, rb.lens[8]);
+	assert_int_equal(rb.lens[8], 10);
+	assert_memory_equal(rb.fields[8], "4026531993", 10);
+	assert_int_equal(rb.lens[9], strlen(hostile.cmdline));
+	assert_memory_equal(rb.fields[9], hostile.cmdline, rb.lens[9]);
 	assert_memory_equal(rb.fields[3], "18446744073709551615", 20);
 	free(out);
 }
@@ -163,7 +173,7 @@ static void tsv_escapes(void **state)
 
 	(void)state;
 	assert_string_equal(out, "7\troot\ta,b\"c\\td\t18446744073709551615\t0\t1\t2\t3\t"
-				 "=1+2\\nx\xff\\\\y\\r\n");
+				 "4026531993\t=1+2\\nx\xff\\\\y\\r\n");
 	free(out);
 }
 
@@ -172,18 +182,19 @@ static void text_table(void **state)
 	struct row rows[2] = { hostile, { .reason = REASON_NO_SOCKET, .command = "unknown:no-socket",
 					  .cmdline = "why", .sent_bytes = 5, .sent_packets = 1,
 					  .flows = 1 } };
-	struct totals t = { .packets = 9, .ip_bytes = 99, .not_ip = 1, .malformed = 2, .live = true,
-			    .kernel_drops = 3, .if_drops = 4 };
+	struct totals t = { .packets = 9, .ip_bytes = 99, .not_ip = 1, .malformed = 2,
+			    .duplicates = 6, .live = true, .kernel_drops = 3, .if_drops = 4 };
 	char *out = render(OUT_TEXT, true, rows, 2, &t);
 
 	(void)state;
 	assert_string_equal(out,
 		/* COMMAND is 17 wide (unknown:no-socket), SENT_BYTES 20 (2^64-1) */
-		"PID  USER  COMMAND" "          " "  " "          " "SENT_BYTES  RECV_BYTES  SENT_PACKETS  RECV_PACKETS  FLOWS  CMDLINE\n"
-		"  7  root  a,b\"c\\x09d" "       " "  18446744073709551615           0             1             2      3  =1+2\\x0ax\\xff\\\\y\\x0d\n"
-		"  -  -     unknown:no-socket                     5           0             1             0      1  why\n"
+		/* NETNS is 10 wide (the inode), right-aligned; "-" on the unknown row */
+		"PID  USER  COMMAND" "          " "  " "          " "SENT_BYTES  RECV_BYTES  SENT_PACKETS  RECV_PACKETS  FLOWS       NETNS  CMDLINE\n"
+		"  7  root  a,b\"c\\x09d" "       " "  18446744073709551615           0             1             2      3  4026531993  =1+2\\x0ax\\xff\\\\y\\x0d\n"
+		"  -  -     unknown:no-socket                     5           0             1             0      1           -  why\n"
 		"\n"
-		"captured 9 packets, 99 IP bytes; 1 not IP, 2 malformed; dropped: 3 by kernel, 4 by interface\n");
+		"captured 9 packets, 99 IP bytes; 1 not IP, 2 malformed, 6 copies of packets seen on another interface; dropped: 3 by kernel, 4 by interface\n");
 	free(out);
 	t.live = false;
 	out = render(OUT_TEXT, false, rows, 1, &t);

@@ -222,6 +222,33 @@ static void test_no_process(void **state)
 	lookup(t->r, TUPLE_V4, 6, "192.0.2.9", 6000, "10.0.0.5", 5555, OWNER_NO_SOCKET);
 }
 
+/*
+ * The first socket that matches decides, as in the kernel: a connection
+ * closing in TIME_WAIT (inode 0) or one whose fd no process holds owns its
+ * exact tuple, so its packets are no-process, not the listener's on that
+ * port. Another remote end still reaches the listener.
+ */
+static void test_first_match_decides(void **state)
+{
+	struct rt *t = *state;
+
+	/* TIME_WAIT at the exact tuple, the listener 10.0.0.5:80 (pid 100) beside it. */
+	fx_add(&t->fx.tcp, TUPLE_V4, "10.0.0.5", 80, "198.51.100.7", 5555, 0x06, 0);
+	/* The same below the wildcard listener 0.0.0.0:22 (pid 102) ... */
+	fx_add(&t->fx.tcp, TUPLE_V4, "10.0.0.5", 22, "198.51.100.7", 5556, 0x06, 0);
+	/* ... and a connection on port 22 whose fd no process holds. */
+	fx_add(&t->fx.tcp, TUPLE_V4, "10.0.0.5", 22, "198.51.100.7", 5557, 0x01, 4242);
+	fx_write_tables(&t->fx);
+	assert_int_equal(resolver_refresh(t->r), 0);
+
+	lookup(t->r, TUPLE_V4, 6, "10.0.0.5", 80, "198.51.100.7", 5555, OWNER_NO_PROCESS);
+	lookup(t->r, TUPLE_V4, 6, "10.0.0.5", 22, "198.51.100.7", 5556, OWNER_NO_PROCESS);
+	lookup(t->r, TUPLE_V4, 6, "10.0.0.5", 22, "198.51.100.7", 5557, OWNER_NO_PROCESS);
+	/* A new connection from another port of that host: the listeners'. */
+	assert_int_equal(pid_of(t->r, TUPLE_V4, 6, "10.0.0.5", 80, "198.51.100.7", 5558), 100);
+	assert_int_equal(pid_of(t->r, TUPLE_V4, 6, "10.0.0.5", 22, "198.51.100.7", 5558), 102);
+}
+
 static void test_process_info(void **state)
 {
 	struct rt *t = *state;
@@ -336,29 +363,56 @@ static struct tuple canon(int family, int proto, const char *a, uint16_t ap, con
 	return x;
 }
 
+/*
+ * resolver_explains is true only when every end of the tuple is an address
+ * of this host (of a network namespace met) and a known process owns it.
+ * An end that is no address of ours may be one of a namespace not met yet
+ * (a container started since): false, so that the resolver looks at new
+ * processes for it (resolver_refresh_flows).
+ */
 static void test_explains(void **state)
 {
 	struct rt *t = *state;
 	struct tuple x;
 
-	/* One local end, owned. */
+	/*
+	 * One local end, owned (the accepted socket; the UDP wildcard), the
+	 * other end remote: the local end alone no longer explains the flow.
+	 */
 	x = canon(TUPLE_V4, 6, "10.0.0.5", 80, "192.0.2.9", 40000);
-	assert_true(resolver_explains(t->r, &x));
+	lookup(t->r, TUPLE_V4, 6, "10.0.0.5", 80, "192.0.2.9", 40000, OWNER_FOUND);
+	assert_false(resolver_explains(t->r, &x));
 	x = canon(TUPLE_V4, 17, "192.0.2.9", 5000, "10.0.0.5", 53);
-	assert_true(resolver_explains(t->r, &x));
-	/* No end of ours: nothing to explain. */
+	lookup(t->r, TUPLE_V4, 17, "10.0.0.5", 53, "192.0.2.9", 5000, OWNER_FOUND);
+	assert_false(resolver_explains(t->r, &x));
+	/* No end ours: perhaps a namespace not met yet, worth a look. */
 	x = canon(TUPLE_V4, 6, "198.51.100.1", 1, "203.0.113.2", 2);
-	assert_true(resolver_explains(t->r, &x));
+	assert_false(resolver_explains(t->r, &x));
 	/* A local end with no socket, or with a socket but no process. */
 	x = canon(TUPLE_V4, 6, "10.0.0.5", 4444, "192.0.2.9", 1);
 	assert_false(resolver_explains(t->r, &x));
 	x = canon(TUPLE_V4, 6, "10.0.0.5", 5555, "192.0.2.9", 6000);
 	assert_false(resolver_explains(t->r, &x));
-	/* Loopback: both ends are local, both owned. */
+
+	/* Loopback: both ends are local, both owned (client 110, server 111). */
 	x = canon(TUPLE_V4, 6, "127.0.0.1", 5000, "127.0.0.1", 6000);
 	assert_true(resolver_explains(t->r, &x));
-	/* Loopback with a new client: the listener explains only its own end. */
+	/* Both ends owned by one process. */
+	x = canon(TUPLE_V4, 6, "127.0.0.1", 6001, "127.0.0.1", 6002);
+	assert_true(resolver_explains(t->r, &x));
+	/* Two different local addresses, each end owned (the 0.0.0.0:53 socket). */
+	x = canon(TUPLE_V4, 17, "10.0.0.5", 53, "127.0.0.1", 53);
+	assert_true(resolver_explains(t->r, &x));
+	/*
+	 * Loopback with a new client: the listener explains only its own end,
+	 * the client's end (7777) has no socket: not explained.
+	 */
 	x = canon(TUPLE_V4, 6, "127.0.0.1", 7777, "127.0.0.1", 6000);
+	lookup(t->r, TUPLE_V4, 6, "127.0.0.1", 6000, "127.0.0.1", 7777, OWNER_FOUND);
+	assert_false(resolver_explains(t->r, &x));
+	/* IPv6 loopback: the [::]:8080 listener's end is owned, the client's is not. */
+	x = canon(TUPLE_V6, 6, "::1", 8080, "::1", 40000);
+	lookup(t->r, TUPLE_V6, 6, "::1", 8080, "::1", 40000, OWNER_FOUND);
 	assert_false(resolver_explains(t->r, &x));
 }
 
@@ -472,12 +526,16 @@ static void test_stats_and_lazy_walks(void **state)
 	assert_int_equal(st.sockets, 18);	/* the distinct tuples of the fixture */
 	assert_int_equal(st.processes, 15);	/* every pid dir: 1009 stays unexplained */
 
-	/* Nothing new: no walk. */
+	/*
+	 * Nothing new: /proc is listed (new processes may be in a new
+	 * network namespace) but no process is read again.
+	 */
 	assert_int_equal(resolver_refresh(t->r), 0);
 	resolver_stats(t->r, &st);
 	assert_int_equal(st.passes, 2);
-	assert_int_equal(st.fd_walks, 1);
+	assert_int_equal(st.fd_walks, 2);
 	assert_int_equal(st.sockets, 18);
+	assert_int_equal(st.processes, 15);
 
 	/* A new socket of a new process: one walk, found. */
 	fx_proc(t->fx.root, 600, "late", 1, CMD("late\0"), 1, ino, 1);
@@ -486,8 +544,9 @@ static void test_stats_and_lazy_walks(void **state)
 	assert_int_equal(resolver_refresh(t->r), 0);
 	resolver_stats(t->r, &st);
 	assert_int_equal(st.passes, 3);
-	assert_int_equal(st.fd_walks, 2);
+	assert_int_equal(st.fd_walks, 3);
 	assert_int_equal(st.sockets, 19);
+	assert_int_equal(st.processes, 16);
 	assert_int_equal(pid_of(t->r, TUPLE_V4, 17, "10.0.0.5", 9000, "192.0.2.1", 5), 600);
 }
 
@@ -502,6 +561,7 @@ int main(void)
 		T(test_no_wildcard_for_foreign_address),
 		T(test_no_local_addresses),
 		T(test_no_process),
+		T(test_first_match_decides),
 		T(test_process_info),
 		T(test_process_files_edge_cases),
 		T(test_is_local),
