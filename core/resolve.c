@@ -14,7 +14,9 @@
 #include "hmap.h"
 
 #define SCTP_PAIRS 64		/* address pairs kept of one association */
-#define NS_MAX 255		/* network namespaces told apart (tuple.pad) */
+#define NS_MAX 255
+#define RECENT 8		/* pids credited lately, scanned by quick walks */
+#define YOUNG 32		/* the youngest processes, scanned by quick walks */		/* network namespaces told apart (tuple.pad) */
 #define OWNER_UNKNOWN (-1)	/* in a socket table, owner not found yet */
 #define OWNER_MISSING (-2)	/* a full fd walk did not find it */
 #define CMDLINE_MAX 4096
@@ -28,6 +30,9 @@ struct resolver {
 	bool want_full;			/* no sock_diag: a full pass is due */
 	bool want_deep;			/* a flow had no end in a known namespace */
 	long ns_pid;			/* kernel's last pid when namespaces were looked for */
+	int recent[RECENT];		/* pids credited lately, latest first */
+	int young[YOUNG];		/* the youngest pids of the last deep walk */
+	size_t nyoung;
 
 	struct hmap *socks;		/* struct tuple (src = local end) */
 	uint64_t *sock_inode;
@@ -639,6 +644,13 @@ static bool credit(struct resolver *r, int pid, size_t slot, const size_t *take,
 		proc = add_proc(r, pid, slot);
 	if (proc < 0)
 		return false;
+	if (r->recent[0] != pid) {
+		size_t j = 1;
+		while (j < RECENT - 1 && r->recent[j] != pid)
+			j++;
+		memmove(r->recent + 1, r->recent, j * sizeof(r->recent[0]));
+		r->recent[0] = pid;
+	}
 	for (size_t k = 0; k < ntake; k++) {
 		if (r->inode_owner[take[k]] == OWNER_UNKNOWN)
 			r->unowned--;
@@ -735,7 +747,7 @@ static long read_last_pid(struct resolver *r)
  * ns_last_pid, or too many new pids): then walk_fds must.
  */
 #define QUICK_MAX 512
-#define QUICK_AGAIN 64
+#define QUICK_AGAIN 16
 static bool walk_new(struct resolver *r)
 {
 	long prev = r->last_pid, now = read_last_pid(r), n;
@@ -745,17 +757,25 @@ static bool walk_new(struct resolver *r)
 	n = (now - prev + r->pid_max) % r->pid_max;
 	if (n > QUICK_MAX)
 		return false;
-	/*
-	 * Also the newest processes the last walk saw: one may have opened
-	 * its socket just after that walk read its fds.
-	 */
-	n += QUICK_AGAIN;
-	if (n >= r->pid_max)
-		n = r->pid_max - 1;
 	r->fd_walks++;
 	r->last_pid = now;
 	for (long pid = now; n-- > 0 && r->unowned > 0; pid = pid > 1 ? pid - 1 : r->pid_max - 1)
 		scan_fds(r, (int)pid, true);
+	/* Then the processes that opened sockets lately: they often open more. */
+	for (size_t i = 0; i < RECENT && r->unowned > 0; i++) {
+		if (r->recent[i] > 0)
+			scan_fds(r, r->recent[i], false);
+	}
+	/*
+	 * Then the newest processes the last walk saw: one may have opened
+	 * its socket just after that walk read its fds.
+	 */
+	for (long pid = prev, k = 0; k < QUICK_AGAIN && r->unowned > 0;
+	     k++, pid = pid > 1 ? pid - 1 : r->pid_max - 1)
+		scan_fds(r, (int)pid, true);
+	/* Last, the youngest processes of the last deep walk. */
+	for (size_t i = 0; i < r->nyoung && r->unowned > 0; i++)
+		scan_fds(r, r->young[i], false);
 	return true;
 }
 
@@ -904,6 +924,20 @@ static bool walk_fds(struct resolver *r)
 		sort_by_age(fresh, nfresh, &ac);
 	if (nknown)
 		qsort(known, nknown, sizeof(int), cmp_int);
+	/* The youngest processes, for quick walks to look at first. */
+	r->nyoung = 0;
+	for (size_t i = 0; i < nfresh && r->nyoung < YOUNG; i++)
+		r->young[r->nyoung++] = fresh[i];
+	if (r->nyoung < YOUNG && nknown) {
+		int *tmp = malloc(nknown * sizeof(int));
+		if (tmp) {
+			memcpy(tmp, known, nknown * sizeof(int));
+			sort_by_age(tmp, nknown, &ac);
+			for (size_t i = 0; i < nknown && r->nyoung < YOUNG; i++)
+				r->young[r->nyoung++] = tmp[i];
+			free(tmp);
+		}
+	}
 
 	if (r->fd_walks == 1 && r->unowned == 0) {
 		/*
