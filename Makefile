@@ -40,12 +40,13 @@ CORE_OBJS = $(CORE_SRCS:%.c=$(BUILD)/%.o)
 CMD_OBJS  = $(CMD_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run check deps deps-test install uninstall clean unit asan lint
+.PHONY: all run check deps deps-test install uninstall clean unit asan lint bench bench-accuracy
 
 all: deps proctraf
 
+# Copied then renamed: a ./proctraf running meanwhile keeps its file.
 proctraf: $(BUILD)/proctraf
-	cp $< $@
+	cp $< $@.tmp && mv -f $@.tmp $@
 
 $(BUILD)/proctraf: $(CMD_OBJS) $(BUILD)/libproctraf.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
@@ -85,6 +86,22 @@ check: deps-test
 
 lint:
 	mandoc -Tlint -W warning proctraf.1
+
+# Benchmarks (bench/README.md, bench/accuracy/README.md): as root; not part
+# of `make check`. BENCH_ARGS, e.g. "--quick 1 2"; ACCURACY_ARGS, e.g. "--quick".
+BENCH_ARGS ?=
+ACCURACY_ARGS ?=
+
+$(BUILD)/bench/resolve_bench: bench/resolve_bench.c $(BUILD)/libproctraf.a $(wildcard core/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CFLAGS) $(PCAP_CFLAGS) -Icore $(LDFLAGS) -o $@ $< $(BUILD)/libproctraf.a $(LIBS)
+
+bench: deps-test $(BUILD)/proctraf $(BUILD)/bench/resolve_bench
+	PROCTRAF=$(BUILD)/proctraf LIBPROCTRAF=$(BUILD)/libproctraf.a \
+		RESOLVE_BENCH=$(BUILD)/bench/resolve_bench sh bench/run.sh $(BENCH_ARGS)
+
+bench-accuracy: deps-test $(BUILD)/proctraf
+	sh bench/accuracy/run.sh $(BUILD)/proctraf $(ACCURACY_ARGS)
 
 install: proctraf
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) \

@@ -1,14 +1,30 @@
 #!/usr/bin/env python3
-"""Write a synthetic headers-only capture for the packet-path benchmark.
+"""Write a synthetic headers-only capture for the benchmarks.
 
-gen_pcap.py OUT.pcap PACKETS FLOWS [PROCDIR SOCKETS]
+gen_pcap.py OUT.pcap PACKETS FLOWS [PROCDIR SOCKETS] [--flood] [--truth FILE.json]
+            [--max-flows M]
 
 PACKETS records (LINKTYPE_LINUX_SLL2, snaplen 128) spread round-robin-ish
-over FLOWS flows: TCP and UDP, IPv4 and IPv6, both directions. With
-PROCDIR, also write a /proc fixture holding SOCKETS TCP/UDP sockets (the
-first FLOWS of them are the flows' local ends) spread over 200 processes.
+over FLOWS flows: TCP and UDP, IPv4 and IPv6, both directions. The first
+FLOWS packets open the FLOWS flows in order, the others pick a flow at
+random. With PROCDIR, also write a /proc fixture holding SOCKETS TCP/UDP
+sockets (the first min(FLOWS, SOCKETS) of them are the flows' local ends)
+spread over 200 processes; its fib_trie names 256 local IPv4 addresses
+(10.0.B.5) and if_inet6 one IPv6 address.
+
+--flood: every packet is a new flow instead (FLOWS is ignored): a random
+5-tuple between two non-local addresses (198.18.0.0/15, 2001:db8:ffff::/48),
+TCP or UDP, IPv4 or IPv6, no two packets of the same flow; the link-layer
+direction alternates (SLL2 packet type 0 "to us", 4 "outgoing").
+
+--truth FILE.json: write what any correct reader must count: packets,
+ip_bytes, flows; with --max-flows M (flood only), the packets and bytes of
+the flows beyond the first M (the unknown:table-full row), split into sent
+(outgoing) and received.
+
 Deterministic: the same arguments give the same bytes.
 """
+import json
 import os
 import random
 import struct
@@ -29,7 +45,7 @@ def flow(i):
     return v6, proto, local, lport, remote, rport
 
 
-def packet(v6, proto, src, sport, dst, dport, payload):
+def packet(v6, proto, src, sport, dst, dport, payload, pkttype=0):
     l4 = struct.pack(">HH", sport, dport)
     if proto == 6:
         l4 += struct.pack(">IIBBHHH", 1, 1, 0x50, 0x18, 65535, 0, 0)
@@ -42,15 +58,25 @@ def packet(v6, proto, src, sport, dst, dport, payload):
         ip = struct.pack(">BBHHHBBH", 0x45, 0, 20 + len(l4) + payload, 0, 0x4000, 64,
                          proto, 0) + src + dst
         ethertype = 0x0800
-    sll2 = struct.pack(">HHIHBB8s", ethertype, 0, 2, 1, 0, 6, b"\0" * 8)
+    sll2 = struct.pack(">HHIHBB8s", ethertype, 0, 2, 1, pkttype, 6, b"\0" * 8)
     return sll2, ip + l4, len(ip) + len(l4) + payload
+
+
+PCAP_HEADER = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 128, 276)
+
+
+def write_record(f, n, link, hdrs, iplen):
+    rec = link + hdrs
+    f.write(struct.pack("<IIII", n // 1000000, n % 1000000, len(rec), len(link) + iplen))
+    f.write(rec)
 
 
 def write_pcap(path, npackets, nflows):
     rnd = random.Random(1)
     flows = [flow(i) for i in range(nflows)]
+    ip_bytes = 0
     with open(path, "wb") as f:
-        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 128, 276))
+        f.write(PCAP_HEADER)
         for n in range(npackets):
             i = n % nflows if n < nflows else rnd.randrange(nflows)
             v6, proto, local, lport, remote, rport = flows[i]
@@ -59,10 +85,46 @@ def write_pcap(path, npackets, nflows):
                 link, hdrs, iplen = packet(v6, proto, remote, rport, local, lport, payload)
             else:
                 link, hdrs, iplen = packet(v6, proto, local, lport, remote, rport, payload)
-            rec = link + hdrs
-            wire = len(link) + iplen
-            f.write(struct.pack("<IIII", n // 1000000, n % 1000000, len(rec), wire))
-            f.write(rec)
+            write_record(f, n, link, hdrs, iplen)
+            ip_bytes += iplen
+    return {"packets": npackets, "ip_bytes": ip_bytes, "flows": min(npackets, nflows)}
+
+
+def write_flood(path, npackets, max_flows):
+    rnd = random.Random(2)
+    seen = set()
+    truth = {"packets": npackets, "ip_bytes": 0, "flows": npackets}
+    full = {"packets": 0, "sent_bytes": 0, "recv_bytes": 0}
+    with open(path, "wb") as f:
+        f.write(PCAP_HEADER)
+        n = 0
+        while n < npackets:
+            v6 = rnd.random() < 0.25
+            proto = rnd.choice((6, 17))
+            if v6:
+                a = bytes.fromhex("20010db8ffff") + rnd.getrandbits(80).to_bytes(10, "big")
+                b = bytes.fromhex("20010db8ffff") + rnd.getrandbits(80).to_bytes(10, "big")
+            else:
+                a = bytes([198, 18 + rnd.getrandbits(1)]) + rnd.getrandbits(16).to_bytes(2, "big")
+                b = bytes([198, 18 + rnd.getrandbits(1)]) + rnd.getrandbits(16).to_bytes(2, "big")
+            ap, bp = rnd.randrange(1, 65536), rnd.randrange(1, 65536)
+            key = (proto,) + tuple(sorted(((a, ap), (b, bp))))
+            if key in seen or (a, ap) == (b, bp):
+                continue
+            seen.add(key)
+            payload = rnd.choice((0, 100, 1200, 1400))
+            pkttype = 4 if n & 1 else 0
+            link, hdrs, iplen = packet(v6, proto, a, ap, b, bp, payload, pkttype)
+            write_record(f, n, link, hdrs, iplen)
+            truth["ip_bytes"] += iplen
+            if max_flows is not None and n >= max_flows:
+                full["packets"] += 1
+                full["sent_bytes" if pkttype == 4 else "recv_bytes"] += iplen
+            n += 1
+    if max_flows is not None:
+        truth["max_flows"] = max_flows
+        truth["table_full"] = full
+    return truth
 
 
 def hexaddr(addr):
@@ -105,9 +167,31 @@ def write_proc(root, nflows, nsockets):
                 os.symlink("socket:[%d]" % (100000 + i), link)
 
 
-if __name__ == "__main__":
-    if len(sys.argv) not in (4, 6):
+def main(argv):
+    flood, truth_path, max_flows, pos = False, None, None, []
+    args = iter(argv)
+    for a in args:
+        if a == "--flood":
+            flood = True
+        elif a == "--truth":
+            truth_path = next(args, None)
+        elif a == "--max-flows":
+            max_flows = int(next(args, "0"))
+        else:
+            pos.append(a)
+    if len(pos) not in (3, 5) or (truth_path is None and "--truth" in argv):
         sys.exit(__doc__)
-    write_pcap(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))
-    if len(sys.argv) == 6:
-        write_proc(sys.argv[4], int(sys.argv[3]), int(sys.argv[5]))
+    npackets, nflows = int(pos[1]), int(pos[2])
+    tmp = pos[0] + ".tmp"
+    truth = write_flood(tmp, npackets, max_flows) if flood else write_pcap(tmp, npackets, nflows)
+    os.replace(tmp, pos[0])
+    if len(pos) == 5:
+        write_proc(pos[3], nflows, int(pos[4]))
+    if truth_path:
+        with open(truth_path, "w") as f:
+            json.dump(truth, f, indent=1, sort_keys=True)
+            f.write("\n")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
