@@ -3,7 +3,7 @@
  *
  * Capturing on "any" sees a forwarded packet twice (on the interface it
  * came in by and on the one it leaves by) and a bridged one on the bridge
- * and on its port. A copy is recognised by a seeded hash of its first 64
+ * and on its port. A copy is recognised by a keyed hash of its first 64
  * bytes from the IP header on (addresses, identification, lengths, the
  * transport header: ports, sequence numbers, checksums), with the fields a
  * router changes (IPv4 TTL and header checksum, IPv6 hop limit) left out:

@@ -19,23 +19,24 @@ struct hmap {
 
 #define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
 
-static void sip_round(uint64_t v[4])
-{
-	v[0] += v[1];
-	v[1] = ROTL(v[1], 13);
-	v[1] ^= v[0];
-	v[0] = ROTL(v[0], 32);
-	v[2] += v[3];
-	v[3] = ROTL(v[3], 16);
-	v[3] ^= v[2];
-	v[0] += v[3];
-	v[3] = ROTL(v[3], 21);
-	v[3] ^= v[0];
-	v[2] += v[1];
-	v[1] = ROTL(v[1], 17);
-	v[1] ^= v[2];
-	v[2] = ROTL(v[2], 32);
-}
+/* One SipRound on the four state words (a macro: they stay in registers). */
+#define SIP_ROUND(v0, v1, v2, v3)                                                  \
+	do {                                                                       \
+		v0 += v1;                                                          \
+		v1 = ROTL(v1, 13);                                                 \
+		v1 ^= v0;                                                          \
+		v0 = ROTL(v0, 32);                                                 \
+		v2 += v3;                                                          \
+		v3 = ROTL(v3, 16);                                                 \
+		v3 ^= v2;                                                          \
+		v0 += v3;                                                          \
+		v3 = ROTL(v3, 21);                                                 \
+		v3 ^= v0;                                                          \
+		v2 += v1;                                                          \
+		v1 = ROTL(v1, 17);                                                 \
+		v1 ^= v2;                                                          \
+		v2 = ROTL(v2, 32);                                                 \
+	} while (0)
 
 static uint64_t load_le64(const uint8_t *p)
 {
@@ -52,30 +53,28 @@ uint64_t siphash13(const uint8_t key[16], const void *data, size_t len)
 {
 	const uint8_t *in = data;
 	uint64_t k0 = load_le64(key), k1 = load_le64(key + 8);
-	uint64_t v[4] = {
-		k0 ^ 0x736f6d6570736575ULL, k1 ^ 0x646f72616e646f6dULL,
-		k0 ^ 0x6c7967656e657261ULL, k1 ^ 0x7465646279746573ULL,
-	};
+	uint64_t v0 = k0 ^ 0x736f6d6570736575ULL, v1 = k1 ^ 0x646f72616e646f6dULL;
+	uint64_t v2 = k0 ^ 0x6c7967656e657261ULL, v3 = k1 ^ 0x7465646279746573ULL;
 	size_t full = len & ~(size_t)7;
 	uint64_t m;
 
 	for (size_t i = 0; i < full; i += 8) {
 		m = load_le64(in + i);
-		v[3] ^= m;
-		sip_round(v);
-		v[0] ^= m;
+		v3 ^= m;
+		SIP_ROUND(v0, v1, v2, v3);
+		v0 ^= m;
 	}
 	m = (uint64_t)len << 56;
 	for (size_t i = 0; i < (len & 7); i++)
 		m |= (uint64_t)in[full + i] << (8 * i);
-	v[3] ^= m;
-	sip_round(v);
-	v[0] ^= m;
-	v[2] ^= 0xff;
-	sip_round(v);
-	sip_round(v);
-	sip_round(v);
-	return v[0] ^ v[1] ^ v[2] ^ v[3];
+	v3 ^= m;
+	SIP_ROUND(v0, v1, v2, v3);
+	v0 ^= m;
+	v2 ^= 0xff;
+	SIP_ROUND(v0, v1, v2, v3);
+	SIP_ROUND(v0, v1, v2, v3);
+	SIP_ROUND(v0, v1, v2, v3);
+	return v0 ^ v1 ^ v2 ^ v3;
 }
 
 void random_seed(uint8_t *buf, size_t len)
