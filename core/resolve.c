@@ -15,6 +15,7 @@
 
 #define SCTP_PAIRS 64		/* address pairs kept of one association */
 #define NS_MAX 255
+#define NS_PER_ADDR 4		/* namespaces told apart that share one address */
 #define RECENT 8		/* pids credited lately, scanned by quick walks */
 #define YOUNG 32		/* the youngest processes, scanned by quick walks */		/* network namespaces told apart (tuple.pad) */
 #define OWNER_UNKNOWN (-1)	/* in a socket table, owner not found yet */
@@ -55,7 +56,10 @@ struct resolver {
 	uint8_t *local_ns_of;		/* ... and their namespaces */
 	size_t nlocal, local_cap, local_ns_cap;
 	struct hmap *addrs;		/* struct local_key: this host's addresses */
-	uint8_t *addr_ns;		/* ... the namespace each is in */
+	struct addr_ns {		/* ... the namespaces each is in */
+		uint8_t n;
+		uint8_t ns[NS_PER_ADDR];
+	} *addr_ns;
 	size_t addr_ns_cap;
 
 	/* Network namespaces: [0] is our own, the others are met in fd walks. */
@@ -401,12 +405,23 @@ static void add_local(struct resolver *r, const struct local_prefix *p, size_t n
 		memcpy(k.addr, p->addr, 16);
 		j = hmap_put(r->addrs, &k, SIZE_MAX, &inserted);
 		arr = r->addr_ns;
-		if (j == HMAP_NONE || !inserted)
-			return;		/* the first namespace to have it keeps it */
-		if (!array_reserve(&arr, &r->addr_ns_cap, j + 1, 1))
+		if (j == HMAP_NONE)
 			return;
-		r->addr_ns = arr;
-		r->addr_ns[j] = (uint8_t)ns;
+		if (inserted) {
+			if (!array_reserve(&arr, &r->addr_ns_cap, j + 1, sizeof(*r->addr_ns)))
+				return;
+			r->addr_ns = arr;
+			r->addr_ns[j].n = 0;
+		}
+		if (j >= r->addr_ns_cap)
+			return;
+		/* Several namespaces may use one address: keep the first few. */
+		for (size_t i = 0; i < r->addr_ns[j].n; i++) {
+			if (r->addr_ns[j].ns[i] == ns)
+				return;
+		}
+		if (r->addr_ns[j].n < NS_PER_ADDR)
+			r->addr_ns[j].ns[r->addr_ns[j].n++] = (uint8_t)ns;
 		return;
 	}
 	for (size_t i = 0; i < r->nlocal; i++) {
@@ -461,8 +476,12 @@ static void read_local_addrs(struct resolver *r)
 		read_ns_addrs(r, ns);
 }
 
-/* The namespace addr is an address of, or -1 when it is none of ours. */
-static int ns_of(const struct resolver *r, int family, const uint8_t *addr)
+/*
+ * The namespaces addr is an address of, ours first if it is one of them;
+ * their number (0: none of ours).
+ */
+static size_t ns_list(const struct resolver *r, int family, const uint8_t *addr,
+		      uint8_t out[NS_PER_ADDR])
 {
 	struct local_key k;
 	size_t j;
@@ -471,8 +490,10 @@ static int ns_of(const struct resolver *r, int family, const uint8_t *addr)
 	k.family = (uint8_t)family;
 	memcpy(k.addr, addr, 16);
 	j = hmap_get(r->addrs, &k);
-	if (j != HMAP_NONE && j < r->addr_ns_cap)
-		return r->addr_ns[j];
+	if (j != HMAP_NONE && j < r->addr_ns_cap && r->addr_ns[j].n > 0) {
+		memcpy(out, r->addr_ns[j].ns, r->addr_ns[j].n);
+		return r->addr_ns[j].n;
+	}
 	for (size_t i = 0; i < r->nlocal; i++) {
 		const struct local_prefix *p = &r->local[i];
 		size_t full = p->len / 8;
@@ -480,10 +501,20 @@ static int ns_of(const struct resolver *r, int family, const uint8_t *addr)
 
 		if (p->family != family || memcmp(p->addr, addr, full) != 0)
 			continue;
-		if (rest == 0 || ((p->addr[full] ^ addr[full]) & (0xff00 >> rest)) == 0)
-			return r->local_ns_of[i];
+		if (rest == 0 || ((p->addr[full] ^ addr[full]) & (0xff00 >> rest)) == 0) {
+			out[0] = r->local_ns_of[i];
+			return 1;
+		}
 	}
-	return -1;
+	return 0;
+}
+
+/* The first namespace addr is an address of, or -1 when it is none of ours. */
+static int ns_of(const struct resolver *r, int family, const uint8_t *addr)
+{
+	uint8_t ns[NS_PER_ADDR];
+
+	return ns_list(r, family, addr, ns) > 0 ? ns[0] : -1;
 }
 
 bool resolver_is_local(const struct resolver *r, int family, const uint8_t *addr)
@@ -1006,21 +1037,31 @@ static void find_end(struct resolver *r, const struct tuple *t, const uint8_t *l
 {
 	struct sock_entry e;
 	const struct proc_info *owner;
-	int ns = ns_of(r, t->family, l);
+	uint8_t ns[NS_PER_ADDR];
+	size_t nns = ns_list(r, t->family, l, ns);
+	bool asked = false;
 
-	if (ns < 0 && have_local(r))
+	if (nns == 0 && have_local(r))
 		return;
 	if (resolver_lookup(r, t->family, t->proto, l, lport, rem, rport, &owner) == OWNER_FOUND)
 		return;		/* known already */
-	if (ns < 0)
-		ns = 0;
-	if ((t->proto == 6 || t->proto == 17) && r->ns[ns].diag) {
-		int rc = diag_lookup(r->ns[ns].diag, t->family, t->proto, l, lport, rem, rport, &e);
-		if (rc == 1)
-			learn_socket(r, &e, (size_t)ns);
-		if (rc >= 0)
+	if (nns == 0)
+		ns[nns++] = 0;
+	/* In each namespace that has the address, until one has the socket. */
+	for (size_t i = 0; i < nns && (t->proto == 6 || t->proto == 17); i++) {
+		int rc;
+
+		if (!r->ns[ns[i]].diag)
+			continue;
+		rc = diag_lookup(r->ns[ns[i]].diag, t->family, t->proto, l, lport, rem, rport, &e);
+		if (rc == 1) {
+			learn_socket(r, &e, ns[i]);
 			return;
+		}
+		asked |= rc == 0;
 	}
+	if (asked)
+		return;
 	read[t->proto] = true;
 	read[PROCNET_RAW] = true;	/* a raw socket may take any protocol */
 }
@@ -1108,11 +1149,12 @@ enum owner_status resolver_lookup(const struct resolver *r, int family, int prot
 {
 	static const uint8_t any[16];
 	bool wild = wildcard_may_match(r, family, laddr);
-	/* The sockets of the namespace that has this address (ours if none). */
-	int ns = ns_of(r, family, laddr);
+	/* The sockets of the namespaces that have this address (ours if none). */
+	uint8_t ns[NS_PER_ADDR];
+	size_t nns = ns_list(r, family, laddr, ns);
 
-	if (ns < 0)
-		ns = 0;
+	if (nns == 0)
+		ns[nns++] = 0;
 
 	/* A connected ping socket shows the peer with port 0: ids are local. */
 	if (proto == 1 || proto == 58)
@@ -1140,12 +1182,13 @@ enum owner_status resolver_lookup(const struct resolver *r, int family, int prot
 	 * not let it claim traffic merely passing by.
 	 */
 	*owner = NULL;
-	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
-		if (!tries[i].use)
+	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]) * nns; i++) {
+		size_t t = i / nns;	/* each try in every namespace, then the next */
+		if (!tries[t].use)
 			continue;
-		uint64_t inode = sock_lookup(r, ns, tries[i].kind, tries[i].family, proto,
-					     tries[i].laddr, tries[i].lport, tries[i].raddr,
-					     tries[i].rport, &seen);
+		uint64_t inode = sock_lookup(r, ns[i % nns], tries[t].kind, tries[t].family, proto,
+					     tries[t].laddr, tries[t].lport, tries[t].raddr,
+					     tries[t].rport, &seen);
 		int32_t p;
 
 		if (!seen)

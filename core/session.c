@@ -49,6 +49,9 @@ struct session {
 	bool threaded;
 	pthread_t thread;
 	struct flow_queue q;
+	pthread_mutex_t res_lock;	/* the resolver: its thread, or the capture's */
+	double inline_start;		/* capture thread: this budget window */
+	unsigned inline_used;
 };
 
 static double now_mono(void)
@@ -138,7 +141,9 @@ static void *resolver_main(void *arg)
 	double gap = RESOLVE_MIN_GAP_MS / 1000.0;
 	double last, last_deep;
 
+	pthread_mutex_lock(&s->res_lock);
 	resolver_refresh(s->res);
+	pthread_mutex_unlock(&s->res_lock);
 	last = last_deep = now_mono();
 	pthread_mutex_lock(&q->lock);
 	while (!q->stop) {
@@ -161,6 +166,7 @@ static void *resolver_main(void *arg)
 		q->lost = false;
 		pthread_mutex_unlock(&q->lock);
 
+		pthread_mutex_lock(&s->res_lock);
 		/* The flows no pass has explained yet. */
 		for (size_t i = 0; i < n; i++) {
 			if (!resolver_explains(s->res, &batch[i]))
@@ -185,6 +191,7 @@ static void *resolver_main(void *arg)
 			if (deep)
 				last_deep = now_mono();
 		}
+		pthread_mutex_unlock(&s->res_lock);
 		pthread_mutex_lock(&q->lock);
 	}
 	pthread_mutex_unlock(&q->lock);
@@ -199,6 +206,7 @@ static int start_resolver(struct session *s)
 	int rc;
 
 	pthread_mutex_init(&s->q.lock, NULL);
+	pthread_mutex_init(&s->res_lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&s->q.wake, &ca);
@@ -225,6 +233,7 @@ static void stop_resolver(struct session *s)
 	s->threaded = false;
 	pthread_cond_destroy(&s->q.wake);
 	pthread_mutex_destroy(&s->q.lock);
+	pthread_mutex_destroy(&s->res_lock);
 }
 
 static void enqueue(struct session *s, const struct tuple *t)
@@ -241,6 +250,37 @@ static void enqueue(struct session *s, const struct tuple *t)
 }
 
 /* ---- capture thread ----------------------------------------------- */
+
+/*
+ * A new flow, resolved in the capture thread itself when the resolver is
+ * idle (a lookup or two and a look at new processes: tens of
+ * microseconds), at most INLINE_MAX times per INLINE_WINDOW seconds:
+ * handing it to the resolver thread costs a wake-up that a process living
+ * a millisecond may not survive. False: queue it for the resolver thread.
+ */
+#define INLINE_MAX 50
+#define INLINE_WINDOW 0.1
+
+static bool resolve_inline(struct session *s, const struct tuple *t)
+{
+	double now = now_mono();
+	bool done;
+
+	if (now >= s->inline_start + INLINE_WINDOW) {
+		s->inline_start = now;
+		s->inline_used = 0;
+	}
+	if (s->inline_used >= INLINE_MAX || pthread_mutex_trylock(&s->res_lock) != 0)
+		return false;
+	s->inline_used++;
+	done = resolver_explains(s->res, t);
+	if (!done) {
+		resolver_refresh_flows(s->res, t, 1, false);
+		done = resolver_explains(s->res, t) && !resolver_pending(s->res);
+	}
+	pthread_mutex_unlock(&s->res_lock);
+	return done;
+}
 
 static void on_packet(void *ctx, int dlt, int source, const struct pcap_pkthdr *h,
 		      const uint8_t *data)
@@ -282,7 +322,7 @@ static void on_packet(void *ctx, int dlt, int source, const struct pcap_pkthdr *
 		}
 		s->totals.ip_bytes += pkt.ip_len;
 		fragcache_apply(s->frags, &pkt);
-		if (flowtab_add(s->flows, &pkt, &canon) && s->threaded)
+		if (flowtab_add(s->flows, &pkt, &canon) && s->threaded && !resolve_inline(s, &canon))
 			enqueue(s, &canon);
 		break;
 	}
