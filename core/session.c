@@ -332,6 +332,44 @@ static void on_packet(void *ctx, int dlt, int source, const struct pcap_pkthdr *
 	}
 }
 
+/*
+ * One last look, for sockets that appeared since the last pass: a file
+ * gets its only full pass; a live capture looks up just the flows not
+ * explained yet (a full pass over every namespace's tables can take a
+ * tenth of a second on a busy host), unless there are too many.
+ */
+#define FINAL_MAX 4096
+
+static void final_pass(struct session *s)
+{
+	size_t n = flowtab_count(s->flows), m = 0;
+	struct tuple *t = NULL;
+
+	if (s->totals.live && n == 0)
+		return;
+	if (s->totals.live)
+		t = malloc((n < FINAL_MAX ? n : FINAL_MAX) * sizeof(*t));
+	if (!t) {
+		resolver_refresh(s->res);
+		return;
+	}
+	for (size_t i = 0; i < n && m <= FINAL_MAX; i++) {
+		const struct tuple *k = flowtab_key(s->flows, i);
+		if (resolver_explains(s->res, k))
+			continue;
+		if (m == FINAL_MAX) {
+			m++;
+			break;
+		}
+		t[m++] = *k;
+	}
+	if (m > FINAL_MAX)
+		resolver_refresh(s->res);
+	else if (m > 0)
+		resolver_refresh_flows(s->res, t, m, true);
+	free(t);
+}
+
 int session_run(struct session *s, volatile sig_atomic_t *stop, char *err, size_t errlen)
 {
 	double deadline = 0;
@@ -344,9 +382,8 @@ int session_run(struct session *s, volatile sig_atomic_t *stop, char *err, size_
 		}
 		if (s->cfg.duration > 0)
 			deadline = now_mono() + s->cfg.duration;
-	} else {
-		resolver_refresh(s->res);
 	}
+	/* A file: /proc is read once, at the end. */
 	while (!s->done && !*stop) {
 		int timeout = POLL_MS, n;
 
@@ -373,8 +410,7 @@ int session_run(struct session *s, volatile sig_atomic_t *stop, char *err, size_
 		capture_drops(s->cap, &s->totals.kernel_drops, &s->totals.if_drops);
 		stop_resolver(s);
 	}
-	/* One last look, for sockets that appeared since the last pass. */
-	resolver_refresh(s->res);
+	final_pass(s);
 	return rc;
 }
 
