@@ -2,7 +2,8 @@
 # Run every test layer and print one total: "N passed, N failed".
 #   tests/check.sh BUILD_DIR ASAN_BUILD_DIR
 # 1. unit tests (cmocka), 2. golden tests, 3. live tests (network
-# namespaces, root), 4. unit and golden tests again under ASan+UBSan.
+# namespaces, root), 4. accuracy cases (bench/accuracy, root), 5. unit and
+# golden tests again under ASan+UBSan.
 build=${1:-build}
 asan=${2:-build-asan}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -64,6 +65,9 @@ layer() {
 unit "$build"
 layer golden sh tests/golden/run.sh "$build/proctraf"
 layer live sh tests/live/run.sh "$build/proctraf"
+# Attribution against the truth of a capture beside it (bench/accuracy):
+# the cases that are not a race with the kernel's scheduler.
+layer accuracy sh bench/accuracy/run.sh "$build/proctraf" --check --cases 3,5,8
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 unit "$asan"
