@@ -129,6 +129,13 @@ int aggregate_flow(struct aggregate *ag, const struct attribution *a,
 		rows[0]->flows++;
 	if (rows[1] && rows[1] != rows[0])
 		rows[1]->flows++;
+	/* An end of ours that no process owns: its side goes to an unknown row. */
+	for (int end = 0; end < 2; end++) {
+		if (a->end_reason[end] == REASON_NONE)
+			continue;
+		count(&ag->unknown[a->end_reason[end]], c, end);
+		ag->unknown[a->end_reason[end]].flows++;
+	}
 	return 0;
 }
 

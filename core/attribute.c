@@ -16,6 +16,12 @@ void attribute_flow(const struct resolver *r, const struct tuple *t, struct attr
 				&a->owner[0]);
 	st[1] = resolver_lookup(r, t->family, t->proto, t->dst, t->dport, t->src, t->sport,
 				&a->owner[1]);
+	for (int d = 0; d < 2; d++) {
+		a->end_reason[d] = REASON_NONE;
+		if (!a->owner[d] && a->owner[!d] && a->local[d])
+			a->end_reason[d] = st[d] == OWNER_NO_PROCESS ? REASON_NO_PROCESS
+								     : REASON_NO_SOCKET;
+	}
 	if (a->owner[0] || a->owner[1])
 		a->reason = REASON_NONE;
 	else if (st[0] == OWNER_NO_PROCESS || st[1] == OWNER_NO_PROCESS)

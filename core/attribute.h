@@ -4,7 +4,9 @@
  * A packet is "sent" for the process owning the socket at its source end
  * and "received" for the process owning the socket at its destination end.
  * Traffic between two local processes (loopback) therefore has an owner at
- * each end: sent once for one, received once for the other.
+ * each end: sent once for one, received once for the other. An end of ours
+ * with no owner, when the other end has one, is counted in an unknown row
+ * for its direction, so that no local end's traffic goes unreported.
  */
 #ifndef PROCTRAF_ATTRIBUTE_H
 #define PROCTRAF_ATTRIBUTE_H
@@ -27,6 +29,11 @@ struct attribution {
 	const struct proc_info *owner[2];	/* of t->src's end, of t->dst's end */
 	bool local[2];				/* is that end's address ours? */
 	enum unknown_reason reason;		/* REASON_NONE when an owner exists */
+	/*
+	 * When the other end has an owner: why this end, an address of this
+	 * host too, has none (REASON_NONE when it has one or is not ours).
+	 */
+	enum unknown_reason end_reason[2];
 };
 
 void attribute_flow(const struct resolver *r, const struct tuple *t, struct attribution *a);

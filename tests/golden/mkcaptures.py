@@ -452,8 +452,10 @@ class Capture:
         self.ledger.append(entry)
 
     def ip(self, frame, ip, sender=None, receiver=None, unknown=None, vlan=0, out=None,
-           orig=None, ports=None):
-        """A good IP packet; ip is the IP packet inside frame (for the ledger)."""
+           orig=None, ports=None, other=None):
+        """A good IP packet; ip is the IP packet inside frame (for the ledger).
+        other: why the end that has no owner, when it is an address of this
+        host and the other end has an owner, has none (oracle: "no-socket")."""
         assert (sender or receiver) is not None or unknown, "each packet lands somewhere"
         assert not ((sender or receiver) and unknown)
         v = ip[0] >> 4
@@ -480,7 +482,8 @@ class Capture:
                               src=str(ipaddress.ip_address(src)), sport=ports[0],
                               dst=str(ipaddress.ip_address(dst)), dport=ports[1],
                               vlan=vlan, out=out,
-                              host=dict(sender=sender, receiver=receiver, unknown=unknown)),
+                              host=dict(sender=sender, receiver=receiver, unknown=unknown,
+                                        other=other)),
                   orig=orig)
 
     def other(self, frame, kind, why, orig=None, vlan=0):
@@ -872,8 +875,9 @@ def cap_precedence():
     c = Capture("precedence", 101)
     L = "127.0.0.1"
     # 127.0.0.1:631 is a TCP listener no process holds: a socket with ports
-    # matched, so hping3's raw TCP socket on 127.0.0.1 does not take that end
-    ip = ipv4(L, L, 6, tcp_hdr(40404, 631, 0, 0x02)); c.ip(ip, ip, sender=830)
+    # matched, so hping3's raw TCP socket on 127.0.0.1 does not take that end,
+    # which is counted in unknown:no-process
+    ip = ipv4(L, L, 6, tcp_hdr(40404, 631, 0, 0x02)); c.ip(ip, ip, sender=830, other="no-process")
     # the exact tuple is a TIME_WAIT socket (inode 0): no process, whatever
     # listens on the port ("unknown:no-process", e.g. TIME_WAIT)
     ip = ipv4("198.51.100.99", "10.0.0.5", 6, tcp_hdr(50022, 22, 0, 0x10))

@@ -222,6 +222,15 @@ def report(ledger, case, o):
                 r[d + "_bytes"] += p["iplen"]
                 r[d + "_packets"] += 1
                 r["flowset"].add(key)
+        # proctraf.1: an end of ours without owner, the other end owned,
+        # is counted in an unknown row too (its own direction).
+        for pid, mine, other, d in ((who["sender"], p["src"], who["receiver"], "sent"),
+                                    (who["receiver"], p["dst"], who["sender"], "recv")):
+            if pid is None and other is not None and norm(mine) in local:
+                r = row(who.get("other") or "no-socket")
+                r[d + "_bytes"] += p["iplen"]
+                r[d + "_packets"] += 1
+                r["flowset"].add(key)
     out = []
     for key, r in rows.items():
         r["flows"] = len(r.pop("flowset"))

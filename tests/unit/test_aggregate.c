@@ -134,6 +134,38 @@ static void test_loopback_two_processes(void **state)
 	aggregate_free(ag);
 }
 
+/*
+ * Loopback with a client no socket explains: the server's row, and the
+ * client's side in unknown:no-socket (sent what it sent), not nowhere.
+ */
+static void test_unowned_local_end_is_reported(void **state)
+{
+	struct at *t = *state;
+	struct tuple x = canon(TUPLE_V4, 6, "127.0.0.1", 6999, "127.0.0.1", 6000);
+	struct attribution a;
+	size_t n;
+
+	attribute_flow(t->r, &x, &a);
+	assert_int_equal(a.reason, REASON_NONE);
+	/* canonical: 127.0.0.1:6000 (the listener's) first */
+	assert_int_equal(x.sport, 6000);
+	assert_non_null(a.owner[0]);
+	assert_null(a.owner[1]);
+	assert_int_equal(a.end_reason[0], REASON_NONE);
+	assert_int_equal(a.end_reason[1], REASON_NO_SOCKET);
+
+	struct aggregate *ag = aggregate_new();
+	struct flow_counts c = counts(700, 50, 7, 1);	/* server->client, client->server */
+	assert_int_equal(aggregate_flow(ag, &a, &c), 0);
+	const struct row *rows = aggregate_rows(ag, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(rows[0].reason, REASON_NONE);
+	check_row(&rows[0], 700, 50, 7, 1, 1);
+	assert_int_equal(rows[1].reason, REASON_NO_SOCKET);
+	check_row(&rows[1], 50, 700, 1, 7, 1);
+	aggregate_free(ag);
+}
+
 /* One process at both ends: every packet sent and received by it, one flow. */
 static void test_same_process_both_ends(void **state)
 {
@@ -588,6 +620,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 		T(test_loopback_two_processes),
+		T(test_unowned_local_end_is_reported),
 		T(test_same_process_both_ends),
 		T(test_one_end_owned),
 		T(test_unknown_reasons),

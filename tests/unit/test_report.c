@@ -17,7 +17,7 @@ static struct proc_info server = { .pid = 10, .uid = 0, .have_uid = true, .comm 
 static void loopback_sent_for_one_received_for_other(void **state)
 {
 	struct aggregate *ag = aggregate_new();
-	struct attribution a = { { &client, &server }, { true, true }, REASON_NONE };
+	struct attribution a = { { &client, &server }, { true, true }, REASON_NONE, { REASON_NONE, REASON_NONE } };
 	struct flow_counts c = { { 1000, 300 }, { 10, 3 } };	/* client->server, back */
 	const struct row *rows;
 	size_t n;
@@ -42,7 +42,7 @@ static void loopback_sent_for_one_received_for_other(void **state)
 static void same_process_both_ends_counts_one_flow(void **state)
 {
 	struct aggregate *ag = aggregate_new();
-	struct attribution a = { { &client, &client }, { true, true }, REASON_NONE };
+	struct attribution a = { { &client, &client }, { true, true }, REASON_NONE, { REASON_NONE, REASON_NONE } };
 	struct flow_counts c = { { 100, 50 }, { 1, 1 } };
 	const struct row *rows;
 	size_t n;
@@ -60,9 +60,9 @@ static void same_process_both_ends_counts_one_flow(void **state)
 static void unknown_rows_and_order(void **state)
 {
 	struct aggregate *ag = aggregate_new();
-	struct attribution nosock = { { NULL, NULL }, { true, false }, REASON_NO_SOCKET };
-	struct attribution notlocal = { { NULL, NULL }, { false, false }, REASON_NOT_LOCAL };
-	struct attribution mine = { { &server, NULL }, { true, false }, REASON_NONE };
+	struct attribution nosock = { { NULL, NULL }, { true, false }, REASON_NO_SOCKET, { REASON_NONE, REASON_NONE } };
+	struct attribution notlocal = { { NULL, NULL }, { false, false }, REASON_NOT_LOCAL, { REASON_NONE, REASON_NONE } };
+	struct attribution mine = { { &server, NULL }, { true, false }, REASON_NONE, { REASON_NONE, REASON_NONE } };
 	struct flow_counts c1 = { { 70, 30 }, { 1, 1 } }, c2 = { { 5, 5 }, { 1, 1 } },
 			   c3 = { { 60, 40 }, { 2, 2 } }, full = { { 7, 9 }, { 1, 2 } };
 	uint64_t total = 0;
