@@ -338,7 +338,15 @@ static int read_ns_tables(struct resolver *r, size_t ns, int proto)
 
 		if (proto >= 0 && tables[t].proto != proto)
 			continue;
-		/* One walk of the kernel's hash table instead of one per read(). */
+		/*
+		 * TCP: one walk of the kernel's hash table instead of one per
+		 * read(). Another namespace's TCP sockets are not listed at
+		 * all when sock_diag reaches it: every flow gets its own
+		 * lookup there, and each listing walks the whole table (the
+		 * table is shared by all namespaces).
+		 */
+		if (r->ns[ns].diag && tables[t].proto == 6 && ns > 0)
+			continue;
 		if (r->ns[ns].diag && tables[t].proto == 6 &&
 		    diag_dump(r->ns[ns].diag, tables[t].family, 6, learn_cb, &lc) == 0) {
 			ok++;

@@ -13,11 +13,12 @@ SIGINT; the capture gives the exact IP bytes of every flow (truth.py).
 
 Score of a case, per tool: the sum over the case's processes and both
 directions of min(tool bytes for that pid and direction, truth), divided by
-the sum of the truth, in percent. Also shown: bytes given to a wrong pid
-(another pid, or more than the truth of the right one) and bytes in unknown
-rows. nethogs counts link-layer frame lengths (14 bytes of Ethernet header
-per frame on veth, bridge and lo): its figures are turned into IP bytes per
-pid and direction with the capture's own packet counts (README.md).
+the sum of the truth, in percent. Also shown: bytes above the truth of a
+scored pid (over), bytes given to other pids (wrong pid), bytes in unknown
+rows, and bytes given to the remote ends' processes (remote-end). nethogs
+counts link-layer frame lengths (14 bytes of Ethernet header per frame on
+veth, bridge and lo): its figures are turned into IP bytes per pid and
+direction with the capture's own packet counts (README.md).
 """
 import os
 import re
@@ -58,8 +59,10 @@ P4, P6, P4B, P6B = "10.232.1.2", "fd00:232:1::2", "10.232.1.3", "fd00:232:1::3"
 BR4, BR6, PB4, PB6 = "10.232.3.1", "fd00:232:3::1", "10.232.3.2", "fd00:232:3::2"
 C4, C6 = "10.232.2.2", "fd00:232:2::2"             # container
 
-FOOTER = re.compile(r"^captured (\d+) packets, (\d+) IP bytes; (\d+) not IP, (\d+) malformed; "
-                    r"dropped: (\d+) by kernel, (\d+) by interface$")
+# The footer: "captured P packets, B IP bytes; N not IP, M malformed[, ...]; dropped: K by
+# kernel, F by interface" (later versions add counts between the parts).
+FOOTER_PACKETS = re.compile(r"^captured (\d+) packets, (\d+) IP bytes;")
+FOOTER_DROPS = re.compile(r"dropped: (\d+) by kernel, (\d+) by interface")
 
 children = []
 REMOTE_PIDS = set()         # processes of the peer namespace: the remote ends
@@ -272,10 +275,12 @@ def parse_proctraf(text):
         i += 1
     footer = {}
     for ln in lines[i:]:
-        m = FOOTER.match(ln)
+        m = FOOTER_PACKETS.match(ln)
         if m:
-            footer = dict(zip(("packets", "bytes", "notip", "malformed", "kdrop", "ifdrop"),
-                              map(int, m.groups())))
+            footer = dict(packets=int(m.group(1)), bytes=int(m.group(2)))
+            d = FOOTER_DROPS.search(ln)
+            if d:
+                footer.update(kdrop=int(d.group(1)), ifdrop=int(d.group(2)))
     return rows, footer
 
 
@@ -325,20 +330,21 @@ def truth_of(procs, tab, used=None):
 
 
 def score(tr, rows, to_ip=None, others=()):
-    """dict: pct, right, truth, wrong, remote, unknown ({reason: bytes}). Bytes above the
-    truth of a right pid, or in the row of another pid of ours, are wrong; rows of the
-    remote ends' processes (peer namespace) are counted apart, in remote; rows of the pids
-    in others (generators not scored) are left out. to_ip(pid, dir, value) turns a tool's
+    """dict: pct, right, truth, over, other, wrong, remote, unknown ({reason: bytes}).
+    over: bytes above the truth of a scored pid (counted twice, or another's); other:
+    rows of pids that are not ours; wrong = over + other. Rows of the remote ends'
+    processes (the peer namespace) are counted apart, in remote; rows of the pids in
+    others (generators not scored) are left out. to_ip(pid, dir, value) turns a tool's
     figure into IP bytes (nethogs)."""
     conv = to_ip or (lambda pid, d, v: v)
-    right = total = wrong = remote = 0
+    right = total = over = other = remote = 0
     for pid, t in tr.items():
         got = rows.get(pid, [0, 0])
         for i, d in enumerate(("sent", "recv")):
             v = conv(pid, d, got[i])
             total += t[d][0]
             right += min(v, t[d][0])
-            wrong += max(0, v - t[d][0])
+            over += max(0, v - t[d][0])
     unknown = {}
     for key, (s, r) in rows.items():
         if key in tr or key in others:
@@ -347,11 +353,11 @@ def score(tr, rows, to_ip=None, others=()):
         if key in REMOTE_PIDS:
             remote += b
         elif isinstance(key, int):
-            wrong += b
+            other += b
         else:
             unknown[key] = b
     return dict(pct=100.0 * right / total if total else float("nan"), right=right, truth=total,
-                wrong=wrong, remote=remote, unknown=unknown)
+                over=over, other=other, wrong=over + other, remote=remote, unknown=unknown)
 
 
 def nethogs_to_ip(tr):
@@ -376,6 +382,15 @@ def human(n):
             return ("%d" % n if unit == "" else "%.1f%s" % (n, unit))
         n /= 1000.0
     return str(n)
+
+
+def tally(sc):
+    """The notes' account of what did not go to the right pid."""
+    out = "over %s, wrong pid %s, unknown %s" % (human(sc["over"]), human(sc["other"]),
+                                                  unknown_text(sc["unknown"]))
+    if sc["remote"]:
+        out += ", remote-end %s" % human(sc["remote"])
+    return out
 
 
 def unknown_text(unk):
@@ -583,16 +598,15 @@ def run_case(binary, num, ifs):
     bg_bytes, bg_pkts = tab.unexplained(used)
     others = {p["pid"] for p in c.extra}
     sc = score(tr, rows, others=others)
-    pct, total, wrong, unk_by = sc["pct"], sc["truth"], sc["wrong"], sc["unknown"]
+    pct, total = sc["pct"], sc["truth"]
     notes = []
-    ok = pct >= target and wrong <= 0.01 * total
+    ok = pct >= target and sc["over"] <= 0.01 * total
     why = []
     if pct < target:
         why.append("%.2f%% < %.0f%%" % (pct, target))
-    if wrong > 0.01 * total:
-        why.append("wrong pid > 1%")
-    notes.append("pt: wrong %s unknown %s%s" % (human(wrong), unknown_text(unk_by), (
-        " remote-end %s" % human(sc["remote"])) if sc["remote"] else ""))
+    if sc["over"] > 0.01 * total:
+        why.append("over the truth by > 1%")
+    notes.append("pt: " + tally(sc))
     if num == 8:
         notes.append("pt saw %d pkts, tcpdump %d" % (footer.get("packets", -1), tab.records))
     if num == 9:
@@ -621,8 +635,7 @@ def run_case(binary, num, ifs):
         conv = nethogs_to_ip(tr)
         nsc = score(tr, nh_rows, conv, others)
         nh_pct = nsc["pct"]
-        notes.append("nh: wrong %s unknown %s%s" % (human(nsc["wrong"]), unknown_text(
-            nsc["unknown"]), (" remote-end %s" % human(nsc["remote"])) if nsc["remote"] else ""))
+        notes.append("nh: " + tally(nsc))
         if num == 8:        # calibration: (printed - IP bytes) / packets, 14 if nothing missed
             over = ["%.2f" % ((nh_rows.get(p, [0, 0])[i] - tr[p][d][0]) / tr[p][d][1])
                     for p in tr for i, d in enumerate(("sent", "recv")) if tr[p][d][1]]
