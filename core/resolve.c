@@ -1183,7 +1183,7 @@ enum owner_status resolver_lookup(const struct resolver *r, int family, int prot
 		{ true, TUPLE_RAW, family, laddr, any, 0, 0 },
 		{ wild, TUPLE_RAW, family, any, any, 0, 0 },
 	};
-	bool seen = false;
+	bool seen = false, port_seen = false;
 
 	/*
 	 * A wildcard socket only receives what is addressed to this host: do
@@ -1192,27 +1192,34 @@ enum owner_status resolver_lookup(const struct resolver *r, int family, int prot
 	*owner = NULL;
 	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]) * nns; i++) {
 		size_t t = i / nns;	/* each try in every namespace, then the next */
-		if (!tries[t].use)
-			continue;
-		uint64_t inode = sock_lookup(r, ns[i % nns], tries[t].kind, tries[t].family, proto,
-					     tries[t].laddr, tries[t].lport, tries[t].raddr,
-					     tries[t].rport, &seen);
+		bool here = false;
+		uint64_t inode;
 		int32_t p;
 
-		if (!seen)
+		if (!tries[t].use)
 			continue;
-		/*
-		 * The first socket that matches decides, as in the kernel: a
-		 * closing (TIME_WAIT) connection is not its listener's, and a
-		 * raw socket takes only what no socket with ports matched.
-		 */
+		/* A raw socket takes only what no socket with ports matched. */
+		if (tries[t].kind == TUPLE_RAW && port_seen)
+			break;
+		inode = sock_lookup(r, ns[i % nns], tries[t].kind, tries[t].family, proto,
+				    tries[t].laddr, tries[t].lport, tries[t].raddr, tries[t].rport,
+				    &here);
+		if (!here)
+			continue;
 		p = inode_owner_of(r, inode);
-		if (p < 0)
-			return OWNER_NO_PROCESS;
-		*owner = &r->procs[p];
-		return OWNER_FOUND;
+		if (p >= 0) {
+			*owner = &r->procs[p];
+			return OWNER_FOUND;
+		}
+		/*
+		 * A socket no process holds, such as a connection closed and
+		 * in TIME_WAIT: the listening socket of its port, whose
+		 * process accepted it, takes its last packets.
+		 */
+		seen = true;
+		port_seen |= tries[t].kind == TUPLE_FLOW;
 	}
-	return OWNER_NO_SOCKET;
+	return seen ? OWNER_NO_PROCESS : OWNER_NO_SOCKET;
 }
 
 bool resolver_explains(const struct resolver *r, const struct tuple *t)

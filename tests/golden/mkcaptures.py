@@ -869,19 +869,18 @@ def cap_sctp():
 
 
 def cap_precedence():
-    """RAW: where proctraf.1 says the first socket found decides, even when no
-    process holds it (TESTLIST has these cases commented out: proctraf
-    disagrees, see there)."""
+    """RAW: a socket with ports that no process holds keeps a raw socket from
+    an end; a closed connection passes its packets to its port's listener."""
     c = Capture("precedence", 101)
     L = "127.0.0.1"
     # 127.0.0.1:631 is a TCP listener no process holds: a socket with ports
     # matched, so hping3's raw TCP socket on 127.0.0.1 does not take that end,
     # which is counted in unknown:no-process
     ip = ipv4(L, L, 6, tcp_hdr(40404, 631, 0, 0x02)); c.ip(ip, ip, sender=830, other="no-process")
-    # the exact tuple is a TIME_WAIT socket (inode 0): no process, whatever
-    # listens on the port ("unknown:no-process", e.g. TIME_WAIT)
+    # the exact tuple is a TIME_WAIT socket (inode 0): the listener of port
+    # 22 (sshd, 120), whose process accepted the connection, takes it
     ip = ipv4("198.51.100.99", "10.0.0.5", 6, tcp_hdr(50022, 22, 0, 0x10))
-    c.ip(ip, ip, unknown="no-process")
+    c.ip(ip, ip, receiver=120)
     return c
 
 

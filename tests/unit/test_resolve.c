@@ -223,12 +223,12 @@ static void test_no_process(void **state)
 }
 
 /*
- * The first socket that matches decides, as in the kernel: a connection
- * closing in TIME_WAIT (inode 0) or one whose fd no process holds owns its
- * exact tuple, so its packets are no-process, not the listener's on that
- * port. Another remote end still reaches the listener.
+ * A connection closing in TIME_WAIT (inode 0), or one whose fd no process
+ * holds, passes its packets to the listener of its port (the process that
+ * accepted it); with no listener they are no-process. Another remote end
+ * reaches the listener as always.
  */
-static void test_first_match_decides(void **state)
+static void test_closed_connection_goes_to_listener(void **state)
 {
 	struct rt *t = *state;
 
@@ -241,9 +241,18 @@ static void test_first_match_decides(void **state)
 	fx_write_tables(&t->fx);
 	assert_int_equal(resolver_refresh(t->r), 0);
 
-	lookup(t->r, TUPLE_V4, 6, "10.0.0.5", 80, "198.51.100.7", 5555, OWNER_NO_PROCESS);
-	lookup(t->r, TUPLE_V4, 6, "10.0.0.5", 22, "198.51.100.7", 5556, OWNER_NO_PROCESS);
-	lookup(t->r, TUPLE_V4, 6, "10.0.0.5", 22, "198.51.100.7", 5557, OWNER_NO_PROCESS);
+	/*
+	 * A closed connection (no process holds it) passes its last packets
+	 * to the listener of its port, whose process accepted it.
+	 */
+	assert_int_equal(pid_of(t->r, TUPLE_V4, 6, "10.0.0.5", 80, "198.51.100.7", 5555), 100);
+	assert_int_equal(pid_of(t->r, TUPLE_V4, 6, "10.0.0.5", 22, "198.51.100.7", 5556), 102);
+	assert_int_equal(pid_of(t->r, TUPLE_V4, 6, "10.0.0.5", 22, "198.51.100.7", 5557), 102);
+	/* With no listener on the port (a client's closed connection): no process. */
+	fx_add(&t->fx.tcp, TUPLE_V4, "10.0.0.5", 41000, "198.51.100.7", 443, 0x06, 0);
+	fx_write_tables(&t->fx);
+	assert_int_equal(resolver_refresh(t->r), 0);
+	lookup(t->r, TUPLE_V4, 6, "10.0.0.5", 41000, "198.51.100.7", 443, OWNER_NO_PROCESS);
 	/* A new connection from another port of that host: the listeners'. */
 	assert_int_equal(pid_of(t->r, TUPLE_V4, 6, "10.0.0.5", 80, "198.51.100.7", 5558), 100);
 	assert_int_equal(pid_of(t->r, TUPLE_V4, 6, "10.0.0.5", 22, "198.51.100.7", 5558), 102);
@@ -561,7 +570,7 @@ int main(void)
 		T(test_no_wildcard_for_foreign_address),
 		T(test_no_local_addresses),
 		T(test_no_process),
-		T(test_first_match_decides),
+		T(test_closed_connection_goes_to_listener),
 		T(test_process_info),
 		T(test_process_files_edge_cases),
 		T(test_is_local),
