@@ -47,6 +47,11 @@ struct resolver {
 
 	struct hmap *pids;		/* int32_t pid */
 	int32_t *pid_proc;		/* latest proc index for that pid, or PROC_UNREAD */
+	struct fd_hint {		/* by pid slot: its fd table at the last full read */
+		int max_fd;
+		int nfds;		/* 0: never read whole */
+	} *fd_hint;
+	size_t fd_hint_cap;
 	size_t pid_cap;
 
 	struct proc_info *procs;
@@ -168,6 +173,7 @@ void resolver_free(struct resolver *r)
 	free(r->inode_owner);
 	free(r->inode_walk);
 	free(r->pid_proc);
+	free(r->fd_hint);
 	for (size_t i = 0; i < r->nprocs; i++)
 		free(r->procs[i].cmdline);
 	free(r->procs);
@@ -210,8 +216,16 @@ static FILE *open_below(int dirfd, const char *path)
 	if (fd < 0)
 		return NULL;
 	f = fdopen(fd, "r");
-	if (!f)
+	if (!f) {
 		close(fd);
+		return NULL;
+	}
+	/*
+	 * Large reads: the kernel walks its whole connection hash table for
+	 * each read() of /proc/net/tcp, and stdio would read it 1 KiB at a
+	 * time (thousands of walks for a few thousand sockets).
+	 */
+	setvbuf(f, NULL, _IOFBF, 256 * 1024);
 	return f;
 }
 
@@ -699,6 +713,20 @@ static bool credit(struct resolver *r, int pid, size_t slot, const size_t *take,
 	return true;
 }
 
+static void save_hint(struct resolver *r, size_t slot, int max_fd, int nfds)
+{
+	void *arr = r->fd_hint;
+	size_t old = r->fd_hint_cap;
+
+	if (!array_reserve(&arr, &r->fd_hint_cap, slot + 1, sizeof(*r->fd_hint)))
+		return;
+	r->fd_hint = arr;
+	/* Slots never saved read as "never read whole". */
+	memset(r->fd_hint + old, 0, (r->fd_hint_cap - old) * sizeof(*r->fd_hint));
+	r->fd_hint[slot].max_fd = max_fd;
+	r->fd_hint[slot].nfds = nfds;
+}
+
 /*
  * Scan one process's fds and credit it with the sockets it may take. Its
  * fds are read first and its details only then, and only if it holds one:
@@ -711,6 +739,7 @@ static void scan_fds(struct resolver *r, int pid, bool maybe_thread)
 	size_t take[64], ntake = 0, slot = HMAP_NONE;
 	struct dirent *de;
 	bool inserted;
+	int max_fd = -1, nfds = 0;
 	DIR *d;
 
 	snprintf(path, sizeof(path), "%d/fd", pid);
@@ -723,9 +752,14 @@ static void scan_fds(struct resolver *r, int pid, bool maybe_thread)
 			uint64_t inode;
 			ssize_t n;
 			size_t j;
+			long fd;
 
 			if (de->d_name[0] == '.')
 				continue;
+			fd = strtol(de->d_name, NULL, 10);
+			if (fd > max_fd && fd <= INT32_MAX)
+				max_fd = (int)fd;
+			nfds++;
 			n = readlinkat(dirfd(d), de->d_name, target, sizeof(target));
 			if (n <= 0 || (size_t)n >= sizeof(target) ||
 			    !procnet_socket_link(target, (size_t)n, &inode))
@@ -752,6 +786,56 @@ static void scan_fds(struct resolver *r, int pid, bool maybe_thread)
 			break;
 	}
 	closedir(d);
+	if (slot != HMAP_NONE)
+		save_hint(r, slot, max_fd, nfds);
+}
+
+/*
+ * A quick look at a process with a large fd table: only the fds around
+ * the highest it had, where a new socket most likely is (a growing
+ * process takes the next number). A small table, or one never read
+ * whole: scan_fds.
+ */
+#define HINT_MIN 64		/* below this many fds, read the table whole */
+#define HINT_BELOW 32
+#define HINT_ABOVE 64
+static void scan_fds_quick(struct resolver *r, int pid)
+{
+	int32_t key = pid;
+	size_t slot = hmap_get(r->pids, &key), take[1];
+	char path[64], target[64];
+	int top, misses = 0;
+
+	if (slot == HMAP_NONE || slot >= r->fd_hint_cap || r->fd_hint[slot].nfds < HINT_MIN) {
+		scan_fds(r, pid, false);
+		return;
+	}
+	top = r->fd_hint[slot].max_fd;
+	for (int fd = top > HINT_BELOW ? top - HINT_BELOW : 0;
+	     fd <= top + HINT_ABOVE && misses < 16 && r->unowned > 0; fd++) {
+		uint64_t inode;
+		ssize_t n;
+		size_t j;
+
+		snprintf(path, sizeof(path), "%d/fd/%d", pid, fd);
+		n = readlinkat(r->rootfd, path, target, sizeof(target));
+		if (n <= 0) {
+			if (fd > top)
+				misses++;
+			continue;
+		}
+		misses = 0;
+		if (fd > r->fd_hint[slot].max_fd)
+			r->fd_hint[slot].max_fd = fd;
+		if ((size_t)n >= sizeof(target) || !procnet_socket_link(target, (size_t)n, &inode))
+			continue;
+		j = hmap_get(r->inodes, &inode);
+		if (j == HMAP_NONE || j >= r->inode_cap || !may_take(r, j, pid))
+			continue;
+		take[0] = j;
+		if (!credit(r, pid, slot, take, 1))
+			return;
+	}
 }
 
 static int cmp_int(const void *a, const void *b)
@@ -803,7 +887,7 @@ static bool walk_new(struct resolver *r)
 	/* Then the processes that opened sockets lately: they often open more. */
 	for (size_t i = 0; i < RECENT && r->unowned > 0; i++) {
 		if (r->recent[i] > 0)
-			scan_fds(r, r->recent[i], false);
+			scan_fds_quick(r, r->recent[i]);
 	}
 	/*
 	 * Then the newest processes the last walk saw: one may have opened
@@ -814,7 +898,7 @@ static bool walk_new(struct resolver *r)
 		scan_fds(r, (int)pid, true);
 	/* Last, the youngest processes of the last deep walk. */
 	for (size_t i = 0; i < r->nyoung && r->unowned > 0; i++)
-		scan_fds(r, r->young[i], false);
+		scan_fds_quick(r, r->young[i]);
 	return true;
 }
 
@@ -1066,7 +1150,8 @@ static void find_end(struct resolver *r, const struct tuple *t, const uint8_t *l
 			learn_socket(r, &e, ns[i]);
 			return;
 		}
-		asked |= rc == 0;
+		/* An error too: the next full pass lists the table once. */
+		asked = true;
 	}
 	if (asked)
 		return;

@@ -52,6 +52,7 @@ struct session {
 	pthread_mutex_t res_lock;	/* the resolver: its thread, or the capture's */
 	double inline_start;		/* capture thread: this budget window */
 	unsigned inline_used;
+	double inline_time;
 };
 
 static double now_mono(void)
@@ -254,12 +255,14 @@ static void enqueue(struct session *s, const struct tuple *t)
 /*
  * A new flow, resolved in the capture thread itself when the resolver is
  * idle (a lookup or two and a look at new processes: tens of
- * microseconds), at most INLINE_MAX times per INLINE_WINDOW seconds:
+ * microseconds), at most INLINE_MAX times and INLINE_TIME seconds per
+ * INLINE_WINDOW seconds (a tenth of the capture thread's time):
  * handing it to the resolver thread costs a wake-up that a process living
  * a millisecond may not survive. False: queue it for the resolver thread.
  */
 #define INLINE_MAX 50
 #define INLINE_WINDOW 0.1
+#define INLINE_TIME 0.01	/* seconds of each window, at most */
 
 static bool resolve_inline(struct session *s, const struct tuple *t)
 {
@@ -269,8 +272,10 @@ static bool resolve_inline(struct session *s, const struct tuple *t)
 	if (now >= s->inline_start + INLINE_WINDOW) {
 		s->inline_start = now;
 		s->inline_used = 0;
+		s->inline_time = 0;
 	}
-	if (s->inline_used >= INLINE_MAX || pthread_mutex_trylock(&s->res_lock) != 0)
+	if (s->inline_used >= INLINE_MAX || s->inline_time >= INLINE_TIME ||
+	    pthread_mutex_trylock(&s->res_lock) != 0)
 		return false;
 	s->inline_used++;
 	done = resolver_explains(s->res, t);
@@ -279,6 +284,7 @@ static bool resolve_inline(struct session *s, const struct tuple *t)
 		done = resolver_explains(s->res, t) && !resolver_pending(s->res);
 	}
 	pthread_mutex_unlock(&s->res_lock);
+	s->inline_time += now_mono() - now;
 	return done;
 }
 

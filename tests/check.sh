@@ -66,9 +66,8 @@ unit "$build"
 layer golden sh tests/golden/run.sh "$build/proctraf"
 layer live sh tests/live/run.sh "$build/proctraf"
 # Attribution against the truth of a capture beside it (bench/accuracy):
-# the cases that are not a race with the scheduler (case 8 fails about one
-# run in six: an open problem, see bench/accuracy/README.md).
-layer accuracy sh bench/accuracy/run.sh "$build/proctraf" --check --cases 3,5
+# the cases that are not a race with the scheduler.
+layer accuracy sh bench/accuracy/run.sh "$build/proctraf" --check --cases 3,5,8
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 unit "$asan"

@@ -219,12 +219,63 @@ static void test_quick_pass_finds_new_process(void **state)
 	resolver_free(r);
 }
 
+/*
+ * A process with a large fd table that opens one more connection: the
+ * quick pass reads only the fds around its highest one, and finds it.
+ */
+static void test_quick_pass_large_fd_table(void **state)
+{
+	struct resolver *r = resolver_new("/proc");
+	const struct proc_info *owner;
+	int lfd, held[100], cfd;
+	uint16_t lport, cport;
+	struct tuple t;
+
+	(void)state;
+	assert_non_null(r);
+	lfd = bound(SOCK_STREAM, INADDR_LOOPBACK);
+	assert_int_equal(listen(lfd, 128), 0);
+	lport = port_of(lfd);
+	for (int i = 0; i < 100; i++) {
+		held[i] = socket(AF_INET, SOCK_STREAM, 0);
+		assert_true(held[i] >= 0);
+		assert_int_equal(connect_to(held[i], lport), 0);
+	}
+	/* The full pass reads this process's table whole (its listener is new). */
+	assert_int_equal(resolver_refresh(r), 0);
+	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, port_of(held[99]), lo4, lport,
+					 &owner), OWNER_FOUND);
+	assert_int_equal(owner->pid, getpid());
+
+	cfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(cfd >= 0);
+	assert_int_equal(connect_to(cfd, lport), 0);
+	cport = port_of(cfd);
+	memset(&t, 0, sizeof(t));
+	t.family = TUPLE_V4;
+	t.proto = 6;
+	memcpy(t.src, lo4, 16);
+	memcpy(t.dst, lo4, 16);
+	t.sport = cport;
+	t.dport = lport;
+	assert_int_equal(resolver_refresh_flows(r, &t, 1, false), 0);
+	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, cport, lo4, lport, &owner),
+			 OWNER_FOUND);
+	assert_int_equal(owner->pid, getpid());
+	close(cfd);
+	for (int i = 0; i < 100; i++)
+		close(held[i]);
+	close(lfd);
+	resolver_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tcp_lookup_and_dump),
 		cmocka_unit_test(test_udp_lookup),
 		cmocka_unit_test(test_quick_pass_finds_new_process),
+		cmocka_unit_test(test_quick_pass_large_fd_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
