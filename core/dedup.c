@@ -16,8 +16,26 @@ struct slot {
 	bool used;
 };
 
+#define RING 64			/* the last packets, while one interface is seen */
+
 struct dedup {
 	uint8_t seed[16];
+	/*
+	 * Until a second interface shows up no packet can be a copy, and the
+	 * big table (a cache miss a packet) is not used: the last RING
+	 * packets are kept in a ring instead, to be moved to the table when
+	 * one does, so that a copy of one of them is still recognised.
+	 */
+	bool multi, have_first;
+	uint32_t first;
+	size_t ring_at;
+	struct ring_item {
+		uint8_t buf[SIG_BYTES];
+		size_t n;		/* 0: empty */
+		uint32_t ip_len;
+		uint32_t ifindex;
+		uint64_t ts_us;
+	} ring[RING];
 	struct slot slot[SLOTS];
 };
 
@@ -47,6 +65,22 @@ static uint64_t sig_hash(const uint8_t seed[16], const uint8_t *buf, uint32_t ip
 	return h ^ (h >> 32);
 }
 
+/* The signature of n bytes from the IP header on, router-changed fields left out. */
+static uint64_t signature(const struct dedup *d, const uint8_t *ip, size_t n, uint32_t ip_len)
+{
+	uint8_t buf[SIG_BYTES];
+
+	memcpy(buf, ip, n);
+	if (n >= 12 && buf[0] >> 4 == 4) {
+		buf[8] = 0;			/* TTL */
+		buf[10] = buf[11] = 0;		/* header checksum */
+	} else if (n >= 8 && buf[0] >> 4 == 6) {
+		buf[7] = 0;			/* hop limit */
+	}
+	memset(buf + n, 0, sizeof(buf) - n);
+	return sig_hash(d->seed, buf, ip_len, n);
+}
+
 struct dedup *dedup_new(void)
 {
 	struct dedup *d = calloc(1, sizeof(*d));
@@ -64,22 +98,40 @@ void dedup_free(struct dedup *d)
 bool dedup_copy(struct dedup *d, const uint8_t *ip, size_t len, uint32_t ip_len,
 		uint32_t ifindex, uint64_t ts_us)
 {
-	uint8_t buf[SIG_BYTES + 4];
 	size_t n = len < SIG_BYTES ? len : SIG_BYTES;
+	struct ring_item *it;
 	uint64_t sig;
 	struct slot *s;
 
 	if (n > ip_len)
 		n = ip_len;
-	memcpy(buf, ip, n);
-	if (n >= 12 && buf[0] >> 4 == 4) {
-		buf[8] = 0;			/* TTL */
-		buf[10] = buf[11] = 0;		/* header checksum */
-	} else if (n >= 8 && buf[0] >> 4 == 6) {
-		buf[7] = 0;			/* hop limit */
+	if (!d->have_first) {
+		d->have_first = true;
+		d->first = ifindex;
 	}
-	memset(buf + n, 0, sizeof(buf) - n);
-	sig = sig_hash(d->seed, buf, ip_len, n);
+	if (!d->multi && ifindex == d->first) {
+		/* One interface so far: keep the bytes, hash them only if needed. */
+		it = &d->ring[d->ring_at++ % RING];
+		memcpy(it->buf, ip, n);
+		it->n = n;
+		it->ip_len = ip_len;
+		it->ts_us = ts_us;
+		it->ifindex = ifindex;
+		return false;
+	}
+	if (!d->multi) {
+		/* A second interface: the last packets of the first go to the table. */
+		d->multi = true;
+		for (size_t i = 0; i < RING; i++) {
+			it = &d->ring[(d->ring_at + i) % RING];
+			if (it->n == 0)
+				continue;
+			sig = signature(d, it->buf, it->n, it->ip_len);
+			s = &d->slot[sig & (SLOTS - 1)];
+			*s = (struct slot){ sig, it->ts_us, it->ifindex, true };
+		}
+	}
+	sig = signature(d, ip, n, ip_len);
 	s = &d->slot[sig & (SLOTS - 1)];
 	if (s->used && s->sig == sig && s->ifindex != ifindex && ts_us >= s->ts_us &&
 	    ts_us - s->ts_us < DEDUP_WINDOW_US)

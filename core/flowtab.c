@@ -37,22 +37,36 @@ void flowtab_free(struct flowtab *ft)
 	free(ft);
 }
 
-bool flowtab_add(struct flowtab *ft, const struct packet *pkt, struct tuple *canon)
+void flowtab_prepare(struct flowtab *ft, const struct packet *pkt, struct flow_prep *p)
+{
+	p->canon = pkt->t;
+	p->dir = tuple_canonical(&p->canon) ? 1 : 0;
+	p->h32 = hmap_hash(ft->index, &p->canon);
+	hmap_prefetch(ft->index, p->h32, false);
+}
+
+void flowtab_prefetch(struct flowtab *ft, const struct flow_prep *p)
+{
+	size_t i = hmap_peek(ft->index, p->h32);
+
+	hmap_prefetch(ft->index, p->h32, true);
+	if (i != HMAP_NONE && i < ft->cap)
+		__builtin_prefetch(&ft->counts[i], 1);
+}
+
+bool flowtab_commit(struct flowtab *ft, const struct packet *pkt, const struct flow_prep *p)
 {
 	size_t n = hmap_count(ft->index);
 	size_t limit = ft->max_flows;
 	void *counts = ft->counts;
 	bool inserted;
 	size_t i;
-	int dir;
 
-	*canon = pkt->t;
-	dir = tuple_canonical(canon) ? 1 : 0;
 	/* Room for one more counter first, so every key has its counters. */
 	if (n < limit && !array_reserve(&counts, &ft->cap, n + 1, sizeof(*ft->counts)))
 		limit = n;	/* out of memory: behave as full */
 	ft->counts = counts;
-	i = hmap_put(ft->index, canon, limit, &inserted);
+	i = hmap_put_hashed(ft->index, &p->canon, p->h32, limit, &inserted);
 	if (i == HMAP_NONE) {
 		int odir = pkt->dir == PKT_DIR_OUT ? 0 : 1;
 		ft->overflow.bytes[odir] += pkt->ip_len;
@@ -61,9 +75,20 @@ bool flowtab_add(struct flowtab *ft, const struct packet *pkt, struct tuple *can
 	}
 	if (inserted)
 		ft->counts[i] = (struct flow_counts){ { 0, 0 }, { 0, 0 } };
-	ft->counts[i].bytes[dir] += pkt->ip_len;
-	ft->counts[i].packets[dir]++;
+	ft->counts[i].bytes[p->dir] += pkt->ip_len;
+	ft->counts[i].packets[p->dir]++;
 	return inserted;
+}
+
+bool flowtab_add(struct flowtab *ft, const struct packet *pkt, struct tuple *canon)
+{
+	struct flow_prep p;
+	bool created;
+
+	flowtab_prepare(ft, pkt, &p);
+	created = flowtab_commit(ft, pkt, &p);
+	*canon = p.canon;
+	return created;
 }
 
 size_t flowtab_count(const struct flowtab *ft)

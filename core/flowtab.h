@@ -36,6 +36,21 @@ void flowtab_free(struct flowtab *ft);
  */
 bool flowtab_add(struct flowtab *ft, const struct packet *pkt, struct tuple *canon);
 
+/*
+ * flowtab_add in three steps, for a batch of packets (reading a file):
+ * prepare each (canonical key, hash; its slot is fetched meanwhile), then
+ * prefetch each (its key and counters), then commit each in order. The
+ * memory of one packet's flow comes while the others are worked on.
+ */
+struct flow_prep {
+	struct tuple canon;
+	uint32_t h32;
+	int dir;
+};
+void flowtab_prepare(struct flowtab *ft, const struct packet *pkt, struct flow_prep *p);
+void flowtab_prefetch(struct flowtab *ft, const struct flow_prep *p);
+bool flowtab_commit(struct flowtab *ft, const struct packet *pkt, const struct flow_prep *p);
+
 size_t flowtab_count(const struct flowtab *ft);
 const struct tuple *flowtab_key(const struct flowtab *ft, size_t i);
 const struct flow_counts *flowtab_counts(const struct flowtab *ft, size_t i);

@@ -161,6 +161,24 @@ const void *hmap_key(const struct hmap *m, size_t idx)
 }
 
 /* Slot position where key lives or would be inserted. */
+/* Keys are small: compare them word by word here rather than call memcmp. */
+static bool keys_equal(const void *a, const void *b, size_t n)
+{
+	const uint8_t *x = a, *y = b;
+	uint64_t diff = 0;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t u, v;
+		memcpy(&u, x + i, 8);
+		memcpy(&v, y + i, 8);
+		diff |= u ^ v;
+	}
+	for (; i < n; i++)
+		diff |= (uint64_t)(x[i] ^ y[i]);
+	return diff == 0;
+}
+
 static size_t probe(const struct hmap *m, const void *key, uint32_t h32)
 {
 	size_t i = h32 & m->slot_mask;
@@ -171,7 +189,7 @@ static size_t probe(const struct hmap *m, const void *key, uint32_t h32)
 			return i;
 		if ((uint32_t)(s >> 32) == h32) {
 			size_t idx = (size_t)(uint32_t)s - 1;
-			if (memcmp(hmap_key(m, idx), key, m->key_size) == 0)
+			if (keys_equal(hmap_key(m, idx), key, m->key_size))
 				return i;
 		}
 		i = (i + 1) & m->slot_mask;
@@ -213,9 +231,38 @@ static bool grow_slots(struct hmap *m)
 	return true;
 }
 
+uint32_t hmap_hash(const struct hmap *m, const void *key)
+{
+	return hash32(m, key);
+}
+
+void hmap_prefetch(const struct hmap *m, uint32_t h32, bool key_too)
+{
+	const uint64_t *slot = &m->slots[h32 & m->slot_mask];
+
+	if (!key_too) {
+		__builtin_prefetch(slot);
+		return;
+	}
+	if (*slot)
+		__builtin_prefetch(m->keys + ((size_t)(uint32_t)*slot - 1) * m->key_size);
+}
+
+size_t hmap_peek(const struct hmap *m, uint32_t h32)
+{
+	uint64_t s = m->slots[h32 & m->slot_mask];
+
+	return s && (uint32_t)(s >> 32) == h32 ? (size_t)(uint32_t)s - 1 : HMAP_NONE;
+}
+
 size_t hmap_put(struct hmap *m, const void *key, size_t limit, bool *inserted)
 {
-	uint32_t h32 = hash32(m, key);
+	return hmap_put_hashed(m, key, hash32(m, key), limit, inserted);
+}
+
+size_t hmap_put_hashed(struct hmap *m, const void *key, uint32_t h32, size_t limit,
+		       bool *inserted)
+{
 	size_t i = probe(m, key, h32);
 	void *keys = m->keys;
 

@@ -35,6 +35,19 @@ size_t hmap_get(const struct hmap *m, const void *key);
  */
 size_t hmap_put(struct hmap *m, const void *key, size_t limit, bool *inserted);
 
+/*
+ * The same in steps, for callers that work on a batch of keys and let the
+ * memory of one come while they hash the next: hmap_hash, then
+ * hmap_prefetch (the slot, then, once it has come, the key it points at),
+ * then hmap_put_hashed with that hash.
+ */
+uint32_t hmap_hash(const struct hmap *m, const void *key);
+void hmap_prefetch(const struct hmap *m, uint32_t h32, bool key_too);
+/* The entry the first slot for h32 holds (a guess), or HMAP_NONE. */
+size_t hmap_peek(const struct hmap *m, uint32_t h32);
+size_t hmap_put_hashed(struct hmap *m, const void *key, uint32_t h32, size_t limit,
+		       bool *inserted);
+
 size_t hmap_count(const struct hmap *m);
 const void *hmap_key(const struct hmap *m, size_t idx);
 

@@ -18,6 +18,7 @@
 #include "resolve.h"
 
 #define QUEUE_LEN 4096
+#define BATCH 32
 #define POLL_MS 100
 
 /* New flows handed from the capture thread to the resolver thread. */
@@ -37,6 +38,13 @@ struct session {
 	struct fragcache *frags;
 	struct dedup *dedup;
 	size_t sources;		/* interfaces captured on */
+
+	/* Reading a file: packets counted in batches (see flowtab_prepare). */
+	struct batch_item {
+		struct packet pkt;
+		struct flow_prep prep;
+	} batch[BATCH];
+	size_t nbatch;
 	struct resolver *res;
 	struct totals totals;
 
@@ -252,6 +260,18 @@ static void enqueue(struct session *s, const struct tuple *t)
 
 /* ---- capture thread ----------------------------------------------- */
 
+/* Count the batched packets: hash all, fetch all, then count in order. */
+static void flush_batch(struct session *s)
+{
+	for (size_t i = 0; i < s->nbatch; i++)
+		flowtab_prepare(s->flows, &s->batch[i].pkt, &s->batch[i].prep);
+	for (size_t i = 0; i < s->nbatch; i++)
+		flowtab_prefetch(s->flows, &s->batch[i].prep);
+	for (size_t i = 0; i < s->nbatch; i++)
+		flowtab_commit(s->flows, &s->batch[i].pkt, &s->batch[i].prep);
+	s->nbatch = 0;
+}
+
 /*
  * A new flow, resolved in the capture thread itself when the resolver is
  * idle (a lookup or two and a look at new processes: tens of
@@ -328,6 +348,13 @@ static void on_packet(void *ctx, int dlt, int source, const struct pcap_pkthdr *
 		}
 		s->totals.ip_bytes += pkt.ip_len;
 		fragcache_apply(s->frags, &pkt);
+		if (!s->totals.live) {
+			/* No resolver to tell about new flows: batch them. */
+			s->batch[s->nbatch++].pkt = pkt;
+			if (s->nbatch == BATCH)
+				flush_batch(s);
+			break;
+		}
 		if (flowtab_add(s->flows, &pkt, &canon) && s->threaded && !resolve_inline(s, &canon))
 			enqueue(s, &canon);
 		break;
@@ -416,6 +443,7 @@ int session_run(struct session *s, volatile sig_atomic_t *stop, char *err, size_
 		capture_drops(s->cap, &s->totals.kernel_drops, &s->totals.if_drops);
 		stop_resolver(s);
 	}
+	flush_batch(s);
 	final_pass(s);
 	return rc;
 }
