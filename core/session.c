@@ -280,7 +280,7 @@ static void flush_batch(struct session *s)
  * handing it to the resolver thread costs a wake-up that a process living
  * a millisecond may not survive. False: queue it for the resolver thread.
  */
-#define INLINE_MAX 50
+#define INLINE_MAX 200
 #define INLINE_WINDOW 0.1
 #define INLINE_TIME 0.01	/* seconds of each window, at most */
 
