@@ -1127,6 +1127,7 @@ int resolver_refresh(struct resolver *r)
 static void find_end(struct resolver *r, const struct tuple *t, const uint8_t *l, uint16_t lport,
 		     const uint8_t *rem, uint16_t rport, bool read[256])
 {
+	static const uint8_t any_addr[16];
 	struct sock_entry e;
 	const struct proc_info *owner;
 	uint8_t ns[NS_PER_ADDR];
@@ -1148,6 +1149,15 @@ static void find_end(struct resolver *r, const struct tuple *t, const uint8_t *l
 		rc = diag_lookup(r->ns[ns[i]].diag, t->family, t->proto, l, lport, rem, rport, &e);
 		if (rc == 1) {
 			learn_socket(r, &e, ns[i]);
+			/*
+			 * A connection not accepted yet, or closing, has no
+			 * inode: learn the listener of its port too, whose
+			 * process accepts it (found with a peer no connection
+			 * has).
+			 */
+			if (e.inode == 0 && t->proto == 6 &&
+			    diag_lookup(r->ns[ns[i]].diag, t->family, 6, l, lport, any_addr, 0, &e) == 1)
+				learn_socket(r, &e, ns[i]);
 			return;
 		}
 		/* An error too: the next full pass lists the table once. */

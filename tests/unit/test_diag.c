@@ -269,6 +269,45 @@ static void test_quick_pass_large_fd_table(void **state)
 	resolver_free(r);
 }
 
+/*
+ * A connection the server has not accepted yet has no inode: the quick
+ * pass learns the listener of its port too, and the server end is the
+ * listener's process, not unknown:no-process.
+ */
+static void test_not_accepted_goes_to_listener(void **state)
+{
+	struct resolver *r = resolver_new("/proc");
+	const struct proc_info *owner;
+	int lfd, cfd;
+	uint16_t lport, cport;
+	struct tuple t;
+
+	(void)state;
+	assert_non_null(r);
+	assert_int_equal(resolver_refresh(r), 0);
+	lfd = bound(SOCK_STREAM, INADDR_LOOPBACK);
+	assert_int_equal(listen(lfd, 4), 0);
+	lport = port_of(lfd);
+	cfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(cfd >= 0);
+	assert_int_equal(connect_to(cfd, lport), 0);	/* in the accept queue */
+	cport = port_of(cfd);
+	memset(&t, 0, sizeof(t));
+	t.family = TUPLE_V4;
+	t.proto = 6;
+	memcpy(t.src, lo4, 16);
+	memcpy(t.dst, lo4, 16);
+	t.sport = cport;
+	t.dport = lport;
+	assert_int_equal(resolver_refresh_flows(r, &t, 1, true), 0);
+	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, lport, lo4, cport, &owner),
+			 OWNER_FOUND);
+	assert_int_equal(owner->pid, getpid());
+	close(cfd);
+	close(lfd);
+	resolver_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -276,6 +315,7 @@ int main(void)
 		cmocka_unit_test(test_udp_lookup),
 		cmocka_unit_test(test_quick_pass_finds_new_process),
 		cmocka_unit_test(test_quick_pass_large_fd_table),
+		cmocka_unit_test(test_not_accepted_goes_to_listener),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
