@@ -45,7 +45,7 @@ static const char help_text[] =
 	"  expression                  a BPF filter, as tcpdump takes it\n"
 	"\n"
 	"Columns: pid user command sent_bytes recv_bytes sent_packets recv_packets\n"
-	"flows cmdline. Bytes are IP lengths (header + payload). See proctraf(1).\n";
+	"flows netns cmdline. Bytes are IP lengths (header + payload). See proctraf(1).\n";
 
 enum {
 	OPT_CSV = 256,
