@@ -454,6 +454,11 @@ def expect_error(name, cmd, want_rc, want_text=None, stdout=None):
 
 def case_errors(binary):
     a = lambda *args: in_ns(NS_A, binary, *args)        # noqa: E731
+    # --help names the columns the CSV header has, in its order.
+    h = subprocess.run([binary, "--help"], capture_output=True, text=True)
+    cols = h.stdout.split("Columns:", 1)[-1].split(".", 1)[0].split()
+    check("help lists the columns", h.returncode == 0 and cols == HEADER,
+          "exit %d, columns %r" % (h.returncode, cols))
     expect_error("error no such interface", a("-i", "nonexistent0", "-d", "1"), 1,
                  "nonexistent0")
     expect_error("error bad filter", a("-d", "1", "tcp port"), 2)
