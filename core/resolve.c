@@ -50,6 +50,7 @@ struct resolver {
 	struct fd_hint {		/* by pid slot: its fd table at the last full read */
 		int max_fd;
 		int nfds;		/* 0: never read whole */
+		int last_fd;		/* the fd of the socket credited last */
 	} *fd_hint;
 	size_t fd_hint_cap;
 	size_t pid_cap;
@@ -713,7 +714,7 @@ static bool credit(struct resolver *r, int pid, size_t slot, const size_t *take,
 	return true;
 }
 
-static void save_hint(struct resolver *r, size_t slot, int max_fd, int nfds)
+static void save_hint(struct resolver *r, size_t slot, int max_fd, int nfds, int last_fd)
 {
 	void *arr = r->fd_hint;
 	size_t old = r->fd_hint_cap;
@@ -725,6 +726,8 @@ static void save_hint(struct resolver *r, size_t slot, int max_fd, int nfds)
 	memset(r->fd_hint + old, 0, (r->fd_hint_cap - old) * sizeof(*r->fd_hint));
 	r->fd_hint[slot].max_fd = max_fd;
 	r->fd_hint[slot].nfds = nfds;
+	if (last_fd >= 0)
+		r->fd_hint[slot].last_fd = last_fd;
 }
 
 /*
@@ -739,7 +742,7 @@ static void scan_fds(struct resolver *r, int pid, bool maybe_thread)
 	size_t take[64], ntake = 0, slot = HMAP_NONE;
 	struct dirent *de;
 	bool inserted;
-	int max_fd = -1, nfds = 0;
+	int max_fd = -1, nfds = 0, last_fd = -1;
 	DIR *d;
 
 	snprintf(path, sizeof(path), "%d/fd", pid);
@@ -768,6 +771,7 @@ static void scan_fds(struct resolver *r, int pid, bool maybe_thread)
 			if (j == HMAP_NONE || j >= r->inode_cap || !may_take(r, j, pid))
 				continue;
 			take[ntake++] = j;
+			last_fd = (int)fd;
 			if (ntake < sizeof(take) / sizeof(take[0]))
 				continue;
 		}
@@ -787,7 +791,7 @@ static void scan_fds(struct resolver *r, int pid, bool maybe_thread)
 	}
 	closedir(d);
 	if (slot != HMAP_NONE)
-		save_hint(r, slot, max_fd, nfds);
+		save_hint(r, slot, max_fd, nfds, last_fd);
 }
 
 /*
@@ -806,6 +810,26 @@ static void scan_fds_quick(struct resolver *r, int pid)
 	char path[64], target[64];
 	int top, misses = 0;
 
+	/*
+	 * A process that closes a connection and opens the next one gets the
+	 * same fd number again: look there first.
+	 */
+	if (slot != HMAP_NONE && slot < r->fd_hint_cap && r->fd_hint[slot].nfds > 0) {
+		uint64_t inode;
+		ssize_t n;
+		size_t j;
+
+		snprintf(path, sizeof(path), "%d/fd/%d", pid, r->fd_hint[slot].last_fd);
+		n = readlinkat(r->rootfd, path, target, sizeof(target));
+		if (n > 0 && (size_t)n < sizeof(target) &&
+		    procnet_socket_link(target, (size_t)n, &inode) &&
+		    (j = hmap_get(r->inodes, &inode)) != HMAP_NONE && j < r->inode_cap &&
+		    may_take(r, j, pid)) {
+			take[0] = j;
+			if (!credit(r, pid, slot, take, 1) || r->unowned == 0)
+				return;
+		}
+	}
 	if (slot == HMAP_NONE || slot >= r->fd_hint_cap || r->fd_hint[slot].nfds < HINT_MIN) {
 		scan_fds(r, pid, false);
 		return;
