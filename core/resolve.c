@@ -803,47 +803,51 @@ static void scan_fds(struct resolver *r, int pid, bool maybe_thread)
 #define HINT_MIN 64		/* below this many fds, read the table whole */
 #define HINT_BELOW 32
 #define HINT_ABOVE 64
+/*
+ * Look at one fd of pid (which has a pid slot) and credit it with the
+ * socket there if it may take it. -1: no such fd; 0: nothing credited
+ * (or out of memory); 1: credited.
+ */
+static int probe_fd(struct resolver *r, int pid, size_t slot, int fd)
+{
+	char path[64], target[64];
+	uint64_t inode;
+	ssize_t n;
+	size_t j;
+
+	snprintf(path, sizeof(path), "%d/fd/%d", pid, fd);
+	n = readlinkat(r->rootfd, path, target, sizeof(target));
+	if (n <= 0)
+		return -1;
+	if ((size_t)n >= sizeof(target) || !procnet_socket_link(target, (size_t)n, &inode))
+		return 0;
+	j = hmap_get(r->inodes, &inode);
+	if (j == HMAP_NONE || j >= r->inode_cap || !may_take(r, j, pid))
+		return 0;
+	return credit(r, pid, slot, &j, 1) ? 1 : 0;
+}
+
 static void scan_fds_quick(struct resolver *r, int pid)
 {
 	int32_t key = pid;
-	size_t slot = hmap_get(r->pids, &key), take[1];
-	char path[64], target[64];
+	size_t slot = hmap_get(r->pids, &key);
+	bool hint = slot != HMAP_NONE && slot < r->fd_hint_cap && r->fd_hint[slot].nfds > 0;
 	int top, misses = 0;
 
 	/*
 	 * A process that closes a connection and opens the next one gets the
 	 * same fd number again: look there first.
 	 */
-	if (slot != HMAP_NONE && slot < r->fd_hint_cap && r->fd_hint[slot].nfds > 0) {
-		uint64_t inode;
-		ssize_t n;
-		size_t j;
-
-		snprintf(path, sizeof(path), "%d/fd/%d", pid, r->fd_hint[slot].last_fd);
-		n = readlinkat(r->rootfd, path, target, sizeof(target));
-		if (n > 0 && (size_t)n < sizeof(target) &&
-		    procnet_socket_link(target, (size_t)n, &inode) &&
-		    (j = hmap_get(r->inodes, &inode)) != HMAP_NONE && j < r->inode_cap &&
-		    may_take(r, j, pid)) {
-			take[0] = j;
-			if (!credit(r, pid, slot, take, 1) || r->unowned == 0)
-				return;
-		}
-	}
-	if (slot == HMAP_NONE || slot >= r->fd_hint_cap || r->fd_hint[slot].nfds < HINT_MIN) {
+	if (hint && probe_fd(r, pid, slot, r->fd_hint[slot].last_fd) == 1 && r->unowned == 0)
+		return;
+	if (!hint || r->fd_hint[slot].nfds < HINT_MIN) {
 		scan_fds(r, pid, false);
 		return;
 	}
 	top = r->fd_hint[slot].max_fd;
 	for (int fd = top > HINT_BELOW ? top - HINT_BELOW : 0;
 	     fd <= top + HINT_ABOVE && misses < 16 && r->unowned > 0; fd++) {
-		uint64_t inode;
-		ssize_t n;
-		size_t j;
-
-		snprintf(path, sizeof(path), "%d/fd/%d", pid, fd);
-		n = readlinkat(r->rootfd, path, target, sizeof(target));
-		if (n <= 0) {
+		if (probe_fd(r, pid, slot, fd) < 0) {
 			if (fd > top)
 				misses++;
 			continue;
@@ -851,14 +855,6 @@ static void scan_fds_quick(struct resolver *r, int pid)
 		misses = 0;
 		if (fd > r->fd_hint[slot].max_fd)
 			r->fd_hint[slot].max_fd = fd;
-		if ((size_t)n >= sizeof(target) || !procnet_socket_link(target, (size_t)n, &inode))
-			continue;
-		j = hmap_get(r->inodes, &inode);
-		if (j == HMAP_NONE || j >= r->inode_cap || !may_take(r, j, pid))
-			continue;
-		take[0] = j;
-		if (!credit(r, pid, slot, take, 1))
-			return;
 	}
 }
 
@@ -895,9 +891,9 @@ static long read_last_pid(struct resolver *r)
  */
 #define QUICK_MAX 512
 #define QUICK_AGAIN 16
-static bool walk_new(struct resolver *r)
+static bool walk_new(struct resolver *r, long now)
 {
-	long prev = r->last_pid, now = read_last_pid(r), n;
+	long prev = r->last_pid, n;
 
 	if (prev < 0 || now < 0)
 		return false;
@@ -971,9 +967,9 @@ static bool note_ns(struct resolver *r, int pid)
  * look (ns_last_pid as in walk_new), and the `again` before them; true
  * if one was new. Too many new pids: left to a deep walk.
  */
-static bool probe_ns(struct resolver *r, long again)
+static bool probe_ns(struct resolver *r, long again, long now)
 {
-	long prev = r->ns_pid, now = read_last_pid(r), n;
+	long prev = r->ns_pid, n;
 	bool added = false;
 
 	if (now < 0 || prev < 0) {
@@ -1196,6 +1192,7 @@ static void find_end(struct resolver *r, const struct tuple *t, const uint8_t *l
 int resolver_refresh_flows(struct resolver *r, const struct tuple *t, size_t n, bool deep)
 {
 	bool read[256] = { false };
+	long last;
 	int rc = 0;
 
 	if (!r->diag) {
@@ -1204,6 +1201,8 @@ int resolver_refresh_flows(struct resolver *r, const struct tuple *t, size_t n, 
 		return deep ? resolver_refresh(r) : 0;
 	}
 	r->passes++;
+	/* The last pid given out, read once for this pass. */
+	last = read_last_pid(r);
 	for (int again = 0; again < 2; again++) {
 		bool foreign = false;
 		size_t old = r->nns;
@@ -1215,7 +1214,7 @@ int resolver_refresh_flows(struct resolver *r, const struct tuple *t, size_t n, 
 			find_end(r, &t[i], t[i].dst, t[i].dport, t[i].src, t[i].sport, read);
 		}
 		/* An end of no namespace met: is a new process in a new one? */
-		if (!foreign || !have_local(r) || again || !probe_ns(r, deep ? QUICK_AGAIN : 0))
+		if (!foreign || !have_local(r) || again || !probe_ns(r, deep ? QUICK_AGAIN : 0, last))
 			break;
 		/* Its addresses now; its sockets by the lookups of the next round. */
 		for (size_t ns = old; ns < r->nns; ns++)
@@ -1226,7 +1225,7 @@ int resolver_refresh_flows(struct resolver *r, const struct tuple *t, size_t n, 
 			rc = -1;
 	}
 	if (r->unowned > 0)
-		walk_new(r);
+		walk_new(r, last);
 	if (deep && (r->unowned > 0 || r->want_deep))
 		deep_walk(r);
 	return rc;
