@@ -79,13 +79,9 @@ void diag_close(struct diag *d)
 	free(d);
 }
 
-static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-
 /* The kernel's answer in procnet.h's form; false if it is not one we use. */
 static bool to_entry(const struct inet_diag_msg *m, int proto, struct sock_entry *e)
 {
-	static const uint8_t zero[16];
-
 	memset(e, 0, sizeof(*e));
 	if (m->idiag_family == AF_INET) {
 		e->family = TUPLE_V4;
@@ -95,17 +91,7 @@ static bool to_entry(const struct inet_diag_msg *m, int proto, struct sock_entry
 		e->family = TUPLE_V6;
 		memcpy(e->laddr, m->id.idiag_src, 16);
 		memcpy(e->raddr, m->id.idiag_dst, 16);
-		if (memcmp(e->laddr, v4mapped, 12) == 0 &&
-		    (memcmp(e->raddr, v4mapped, 12) == 0 || memcmp(e->raddr, zero, 16) == 0)) {
-			/* A dual-stack socket talking IPv4. */
-			memmove(e->laddr, e->laddr + 12, 4);
-			memset(e->laddr + 4, 0, 12);
-			if (memcmp(e->raddr, v4mapped, 12) == 0) {
-				memmove(e->raddr, e->raddr + 12, 4);
-				memset(e->raddr + 4, 0, 12);
-			}
-			e->family = TUPLE_V4;
-		}
+		procnet_dual_stack(e);
 	} else {
 		return false;
 	}

@@ -136,16 +136,21 @@ bool procnet_parse_line(const char *line, int family, int proto, struct sock_ent
 	}
 	out->state = (uint8_t)st;
 	out->inode = inode;
-	if (family == TUPLE_V6 && memcmp(out->laddr, v4mapped_prefix, 12) == 0 &&
-	    (memcmp(out->raddr, v4mapped_prefix, 12) == 0 ||
-	     memcmp(out->raddr, (uint8_t[16]){ 0 }, 16) == 0)) {
-		/* A dual-stack socket talking IPv4. */
-		unmap_v4(out->laddr);
-		if (memcmp(out->raddr, v4mapped_prefix, 12) == 0)
-			unmap_v4(out->raddr);
-		out->family = TUPLE_V4;
-	}
+	procnet_dual_stack(out);
 	return true;
+}
+
+void procnet_dual_stack(struct sock_entry *e)
+{
+	static const uint8_t zero[16];
+
+	if (e->family == TUPLE_V6 && memcmp(e->laddr, v4mapped_prefix, 12) == 0 &&
+	    (memcmp(e->raddr, v4mapped_prefix, 12) == 0 || memcmp(e->raddr, zero, 16) == 0)) {
+		unmap_v4(e->laddr);
+		if (memcmp(e->raddr, v4mapped_prefix, 12) == 0)
+			unmap_v4(e->raddr);
+		e->family = TUPLE_V4;
+	}
 }
 
 /* ---- /proc/net/sctp/assocs and eps (net/sctp/proc.c) ---- */

@@ -59,6 +59,12 @@ bool procnet_parse_line(const char *line, int family, int proto, struct sock_ent
 #define PROCNET_SCTP 132
 size_t procnet_sctp_line(const char *line, bool assoc, struct sock_entry *out, size_t max);
 
+/*
+ * A dual-stack IPv6 socket talking IPv4 (local ::ffff:a.b.c.d, remote
+ * v4-mapped or ::) becomes the IPv4 socket it acts as; others are left.
+ */
+void procnet_dual_stack(struct sock_entry *e);
+
 /* A local prefix of this host. */
 struct local_prefix {
 	uint8_t family;

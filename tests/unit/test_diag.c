@@ -58,6 +58,21 @@ static int connect_to(int fd, uint16_t port)
 static const uint8_t lo4[16] = { 127, 0, 0, 1 };
 static const uint8_t other4[16] = { 127, 0, 0, 9 };
 
+/* The TCP flow from 127.0.0.1:sport to 127.0.0.1:dport, as seen on the wire. */
+static struct tuple lo_tcp(uint16_t sport, uint16_t dport)
+{
+	struct tuple t;
+
+	memset(&t, 0, sizeof(t));
+	t.family = TUPLE_V4;
+	t.proto = 6;
+	memcpy(t.src, lo4, 16);
+	memcpy(t.dst, lo4, 16);
+	t.sport = sport;
+	t.dport = dport;
+	return t;
+}
+
 struct dump_ctx {
 	uint64_t want;
 	int seen;
@@ -192,13 +207,7 @@ static void test_quick_pass_finds_new_process(void **state)
 	}
 	assert_int_equal(read(pipefd[0], &cport, sizeof(cport)), (ssize_t)sizeof(cport));
 
-	memset(&t, 0, sizeof(t));
-	t.family = TUPLE_V4;
-	t.proto = 6;
-	memcpy(t.src, lo4, 16);
-	memcpy(t.dst, lo4, 16);
-	t.sport = cport;
-	t.dport = lport;
+	t = lo_tcp(cport, lport);
 	assert_int_equal(resolver_refresh_flows(r, &t, 1, false), 0);
 	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, cport, lo4, lport, &owner),
 			 OWNER_FOUND);
@@ -251,13 +260,7 @@ static void test_quick_pass_large_fd_table(void **state)
 	assert_true(cfd >= 0);
 	assert_int_equal(connect_to(cfd, lport), 0);
 	cport = port_of(cfd);
-	memset(&t, 0, sizeof(t));
-	t.family = TUPLE_V4;
-	t.proto = 6;
-	memcpy(t.src, lo4, 16);
-	memcpy(t.dst, lo4, 16);
-	t.sport = cport;
-	t.dport = lport;
+	t = lo_tcp(cport, lport);
 	assert_int_equal(resolver_refresh_flows(r, &t, 1, false), 0);
 	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, cport, lo4, lport, &owner),
 			 OWNER_FOUND);
@@ -292,13 +295,7 @@ static void test_not_accepted_goes_to_listener(void **state)
 	assert_true(cfd >= 0);
 	assert_int_equal(connect_to(cfd, lport), 0);	/* in the accept queue */
 	cport = port_of(cfd);
-	memset(&t, 0, sizeof(t));
-	t.family = TUPLE_V4;
-	t.proto = 6;
-	memcpy(t.src, lo4, 16);
-	memcpy(t.dst, lo4, 16);
-	t.sport = cport;
-	t.dport = lport;
+	t = lo_tcp(cport, lport);
 	assert_int_equal(resolver_refresh_flows(r, &t, 1, true), 0);
 	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, lport, lo4, cport, &owner),
 			 OWNER_FOUND);
