@@ -38,6 +38,8 @@ struct resolver {
 	struct hmap *socks;		/* struct tuple (src = local end) */
 	uint64_t *sock_inode;
 	size_t sock_cap;
+	size_t sock_valid;		/* sock_inode[0 .. sock_valid) are set */
+	bool sock_addrs_partial;	/* out of memory: sock_addrs may lack some */
 
 	struct hmap *inodes;		/* uint64_t inode */
 	int32_t *inode_owner;		/* proc index or OWNER_* */
@@ -62,6 +64,7 @@ struct resolver {
 	uint8_t *local_ns_of;		/* ... and their namespaces */
 	size_t nlocal, local_cap, local_ns_cap;
 	struct hmap *addrs;		/* struct local_key: this host's addresses */
+	struct hmap *sock_addrs;	/* struct sock_addr_key: sockets' local ones */
 	struct addr_ns {		/* ... the namespaces each is in */
 		uint8_t n;
 		uint8_t ns[NS_PER_ADDR];
@@ -100,6 +103,28 @@ struct local_key {
 	uint8_t family;
 	uint8_t addr[16];
 };
+
+/*
+ * A local address some socket of a namespace has (the wildcard included):
+ * a small set that spares the socket table, far larger and out of cache,
+ * the lookups of a flow's remote end.
+ */
+struct sock_addr_key {
+	uint8_t family;
+	uint8_t ns;
+	uint8_t addr[16];
+};
+
+static struct sock_addr_key sock_addr_key(int family, size_t ns, const uint8_t *addr)
+{
+	struct sock_addr_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.family = (uint8_t)family;
+	k.ns = (uint8_t)ns;
+	memcpy(k.addr, addr, 16);
+	return k;
+}
 
 /* The inode a namespace link ("net:[4026531840]") names; 0 if none. */
 static uint64_t ns_inode(int rootfd, const char *path)
@@ -146,13 +171,14 @@ struct resolver *resolver_new(const char *proc_root)
 	r->inodes = hmap_new(sizeof(uint64_t), NULL);
 	r->pids = hmap_new(sizeof(int32_t), NULL);
 	r->addrs = hmap_new(sizeof(struct local_key), NULL);
+	r->sock_addrs = hmap_new(sizeof(struct sock_addr_key), NULL);
 	r->ns = calloc(1, sizeof(*r->ns));
 	if (r->ns) {
 		r->ns_cap = r->nns = 1;
 		r->ns[0].ino = ns_inode(r->rootfd, "self/ns/net");
 		r->ns[0].diag = r->diag;
 	}
-	if (!r->socks || !r->inodes || !r->pids || !r->addrs || !r->ns) {
+	if (!r->socks || !r->inodes || !r->pids || !r->addrs || !r->sock_addrs || !r->ns) {
 		resolver_free(r);
 		errno = ENOMEM;
 		return NULL;
@@ -170,6 +196,7 @@ void resolver_free(struct resolver *r)
 	hmap_free(r->socks);
 	hmap_free(r->inodes);
 	hmap_free(r->pids);
+	hmap_free(r->sock_addrs);
 	free(r->sock_inode);
 	free(r->inode_owner);
 	free(r->inode_walk);
@@ -301,11 +328,20 @@ static void learn_socket(struct resolver *r, const struct sock_entry *e, size_t 
 	if (i == HMAP_NONE)
 		return;
 	if (inserted) {
+		struct sock_addr_key ak = sock_addr_key(e->family, ns, e->laddr);
+		bool added;
+
+		if (hmap_put(r->sock_addrs, &ak, SIZE_MAX, &added) == HMAP_NONE)
+			r->sock_addrs_partial = true;
 		if (!array_reserve(&arr, &r->sock_cap, i + 1, sizeof(uint64_t)))
 			return;
 		r->sock_inode = arr;
+		/* Keys whose inode could not be kept (out of memory) have none. */
+		while (r->sock_valid < i)
+			r->sock_inode[r->sock_valid++] = 0;
 		r->sock_inode[i] = e->inode;
-	} else if (e->inode != 0 && i < r->sock_cap) {
+		r->sock_valid = i + 1;
+	} else if (e->inode != 0 && i < r->sock_valid) {
 		/* A closing socket (TIME_WAIT) shows inode 0: keep what we knew. */
 		r->sock_inode[i] = e->inode;
 	}
@@ -1249,10 +1285,19 @@ static uint64_t sock_lookup(const struct resolver *r, int ns, int kind, int fami
 	key.family = (uint8_t)family;
 	key.proto = (uint8_t)proto;
 	i = hmap_get(r->socks, &key);
-	if (i == HMAP_NONE || i >= r->sock_cap)
+	if (i == HMAP_NONE || i >= r->sock_valid)
 		return 0;
 	*seen = true;
 	return r->sock_inode[i];
+}
+
+/* May a socket of namespace ns be bound to addr? (false: surely none is) */
+static bool has_sock_addr(const struct resolver *r, size_t ns, int family,
+			  const uint8_t *addr)
+{
+	struct sock_addr_key k = sock_addr_key(family, ns, addr);
+
+	return r->sock_addrs_partial || hmap_get(r->sock_addrs, &k) != HMAP_NONE;
 }
 
 static bool is_multicast(int family, const uint8_t *addr)
@@ -1319,6 +1364,8 @@ enum owner_status resolver_lookup(const struct resolver *r, int family, int prot
 		/* A raw socket takes only what no socket with ports matched. */
 		if (tries[t].kind == TUPLE_RAW && port_seen)
 			break;
+		if (!has_sock_addr(r, ns[i % nns], tries[t].family, tries[t].laddr))
+			continue;
 		inode = sock_lookup(r, ns[i % nns], tries[t].kind, tries[t].family, proto,
 				    tries[t].laddr, tries[t].lport, tries[t].raddr, tries[t].rport,
 				    &here);
