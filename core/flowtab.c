@@ -50,8 +50,10 @@ void flowtab_prefetch(struct flowtab *ft, const struct flow_prep *p)
 	size_t i = hmap_peek(ft->index, p->h32);
 
 	hmap_prefetch(ft->index, p->h32, true);
-	if (i != HMAP_NONE && i < ft->cap)
+	if (i != HMAP_NONE && i < ft->cap) {
 		__builtin_prefetch(&ft->counts[i], 1);
+		__builtin_prefetch((const char *)&ft->counts[i + 1] - 1, 1);
+	}
 }
 
 bool flowtab_commit(struct flowtab *ft, const struct packet *pkt, const struct flow_prep *p)

@@ -244,8 +244,12 @@ void hmap_prefetch(const struct hmap *m, uint32_t h32, bool key_too)
 		__builtin_prefetch(slot);
 		return;
 	}
-	if (*slot)
-		__builtin_prefetch(m->keys + ((size_t)(uint32_t)*slot - 1) * m->key_size);
+	if (*slot) {
+		/* A key may straddle two cache lines: fetch both. */
+		const uint8_t *k = m->keys + ((size_t)(uint32_t)*slot - 1) * m->key_size;
+		__builtin_prefetch(k);
+		__builtin_prefetch(k + m->key_size - 1);
+	}
 }
 
 size_t hmap_peek(const struct hmap *m, uint32_t h32)

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "aggregate.h"
@@ -18,7 +19,9 @@
 #include "resolve.h"
 
 #define QUEUE_LEN 4096
-#define BATCH 32
+#define BATCH 32	/* the file pipeline's ring: more than PIPE_COUNT packets */
+#define PIPE_FETCH 8	/* packets between hashing one and fetching its flow */
+#define PIPE_COUNT 16	/* ... and counting it */
 #define POLL_MS 100
 
 /* New flows handed from the capture thread to the resolver thread. */
@@ -39,7 +42,7 @@ struct session {
 	struct dedup *dedup;
 	size_t sources;		/* interfaces captured on */
 
-	/* Reading a file: packets counted in batches (see flowtab_prepare). */
+	/* Reading a file: packets counted in a pipeline (see pipe_push). */
 	struct batch_item {
 		struct packet pkt;
 		struct flow_prep prep;
@@ -52,6 +55,11 @@ struct session {
 	bool done;		/* a limit was reached */
 	bool have_first_ts;
 	double first_ts;
+
+	/* reading a file: /proc is read once, beside the packets */
+	bool file_pass;		/* that thread runs */
+	bool file_regular;	/* a regular file, not a pipe */
+	pthread_t file_thread;
 
 	/* resolver thread */
 	bool threaded;
@@ -119,6 +127,11 @@ int session_open(const struct session_config *cfg, struct session **out, char *e
 		return 1;
 	}
 	s->totals.live = capture_is_live(s->cap);
+	if (!s->totals.live) {
+		struct stat st;
+		int r = strcmp(cfg->file, "-") == 0 ? fstat(0, &st) : stat(cfg->file, &st);
+		s->file_regular = r == 0 && S_ISREG(st.st_mode);
+	}
 	*out = s;
 	return 0;
 }
@@ -127,6 +140,8 @@ void session_close(struct session *s)
 {
 	if (!s)
 		return;
+	if (s->file_pass)
+		pthread_join(s->file_thread, NULL);
 	capture_close(s->cap);
 	resolver_free(s->res);
 	flowtab_free(s->flows);
@@ -258,17 +273,65 @@ static void enqueue(struct session *s, const struct tuple *t)
 	pthread_mutex_unlock(&q->lock);
 }
 
+/*
+ * Reading a file, the one pass over /proc runs in a thread of its own
+ * while the packets are counted: the capture thread does not touch the
+ * resolver until it has joined it.
+ */
+static void *file_pass_main(void *arg)
+{
+	struct session *s = arg;
+
+	resolver_refresh(s->res);
+	return NULL;
+}
+
+static void start_file_pass(struct session *s)
+{
+	sigset_t all, old;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	s->file_pass = pthread_create(&s->file_thread, NULL, file_pass_main, s) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
 /* ---- capture thread ----------------------------------------------- */
 
-/* Count the batched packets: hash all, fetch all, then count in order. */
+/*
+ * Reading a file, packets are counted in a pipeline: packet n is hashed
+ * (its slot fetched) on arrival, its key and counters are fetched when
+ * packet n + PIPE_FETCH arrives, and it is counted when packet
+ * n + PIPE_COUNT arrives, in arrival order, by which time its memory has
+ * come.
+ */
+static void pipe_push(struct session *s, const struct packet *pkt)
+{
+	size_t n = s->nbatch++;
+	struct batch_item *b = &s->batch[n % BATCH];
+
+	b->pkt = *pkt;
+	flowtab_prepare(s->flows, &b->pkt, &b->prep);
+	if (n >= PIPE_FETCH)
+		flowtab_prefetch(s->flows, &s->batch[(n - PIPE_FETCH) % BATCH].prep);
+	if (n >= PIPE_COUNT) {
+		b = &s->batch[(n - PIPE_COUNT) % BATCH];
+		flowtab_commit(s->flows, &b->pkt, &b->prep);
+	}
+}
+
+/* Count what is still in the pipeline. */
 static void flush_batch(struct session *s)
 {
-	for (size_t i = 0; i < s->nbatch; i++)
-		flowtab_prepare(s->flows, &s->batch[i].pkt, &s->batch[i].prep);
-	for (size_t i = 0; i < s->nbatch; i++)
-		flowtab_prefetch(s->flows, &s->batch[i].prep);
-	for (size_t i = 0; i < s->nbatch; i++)
-		flowtab_commit(s->flows, &s->batch[i].pkt, &s->batch[i].prep);
+	size_t n = s->nbatch;
+	size_t first = n > PIPE_COUNT ? n - PIPE_COUNT : 0;
+
+	for (size_t i = n > PIPE_FETCH ? n - PIPE_FETCH : 0; i < n; i++)
+		flowtab_prefetch(s->flows, &s->batch[i % BATCH].prep);
+	for (size_t i = first; i < n; i++) {
+		struct batch_item *b = &s->batch[i % BATCH];
+		flowtab_commit(s->flows, &b->pkt, &b->prep);
+	}
 	s->nbatch = 0;
 }
 
@@ -349,10 +412,8 @@ static void on_packet(void *ctx, int dlt, int source, const struct pcap_pkthdr *
 		s->totals.ip_bytes += pkt.ip_len;
 		fragcache_apply(s->frags, &pkt);
 		if (!s->totals.live) {
-			/* No resolver to tell about new flows: batch them. */
-			s->batch[s->nbatch++].pkt = pkt;
-			if (s->nbatch == BATCH)
-				flush_batch(s);
+			/* No resolver to tell about new flows: pipeline them. */
+			pipe_push(s, &pkt);
 			break;
 		}
 		if (flowtab_add(s->flows, &pkt, &canon) && s->threaded && !resolve_inline(s, &canon))
@@ -367,8 +428,10 @@ static void on_packet(void *ctx, int dlt, int source, const struct pcap_pkthdr *
 
 /*
  * One last look, for sockets that appeared since the last pass: a file
- * gets its only full pass; a live capture looks up just the flows not
- * explained yet (a full pass over every namespace's tables can take a
+ * whose pass could not run beside it gets its only full pass; a regular
+ * file whose pass did needs nothing more; otherwise (a live capture, or
+ * a pipe from a capture still running) just the flows not explained yet
+ * are looked up (a full pass over every namespace's tables can take a
  * tenth of a second on a busy host), unless there are too many.
  */
 #define FINAL_MAX 4096
@@ -376,11 +439,18 @@ static void on_packet(void *ctx, int dlt, int source, const struct pcap_pkthdr *
 static void final_pass(struct session *s)
 {
 	size_t n = flowtab_count(s->flows), m = 0;
+	bool lookups = s->totals.live || (s->file_pass && !s->file_regular);
 	struct tuple *t = NULL;
 
-	if (s->totals.live && n == 0)
+	if (s->file_pass) {
+		pthread_join(s->file_thread, NULL);
+		s->file_pass = false;
+		if (s->file_regular)
+			return;
+	}
+	if (lookups && n == 0)
 		return;
-	if (s->totals.live)
+	if (lookups)
 		t = malloc((n < FINAL_MAX ? n : FINAL_MAX) * sizeof(*t));
 	if (!t) {
 		resolver_refresh(s->res);
@@ -416,7 +486,9 @@ int session_run(struct session *s, volatile sig_atomic_t *stop, char *err, size_
 		if (s->cfg.duration > 0)
 			deadline = now_mono() + s->cfg.duration;
 	}
-	/* A file: /proc is read once, at the end. */
+	/* A file: /proc is read once, beside the packets. */
+	if (!s->totals.live)
+		start_file_pass(s);
 	while (!s->done && !*stop) {
 		int timeout = POLL_MS, n;
 
