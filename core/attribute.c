@@ -5,17 +5,14 @@ void attribute_flow(const struct resolver *r, const struct tuple *t, struct attr
 {
 	enum owner_status st[2] = { OWNER_NO_SOCKET, OWNER_NO_SOCKET };
 
-	a->local[0] = resolver_is_local(r, t->family, t->src);
-	a->local[1] = resolver_is_local(r, t->family, t->dst);
-	a->owner[0] = a->owner[1] = NULL;
 	/*
 	 * Sockets are looked up at both ends whatever the address tables say:
 	 * an address removed during the capture must not lose its traffic.
 	 */
-	st[0] = resolver_lookup(r, t->family, t->proto, t->src, t->sport, t->dst, t->dport,
-				&a->owner[0]);
-	st[1] = resolver_lookup(r, t->family, t->proto, t->dst, t->dport, t->src, t->sport,
-				&a->owner[1]);
+	st[0] = resolver_lookup_end(r, t->family, t->proto, t->src, t->sport, t->dst, t->dport,
+				    &a->owner[0], &a->local[0]);
+	st[1] = resolver_lookup_end(r, t->family, t->proto, t->dst, t->dport, t->src, t->sport,
+				    &a->owner[1], &a->local[1]);
 	for (int d = 0; d < 2; d++) {
 		a->end_reason[d] = REASON_NONE;
 		if (!a->owner[d] && a->owner[!d] && a->local[d])

@@ -39,32 +39,6 @@ struct dedup {
 	struct slot slot[SLOTS];
 };
 
-/*
- * A keyed multiply-xor hash of the 64 bytes (cheaper than SipHash, which
- * this runs beside on every packet): a collision needs the seed, and all
- * a forged one could do is have one packet not counted when it shows on
- * another interface within the window.
- */
-static uint64_t sig_hash(const uint8_t seed[16], const uint8_t *buf, uint32_t ip_len, size_t n)
-{
-	uint64_t h, k;
-
-	memcpy(&h, seed, 8);
-	memcpy(&k, seed + 8, 8);
-	k |= 1;				/* an odd multiplier */
-	h ^= (uint64_t)ip_len << 32 | n;
-	for (size_t i = 0; i < SIG_BYTES; i += 8) {
-		uint64_t w;
-		memcpy(&w, buf + i, 8);
-		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
-		h ^= h >> 29;
-		h *= k;
-	}
-	h ^= h >> 32;
-	h *= 0xd6e8feb86659fd93ULL;
-	return h ^ (h >> 32);
-}
-
 /* The signature of n bytes from the IP header on, router-changed fields left out. */
 static uint64_t signature(const struct dedup *d, const uint8_t *ip, size_t n, uint32_t ip_len)
 {
@@ -78,7 +52,12 @@ static uint64_t signature(const struct dedup *d, const uint8_t *ip, size_t n, ui
 		buf[7] = 0;			/* hop limit */
 	}
 	memset(buf + n, 0, sizeof(buf) - n);
-	return sig_hash(d->seed, buf, ip_len, n);
+	/*
+	 * Cheaper than SipHash, which runs beside it on every packet: a
+	 * collision needs the seed, and all a forged one could do is have one
+	 * packet not counted when it shows on another interface in the window.
+	 */
+	return mixhash64(d->seed, buf, sizeof(buf), (uint64_t)ip_len << 32 | n);
 }
 
 struct dedup *dedup_new(void)

@@ -37,11 +37,33 @@ void flowtab_free(struct flowtab *ft)
 	free(ft);
 }
 
+/*
+ * The index's keys are hashed in a shorter form: an IPv4 tuple's addresses
+ * take 4 of their 16 bytes, the rest is zero. A different length for each
+ * family keeps the form one-to-one (SipHash takes the length in).
+ */
+static uint32_t flow_hash(const struct flowtab *ft, const struct tuple *t)
+{
+	uint8_t b[16];
+
+	if (t->family != TUPLE_V4)
+		return hmap_hash(ft->index, t);
+	memcpy(b, t->src, 4);
+	memcpy(b + 4, t->dst, 4);
+	memcpy(b + 8, &t->sport, 2);
+	memcpy(b + 10, &t->dport, 2);
+	b[12] = t->family;
+	b[13] = t->proto;
+	b[14] = t->kind;
+	b[15] = t->pad;
+	return hmap_hash_bytes(ft->index, b, sizeof(b));
+}
+
 void flowtab_prepare(struct flowtab *ft, const struct packet *pkt, struct flow_prep *p)
 {
 	p->canon = pkt->t;
 	p->dir = tuple_canonical(&p->canon) ? 1 : 0;
-	p->h32 = hmap_hash(ft->index, &p->canon);
+	p->h32 = flow_hash(ft, &p->canon);
 	hmap_prefetch(ft->index, p->h32, false);
 }
 

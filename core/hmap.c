@@ -15,6 +15,7 @@ struct hmap {
 	uint8_t *keys;		/* count * key_size bytes */
 	size_t count;
 	size_t cap;		/* keys capacity, in keys */
+	bool host;		/* hmap_new_host: mixhash64 */
 };
 
 #define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
@@ -75,6 +76,34 @@ uint64_t siphash13(const uint8_t key[16], const void *data, size_t len)
 	SIP_ROUND(v0, v1, v2, v3);
 	SIP_ROUND(v0, v1, v2, v3);
 	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+uint64_t mixhash64(const uint8_t seed[16], const void *data, size_t len, uint64_t tweak)
+{
+	const uint8_t *in = data;
+	uint64_t h = load_le64(seed), k = load_le64(seed + 8) | 1;	/* an odd multiplier */
+	size_t i = 0;
+
+	h ^= tweak ^ (uint64_t)len << 56;
+	for (;;) {
+		uint64_t w = 0;
+
+		if (len - i >= 8) {
+			w = load_le64(in + i);
+			i += 8;
+		} else if (i < len) {
+			for (unsigned sh = 0; i < len; sh += 8)	/* the tail */
+				w |= (uint64_t)in[i++] << sh;
+		} else {
+			break;
+		}
+		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+		h ^= h >> 29;
+		h *= k;
+	}
+	h ^= h >> 32;
+	h *= 0xd6e8feb86659fd93ULL;
+	return h ^ (h >> 32);
 }
 
 void random_seed(uint8_t *buf, size_t len)
@@ -141,6 +170,15 @@ struct hmap *hmap_new(size_t key_size, const uint8_t *seed)
 	return m;
 }
 
+struct hmap *hmap_new_host(size_t key_size)
+{
+	struct hmap *m = hmap_new(key_size, NULL);
+
+	if (m)
+		m->host = true;
+	return m;
+}
+
 void hmap_free(struct hmap *m)
 {
 	if (!m)
@@ -198,6 +236,8 @@ static size_t probe(const struct hmap *m, const void *key, uint32_t h32)
 
 static uint32_t hash32(const struct hmap *m, const void *key)
 {
+	if (m->host)
+		return (uint32_t)mixhash64(m->seed, key, m->key_size, 0);
 	return (uint32_t)siphash13(m->seed, key, m->key_size);
 }
 
@@ -234,6 +274,13 @@ static bool grow_slots(struct hmap *m)
 uint32_t hmap_hash(const struct hmap *m, const void *key)
 {
 	return hash32(m, key);
+}
+
+uint32_t hmap_hash_bytes(const struct hmap *m, const void *data, size_t len)
+{
+	if (m->host)
+		return (uint32_t)mixhash64(m->seed, data, len, 0);
+	return (uint32_t)siphash13(m->seed, data, len);
 }
 
 void hmap_prefetch(const struct hmap *m, uint32_t h32, bool key_too)

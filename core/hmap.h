@@ -25,6 +25,14 @@ struct hmap;
 struct hmap *hmap_new(size_t key_size, const uint8_t *seed);
 void hmap_free(struct hmap *m);
 
+/*
+ * The same with a cheaper keyed hash (mixhash64), for a small map whose
+ * keys come from this host, not the network (its own addresses): how
+ * long a lookup probes then depends on the keys put, not on the one
+ * asked for.
+ */
+struct hmap *hmap_new_host(size_t key_size);
+
 /* Index of key, or HMAP_NONE. */
 size_t hmap_get(const struct hmap *m, const void *key);
 
@@ -42,6 +50,13 @@ size_t hmap_put(struct hmap *m, const void *key, size_t limit, bool *inserted);
  * then hmap_put_hashed with that hash.
  */
 uint32_t hmap_hash(const struct hmap *m, const void *key);
+/*
+ * The hash of len bytes of the caller's own encoding of a key, with the
+ * map's seed: for a map whose keys are always hashed so (hmap_put_hashed,
+ * hmap_peek; never hmap_get or hmap_put), e.g. to leave out bytes that a
+ * kind of key always has zero. The encoding must be one-to-one.
+ */
+uint32_t hmap_hash_bytes(const struct hmap *m, const void *data, size_t len);
 void hmap_prefetch(const struct hmap *m, uint32_t h32, bool key_too);
 /* The entry the first slot for h32 holds (a guess), or HMAP_NONE. */
 size_t hmap_peek(const struct hmap *m, uint32_t h32);
@@ -53,6 +68,12 @@ const void *hmap_key(const struct hmap *m, size_t idx);
 
 /* SipHash-1-3 of data under a 16-byte key. */
 uint64_t siphash13(const uint8_t key[16], const void *data, size_t len);
+
+/*
+ * A keyed multiply-xor hash of data and tweak, much cheaper than SipHash:
+ * for a use where a forged collision costs little (see hmap_new_host).
+ */
+uint64_t mixhash64(const uint8_t seed[16], const void *data, size_t len, uint64_t tweak);
 
 /* Fill buf with random bytes (getrandom, falling back to time and pid). */
 void random_seed(uint8_t *buf, size_t len);

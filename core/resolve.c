@@ -76,6 +76,7 @@ struct resolver {
 		uint64_t ino;		/* 0: not known */
 		int pid;		/* a process in it (0: none known now) */
 		struct diag *diag;
+		bool wild[2];		/* a socket on the IPv4 / IPv6 wildcard */
 	} *ns;
 	size_t nns, ns_cap;
 	bool ns_orphaned;		/* a namespace lost its process */
@@ -100,8 +101,9 @@ static const struct {
 
 /* The key of an address of this host. */
 struct local_key {
-	uint8_t family;
 	uint8_t addr[16];
+	uint8_t family;
+	uint8_t pad[7];		/* zero: whole words to hash */
 };
 
 /*
@@ -110,9 +112,10 @@ struct local_key {
  * the lookups of a flow's remote end.
  */
 struct sock_addr_key {
+	uint8_t addr[16];
 	uint8_t family;
 	uint8_t ns;
-	uint8_t addr[16];
+	uint8_t pad[6];		/* zero: whole words to hash */
 };
 
 static struct sock_addr_key sock_addr_key(int family, size_t ns, const uint8_t *addr)
@@ -170,8 +173,9 @@ struct resolver *resolver_new(const char *proc_root)
 	r->socks = hmap_new(sizeof(struct tuple), NULL);
 	r->inodes = hmap_new(sizeof(uint64_t), NULL);
 	r->pids = hmap_new(sizeof(int32_t), NULL);
-	r->addrs = hmap_new(sizeof(struct local_key), NULL);
-	r->sock_addrs = hmap_new(sizeof(struct sock_addr_key), NULL);
+	/* This host's addresses: not keys the network chooses. */
+	r->addrs = hmap_new_host(sizeof(struct local_key));
+	r->sock_addrs = hmap_new_host(sizeof(struct sock_addr_key));
 	r->ns = calloc(1, sizeof(*r->ns));
 	if (r->ns) {
 		r->ns_cap = r->nns = 1;
@@ -331,8 +335,12 @@ static void learn_socket(struct resolver *r, const struct sock_entry *e, size_t 
 		struct sock_addr_key ak = sock_addr_key(e->family, ns, e->laddr);
 		bool added;
 
+		static const uint8_t any[16];
+
 		if (hmap_put(r->sock_addrs, &ak, SIZE_MAX, &added) == HMAP_NONE)
 			r->sock_addrs_partial = true;
+		if (memcmp(e->laddr, any, 16) == 0 && ns < r->nns)
+			r->ns[ns].wild[e->family == TUPLE_V6] = true;
 		if (!array_reserve(&arr, &r->sock_cap, i + 1, sizeof(uint64_t)))
 			return;
 		r->sock_inode = arr;
@@ -987,6 +995,7 @@ static bool note_ns(struct resolver *r, int pid)
 	r->ns[r->nns].ino = ino;
 	r->ns[r->nns].pid = pid;
 	r->ns[r->nns].diag = NULL;
+	r->ns[r->nns].wild[0] = r->ns[r->nns].wild[1] = false;
 	if (r->diag) {
 		fd = openat(r->rootfd, path, O_RDONLY | O_CLOEXEC);
 		if (fd >= 0) {
@@ -1307,82 +1316,100 @@ static bool is_multicast(int family, const uint8_t *addr)
 	return (addr[0] & 0xf0) == 0xe0 || memcmp(addr, "\xff\xff\xff\xff", 4) == 0;
 }
 
-static bool wildcard_may_match(const struct resolver *r, int family, const uint8_t *addr)
-{
-	return !have_local(r) || is_multicast(family, addr) ||
-	       resolver_is_local(r, family, addr);
-}
-
 enum owner_status resolver_lookup(const struct resolver *r, int family, int proto,
 				  const uint8_t *laddr, uint16_t lport,
 				  const uint8_t *raddr, uint16_t rport,
 				  const struct proc_info **owner)
 {
+	bool local;
+
+	return resolver_lookup_end(r, family, proto, laddr, lport, raddr, rport, owner, &local);
+}
+
+enum owner_status resolver_lookup_end(const struct resolver *r, int family, int proto,
+				      const uint8_t *laddr, uint16_t lport,
+				      const uint8_t *raddr, uint16_t rport,
+				      const struct proc_info **owner, bool *local)
+{
 	static const uint8_t any[16];
-	bool wild = wildcard_may_match(r, family, laddr);
 	/* The sockets of the namespaces that have this address (ours if none). */
 	uint8_t ns[NS_PER_ADDR];
 	size_t nns = ns_list(r, family, laddr, ns);
+	/* wildcard_may_match, with the lookup just made */
+	bool wild = nns > 0 || !have_local(r) || is_multicast(family, laddr);
+	/* Per namespace: has a socket laddr, the wildcard, the IPv6 wildcard? */
+	bool has[NS_PER_ADDR][3];
 
+	*local = nns > 0;
 	if (nns == 0)
 		ns[nns++] = 0;
+	for (size_t i = 0; i < nns; i++) {
+		const struct netns *n = &r->ns[ns[i]];
+		bool partial = r->sock_addrs_partial || ns[i] >= r->nns;
+
+		has[i][0] = has_sock_addr(r, ns[i], family, laddr);
+		has[i][1] = wild && (partial || n->wild[family == TUPLE_V6]);
+		has[i][2] = wild && family == TUPLE_V4 && (partial || n->wild[1]);
+	}
 
 	/* A connected ping socket shows the peer with port 0: ids are local. */
 	if (proto == 1 || proto == 58)
 		rport = 0;
-	struct {
-		bool use;
-		int kind, family;
-		const uint8_t *laddr, *raddr;
-		uint16_t lport, rport;
+	/*
+	 * Exact tuple; bound, not connected; wildcard; dual-stack wildcard;
+	 * then raw sockets of this protocol: connected, bound, wildcard. The
+	 * local address is column `has` of has[]: 0 laddr, 1 the wildcard,
+	 * 2 the IPv6 wildcard. A wildcard socket only receives what is
+	 * addressed to this host: has[] lets it claim nothing merely passing by.
+	 */
+	static const struct {
+		uint8_t kind, has;
+		bool remote;	/* raddr (and rport), else the wildcard */
+		bool ports;	/* lport (and rport), else 0 */
 	} tries[] = {
-		/* exact tuple; bound, not connected; wildcard; dual-stack wildcard */
-		{ true, TUPLE_FLOW, family, laddr, raddr, lport, rport },
-		{ true, TUPLE_FLOW, family, laddr, any, lport, 0 },
-		{ wild, TUPLE_FLOW, family, any, any, lport, 0 },
-		{ wild && family == TUPLE_V4, TUPLE_FLOW, TUPLE_V6, any, any, lport, 0 },
-		/* raw sockets of this protocol: connected, bound, wildcard */
-		{ true, TUPLE_RAW, family, laddr, raddr, 0, 0 },
-		{ true, TUPLE_RAW, family, laddr, any, 0, 0 },
-		{ wild, TUPLE_RAW, family, any, any, 0, 0 },
+		{ TUPLE_FLOW, 0, true, true },	{ TUPLE_FLOW, 0, false, true },
+		{ TUPLE_FLOW, 1, false, true }, { TUPLE_FLOW, 2, false, true },
+		{ TUPLE_RAW, 0, true, false },	{ TUPLE_RAW, 0, false, false },
+		{ TUPLE_RAW, 1, false, false },
 	};
 	bool seen = false, port_seen = false;
 
-	/*
-	 * A wildcard socket only receives what is addressed to this host: do
-	 * not let it claim traffic merely passing by.
-	 */
 	*owner = NULL;
-	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]) * nns; i++) {
-		size_t t = i / nns;	/* each try in every namespace, then the next */
-		bool here = false;
-		uint64_t inode;
-		int32_t p;
+	/* Each try in every namespace, then the next. */
+	for (size_t t = 0; t < sizeof(tries) / sizeof(tries[0]); t++) {
+		int col = tries[t].has;
 
-		if (!tries[t].use)
-			continue;
 		/* A raw socket takes only what no socket with ports matched. */
 		if (tries[t].kind == TUPLE_RAW && port_seen)
 			break;
-		if (!has_sock_addr(r, ns[i % nns], tries[t].family, tries[t].laddr))
-			continue;
-		inode = sock_lookup(r, ns[i % nns], tries[t].kind, tries[t].family, proto,
-				    tries[t].laddr, tries[t].lport, tries[t].raddr, tries[t].rport,
-				    &here);
-		if (!here)
-			continue;
-		p = inode_owner_of(r, inode);
-		if (p >= 0) {
-			*owner = &r->procs[p];
-			return OWNER_FOUND;
+		for (size_t j = 0; j < nns; j++) {
+			bool here = false;
+			uint64_t inode;
+			int32_t p;
+
+			if (!has[j][col])
+				continue;
+			inode = sock_lookup(r, ns[j], tries[t].kind, col == 2 ? TUPLE_V6 : family,
+					    proto, col == 0 ? laddr : any,
+					    tries[t].ports ? lport : 0,
+					    tries[t].remote ? raddr : any,
+					    tries[t].remote && tries[t].ports ? rport : 0, &here);
+			if (!here)
+				continue;
+			p = inode_owner_of(r, inode);
+			if (p >= 0) {
+				*owner = &r->procs[p];
+				return OWNER_FOUND;
+			}
+			/*
+			 * A socket no process holds, such as a connection
+			 * closed and in TIME_WAIT: the listening socket of its
+			 * port, whose process accepted it, takes its last
+			 * packets.
+			 */
+			seen = true;
+			port_seen |= tries[t].kind == TUPLE_FLOW;
 		}
-		/*
-		 * A socket no process holds, such as a connection closed and
-		 * in TIME_WAIT: the listening socket of its port, whose
-		 * process accepted it, takes its last packets.
-		 */
-		seen = true;
-		port_seen |= tries[t].kind == TUPLE_FLOW;
 	}
 	return seen ? OWNER_NO_PROCESS : OWNER_NO_SOCKET;
 }
@@ -1390,15 +1417,16 @@ enum owner_status resolver_lookup(const struct resolver *r, int family, int prot
 bool resolver_explains(const struct resolver *r, const struct tuple *t)
 {
 	const struct proc_info *p;
-	bool src_local = resolver_is_local(r, t->family, t->src);
-	bool dst_local = resolver_is_local(r, t->family, t->dst);
+	bool src_local, dst_local;
 
 	/* Every local end needs its owner: loopback has two. */
-	if (src_local && resolver_lookup(r, t->family, t->proto, t->src, t->sport,
-					 t->dst, t->dport, &p) != OWNER_FOUND)
+	if (resolver_lookup_end(r, t->family, t->proto, t->src, t->sport, t->dst, t->dport, &p,
+				&src_local) != OWNER_FOUND &&
+	    src_local)
 		return false;
-	if (dst_local && resolver_lookup(r, t->family, t->proto, t->dst, t->dport,
-					 t->src, t->sport, &p) != OWNER_FOUND)
+	if (resolver_lookup_end(r, t->family, t->proto, t->dst, t->dport, t->src, t->sport, &p,
+				&dst_local) != OWNER_FOUND &&
+	    dst_local)
 		return false;
 	/*
 	 * An end of no namespace met: perhaps one of a namespace not met yet

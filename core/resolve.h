@@ -88,6 +88,16 @@ enum owner_status resolver_lookup(const struct resolver *r, int family, int prot
  */
 bool resolver_explains(const struct resolver *r, const struct tuple *t);
 
+/*
+ * resolver_lookup, and *local: whether laddr is an address of this host
+ * (resolver_is_local), which the lookup learns anyway.
+ */
+enum owner_status resolver_lookup_end(const struct resolver *r, int family, int proto,
+				      const uint8_t *laddr, uint16_t lport,
+				      const uint8_t *raddr, uint16_t rport,
+				      const struct proc_info **owner, bool *local);
+
+/* Is addr an address of this host, of any namespace met? */
 bool resolver_is_local(const struct resolver *r, int family, const uint8_t *addr);
 
 /* Is a deep pass (resolver_refresh_flows with deep) waited for? */

@@ -35,12 +35,20 @@ struct endpoint {
 	uint16_t port;
 };
 
+/* Addresses in memcmp order, then ports: as two big-endian words, inline. */
 static inline int endpoint_cmp(const uint8_t *a, uint16_t ap, const uint8_t *b, uint16_t bp)
 {
-	int c = memcmp(a, b, 16);
-
-	if (c)
-		return c;
+	for (int i = 0; i < 16; i += 8) {
+		uint64_t x, y;
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		x = __builtin_bswap64(x);
+		y = __builtin_bswap64(y);
+#endif
+		if (x != y)
+			return x < y ? -1 : 1;
+	}
 	return (ap > bp) - (ap < bp);
 }
 

@@ -80,6 +80,40 @@ static void test_tuple_canonical(void **state)
 	assert_memory_equal(&t, &e.t, sizeof(t));
 }
 
+/* endpoint_cmp orders addresses as memcmp does (bytes, unsigned), then ports. */
+static void test_endpoint_cmp_order(void **state)
+{
+	(void)state;
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+
+	for (int i = 0; i < 20000; i++) {
+		uint8_t a[16], b[16];
+		uint16_t ap, bp;
+
+		for (int j = 0; j < 16; j++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			a[j] = (uint8_t)x;
+			b[j] = (uint8_t)(x >> 8);
+		}
+		/* Mostly equal but for one byte (any, high bit too), or equal. */
+		if (i % 4 != 0) {
+			int at = (int)(x >> 16) % 16;
+			memcpy(b, a, 16);
+			if (i % 4 != 1)
+				b[at] = (uint8_t)(x >> 24);
+		}
+		ap = (uint16_t)(x >> 32);
+		bp = (uint16_t)(x >> 48);
+		int want = memcmp(a, b, 16);
+		if (want == 0)
+			want = (ap > bp) - (ap < bp);
+		int got = endpoint_cmp(a, ap, b, bp);
+		assert_int_equal((got > 0) - (got < 0), (want > 0) - (want < 0));
+	}
+}
+
 static void test_both_directions_one_flow(void **state)
 {
 	(void)state;
@@ -302,6 +336,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tuple_canonical),
+		cmocka_unit_test(test_endpoint_cmp_order),
 		cmocka_unit_test(test_both_directions_one_flow),
 		cmocka_unit_test(test_distinct_flows),
 		cmocka_unit_test(test_many_flows),

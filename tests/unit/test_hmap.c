@@ -296,6 +296,83 @@ static void test_siphash13_sensitivity(void **state)
 		assert_true(siphash13(key, z, len) != siphash13(key, z, len + 1));
 }
 
+/* mixhash64: every bit of seed, data, length and tweak counts. */
+static void test_mixhash64_sensitivity(void **state)
+{
+	(void)state;
+	uint8_t seed[16], msg[21];
+	uint64_t base;
+
+	for (int i = 0; i < 16; i++)
+		seed[i] = (uint8_t)(0x41 + i);
+	for (int i = 0; i < 21; i++)
+		msg[i] = (uint8_t)(i * 13);
+	base = mixhash64(seed, msg, sizeof(msg), 7);
+	assert_true(mixhash64(seed, msg, sizeof(msg), 7) == base);
+	assert_true(mixhash64(seed, msg, sizeof(msg), 8) != base);
+	/* Bit 0 of the seed's second half is forced on (an odd multiplier). */
+	for (int bit = 0; bit < 128; bit++) {
+		if (bit == 64)
+			continue;
+		seed[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		assert_true(mixhash64(seed, msg, sizeof(msg), 7) != base);
+		seed[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+	}
+	for (int bit = 0; bit < 21 * 8; bit++) {
+		msg[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		assert_true(mixhash64(seed, msg, sizeof(msg), 7) != base);
+		msg[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+	}
+	uint8_t z[17] = { 0 };
+	for (size_t len = 0; len < 16; len++)
+		assert_true(mixhash64(seed, z, len, 0) != mixhash64(seed, z, len + 1, 0));
+}
+
+/*
+ * A host map (the cheaper hash) keeps and finds keys like any other; and
+ * a map whose keys are hashed by the caller's own encoding
+ * (hmap_hash_bytes) finds them again by that hash.
+ */
+static void test_host_map_and_own_hash(void **state)
+{
+	(void)state;
+	struct hmap *h = hmap_new_host(24);
+	struct hmap *m = hmap_new(24, seed_a);
+	uint8_t key[24];
+	bool ins;
+
+	assert_non_null(h);
+	assert_non_null(m);
+	for (unsigned i = 0; i < 5000; i++) {
+		memset(key, 0, sizeof(key));
+		key[3] = (uint8_t)i;
+		key[15] = (uint8_t)(i >> 8);
+		key[16] = (uint8_t)(i % 3);
+		assert_int_equal(hmap_put(h, key, SIZE_MAX, &ins), i);
+		assert_true(ins);
+		/* the caller's encoding: the first 17 bytes, the rest is zero */
+		uint32_t h32 = hmap_hash_bytes(m, key, 17);
+		assert_int_equal(hmap_put_hashed(m, key, h32, SIZE_MAX, &ins), i);
+		assert_true(ins);
+	}
+	for (unsigned i = 0; i < 5000; i++) {
+		memset(key, 0, sizeof(key));
+		key[3] = (uint8_t)i;
+		key[15] = (uint8_t)(i >> 8);
+		key[16] = (uint8_t)(i % 3);
+		assert_int_equal(hmap_get(h, key), i);
+		assert_int_equal(hmap_put_hashed(m, key, hmap_hash_bytes(m, key, 17), SIZE_MAX,
+						 &ins), i);
+		assert_false(ins);
+		key[20] = 1;	/* not a key of either */
+		assert_true(hmap_get(h, key) == HMAP_NONE);
+	}
+	assert_int_equal(hmap_count(h), 5000);
+	assert_int_equal(hmap_count(m), 5000);
+	hmap_free(h);
+	hmap_free(m);
+}
+
 static void test_random_seed(void **state)
 {
 	(void)state;
@@ -382,6 +459,8 @@ int main(void)
 		cmocka_unit_test(test_seeds_do_not_change_contents),
 		cmocka_unit_test(test_siphash13_reference),
 		cmocka_unit_test(test_siphash13_sensitivity),
+		cmocka_unit_test(test_mixhash64_sensitivity),
+		cmocka_unit_test(test_host_map_and_own_hash),
 		cmocka_unit_test(test_random_seed),
 		cmocka_unit_test(test_array_reserve),
 	};

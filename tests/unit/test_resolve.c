@@ -59,6 +59,12 @@ static const struct proc_info *lookup(const struct resolver *r, int family, int 
 	addr_parse(l, family, la);
 	addr_parse(rem, family, ra);
 	st = resolver_lookup(r, family, proto, l, lp, rem, rp, &owner);
+	/* resolver_lookup_end: the same answer, and whether l is local. */
+	const struct proc_info *owner2 = NULL;
+	bool local = !resolver_is_local(r, family, l);
+	assert_int_equal(resolver_lookup_end(r, family, proto, l, lp, rem, rp, &owner2, &local), st);
+	assert_ptr_equal(owner2, owner);
+	assert_true(local == resolver_is_local(r, family, l));
 	if (st != want)
 		fail_msg("lookup %s:%u <-> %s:%u proto %d: status %d, want %d", la, lp, ra, rp,
 			 proto, st, want);
