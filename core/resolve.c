@@ -1063,13 +1063,15 @@ static void sort_by_age(int *pids, size_t n, const struct age_ctx *c)
 }
 
 /*
- * The deep walk: list /proc, scan every process never seen before (newest
- * first), then the known ones (lowest pid first) while sockets remain
- * unplaced; what is still unplaced then has no process we can see.
+ * The deep walk: list /proc, read the tables of the namespaces met, scan
+ * every process never seen before (newest first), then the known ones
+ * (lowest pid first) while sockets remain unplaced; what is still
+ * unplaced then has no process we can see.
  */
-static bool walk_fds(struct resolver *r)
+static void walk_fds(struct resolver *r)
 {
-	bool orphaned = r->ns_orphaned, added = false;
+	bool orphaned = r->ns_orphaned;
+	size_t old = r->nns;
 	int *fresh = NULL, *known = NULL;
 	size_t nfresh = 0, nknown = 0, fresh_cap = 0, known_cap = 0;
 	struct dirent *de;
@@ -1080,7 +1082,7 @@ static bool walk_fds(struct resolver *r)
 	ac.max = ac.last >= 0 ? r->pid_max : 0;
 	d = open_dir_below(r->rootfd, ".");
 	if (!d)
-		return false;
+		return;
 	r->fd_walks++;
 	r->ns_orphaned = false;
 	while ((de = readdir(d)) != NULL) {
@@ -1095,7 +1097,7 @@ static bool walk_fds(struct resolver *r)
 		key = (int32_t)pid;
 		is_known = hmap_get(r->pids, &key) != HMAP_NONE;
 		if (!is_known || orphaned)
-			added |= note_ns(r, (int)pid);
+			note_ns(r, (int)pid);
 		arr = is_known ? known : fresh;
 		if (is_known && array_reserve(&arr, &known_cap, nknown + 1, sizeof(int))) {
 			known = arr;
@@ -1106,6 +1108,11 @@ static bool walk_fds(struct resolver *r)
 		}
 	}
 	closedir(d);
+	/* The sockets of namespaces met just now: before the fds that hold them. */
+	for (size_t ns = old; ns < r->nns; ns++) {
+		read_ns_tables(r, ns, -1);
+		read_ns_addrs(r, ns);
+	}
 	r->last_pid = ac.last;
 	r->ns_pid = ac.last;
 	if (nfresh)
@@ -1155,22 +1162,12 @@ static bool walk_fds(struct resolver *r)
 		}
 		r->unowned = 0;
 	}
-	return added;
 }
 
-/* A deep walk; a namespace it met is read at once and walked for. */
 static void deep_walk(struct resolver *r)
 {
-	size_t old = r->nns;
-
 	r->want_deep = false;
-	if (walk_fds(r)) {
-		for (size_t ns = old; ns < r->nns; ns++) {
-			read_ns_tables(r, ns, -1);
-			read_ns_addrs(r, ns);
-		}
-		walk_fds(r);
-	}
+	walk_fds(r);
 }
 
 int resolver_refresh(struct resolver *r)
