@@ -133,7 +133,7 @@ static int send_req(struct diag *d, int family, int proto, uint16_t flags,
  * 1 at the end of a dump (or after the one answer of a lookup), 0 when a
  * lookup found nothing, -1 on error.
  */
-static int read_answers(struct diag *d, int proto, bool dump,
+static int read_answers(struct diag *d, int proto, bool dump, uint16_t type,
 			void (*fn)(void *ctx, const struct sock_entry *e), void *ctx)
 {
 	for (;;) {
@@ -164,7 +164,7 @@ static int read_answers(struct diag *d, int proto, bool dump,
 				errno = -err->error;
 				return -1;
 			}
-			if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+			if (h->nlmsg_type != type ||
 			    h->nlmsg_len < NLMSG_LENGTH(sizeof(struct inet_diag_msg)))
 				continue;
 			if (to_entry(NLMSG_DATA(h), proto, &e))
@@ -219,7 +219,7 @@ int diag_lookup(struct diag *d, int family, int proto,
 	}
 	if (send_req(d, family, proto, 0, &id) != 0)
 		return -1;
-	rc = read_answers(d, proto, false, take_one, &o);
+	rc = read_answers(d, proto, false, SOCK_DIAG_BY_FAMILY, take_one, &o);
 	if (rc < 0)
 		return -1;
 	return o.found ? 1 : 0;
@@ -230,5 +230,31 @@ int diag_dump(struct diag *d, int family, int proto,
 {
 	if (send_req(d, family, proto, NLM_F_DUMP, NULL) != 0)
 		return -1;
-	return read_answers(d, proto, true, fn, ctx) == 1 ? 0 : -1;
+	return read_answers(d, proto, true, SOCK_DIAG_BY_FAMILY, fn, ctx) == 1 ? 0 : -1;
+}
+
+int diag_dump_tcp(struct diag *d, void (*fn)(void *ctx, const struct sock_entry *e), void *ctx)
+{
+	/*
+	 * The original TCPDIAG_GETSOCK request: its dump takes both
+	 * families in one walk of the table (SOCK_DIAG_BY_FAMILY wants one).
+	 */
+	struct {
+		struct nlmsghdr nh;
+		struct inet_diag_req r;
+	} req;
+	ssize_t n;
+
+	memset(&req, 0, sizeof(req));
+	req.nh.nlmsg_len = sizeof(req);
+	req.nh.nlmsg_type = TCPDIAG_GETSOCK;
+	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	req.nh.nlmsg_seq = ++d->seq;
+	req.r.idiag_states = ~0u;
+	do
+		n = send(d->fd, &req, sizeof(req), 0);
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(req))
+		return -1;
+	return read_answers(d, 6, true, TCPDIAG_GETSOCK, fn, ctx) == 1 ? 0 : -1;
 }

@@ -45,4 +45,11 @@ int diag_lookup(struct diag *d, int family, int proto,
 int diag_dump(struct diag *d, int family, int proto,
 	      void (*fn)(void *ctx, const struct sock_entry *e), void *ctx);
 
+/*
+ * Every TCP socket, IPv4 and IPv6, in one walk of the kernel's table (two
+ * diag_dump calls walk it twice). -1 if the kernel refuses: use those.
+ */
+int diag_dump_tcp(struct diag *d, void (*fn)(void *ctx, const struct sock_entry *e),
+		  void *ctx);
+
 #endif

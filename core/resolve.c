@@ -390,6 +390,7 @@ static int read_ns_tables(struct resolver *r, size_t ns, int proto)
 	size_t cap = 0;
 	int ok = 0;
 	struct learn_ctx lc = { r, ns };
+	bool tcp_both = false;	/* one dump gave IPv4 and IPv6 */
 
 	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
 		FILE *f;
@@ -406,6 +407,16 @@ static int read_ns_tables(struct resolver *r, size_t ns, int proto)
 		 */
 		if (r->ns[ns].diag && tables[t].proto == 6 && ns > 0)
 			continue;
+		if (tcp_both && tables[t].proto == 6) {
+			ok++;
+			continue;
+		}
+		if (r->ns[ns].diag && tables[t].proto == 6 &&
+		    diag_dump_tcp(r->ns[ns].diag, learn_cb, &lc) == 0) {
+			tcp_both = true;
+			ok++;
+			continue;
+		}
 		if (r->ns[ns].diag && tables[t].proto == 6 &&
 		    diag_dump(r->ns[ns].diag, tables[t].family, 6, learn_cb, &lc) == 0) {
 			ok++;

@@ -137,6 +137,47 @@ static void test_tcp_lookup_and_dump(void **state)
 	diag_close(d);
 }
 
+/* diag_dump_tcp: IPv4 and IPv6 sockets in one dump, each once, as themselves. */
+static void test_tcp_dump_both_families(void **state)
+{
+	struct diag *d = diag_open();
+	struct sockaddr_in6 sa6 = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	socklen_t len = sizeof(sa6);
+	int fd4, fd6;
+
+	(void)state;
+	if (!d)
+		skip();
+	fd4 = bound(SOCK_STREAM, INADDR_LOOPBACK);
+	assert_int_equal(listen(fd4, 1), 0);
+	fd6 = socket(AF_INET6, SOCK_STREAM, 0);
+	assert_true(fd6 >= 0);
+	if (bind(fd6, (struct sockaddr *)&sa6, sizeof(sa6)) != 0) {
+		close(fd4);
+		close(fd6);
+		diag_close(d);
+		skip();		/* no IPv6 loopback here */
+	}
+	assert_int_equal(listen(fd6, 1), 0);
+	assert_int_equal(getsockname(fd6, (struct sockaddr *)&sa6, &len), 0);
+
+	struct dump_ctx c4 = { .want = inode_of(fd4) }, c6 = { .want = inode_of(fd6) };
+	assert_int_equal(diag_dump_tcp(d, on_dump, &c4), 0);
+	assert_int_equal(diag_dump_tcp(d, on_dump, &c6), 0);
+	assert_int_equal(c4.seen, 1);
+	assert_int_equal(c4.e.family, TUPLE_V4);
+	assert_int_equal(c4.e.lport, port_of(fd4));
+	assert_memory_equal(c4.e.laddr, lo4, 16);
+	assert_int_equal(c6.seen, 1);
+	assert_int_equal(c6.e.family, TUPLE_V6);
+	assert_int_equal(c6.e.lport, ntohs(sa6.sin6_port));
+	assert_memory_equal(c6.e.laddr, &in6addr_loopback, 16);
+	assert_int_equal(c6.e.proto, 6);
+	close(fd4);
+	close(fd6);
+	diag_close(d);
+}
+
 static void test_udp_lookup(void **state)
 {
 	struct diag *d = diag_open();
@@ -309,6 +350,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tcp_lookup_and_dump),
+		cmocka_unit_test(test_tcp_dump_both_families),
 		cmocka_unit_test(test_udp_lookup),
 		cmocka_unit_test(test_quick_pass_finds_new_process),
 		cmocka_unit_test(test_quick_pass_large_fd_table),
