@@ -5,6 +5,9 @@
  * accessor returns false (and leaves the output untouched) when the read
  * would pass the end of the captured bytes, so a truncated or hostile
  * packet can be counted as malformed but never read past its end.
+ * A fixed-size header is checked once instead: cur_need(c, n) gives its
+ * bytes only when n of them are there, and hdr_be16/hdr_be32 read at
+ * offsets below n.
  */
 #ifndef PROCTRAF_CURSOR_H
 #define PROCTRAF_CURSOR_H
@@ -12,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct cursor {
 	const uint8_t *p;	/* next unread byte */
@@ -87,9 +91,26 @@ static inline bool cur_bytes(struct cursor *c, void *out, size_t n)
 
 	if (!cur_skip(c, n))
 		return false;
-	for (size_t i = 0; i < n; i++)
-		((uint8_t *)out)[i] = src[i];
+	memcpy(out, src, n);
 	return true;
+}
+
+/* The next n bytes, not consumed, if there are n; else NULL. */
+static inline const uint8_t *cur_need(const struct cursor *c, size_t n)
+{
+	return c->left >= n ? c->p : NULL;
+}
+
+/* Big-endian reads in a header cur_need checked (off + size <= its n). */
+static inline uint16_t hdr_be16(const uint8_t *h, size_t off)
+{
+	return (uint16_t)((h[off] << 8) | h[off + 1]);
+}
+
+static inline uint32_t hdr_be32(const uint8_t *h, size_t off)
+{
+	return (uint32_t)h[off] << 24 | (uint32_t)h[off + 1] << 16 | (uint32_t)h[off + 2] << 8 |
+	       (uint32_t)h[off + 3];
 }
 
 /* A sub-cursor over the next n bytes; the parent is advanced past them. */

@@ -72,8 +72,12 @@ static enum decode_result decode_icmp_echo(struct cursor *c, struct packet *pkt)
 
 	if (pkt->frag == FRAG_LATER)
 		return DECODE_IP;
-	if (cur_left(c) < 8 || !cur_u8(c, &type) || !cur_skip(c, 3) || !cur_be16(c, &id))
+	const uint8_t *h = cur_need(c, 8);
+
+	if (!h)
 		return DECODE_MALFORMED;
+	type = h[0];
+	id = hdr_be16(h, 4);
 	echo = pkt->t.proto == 1 ? (type == 8 || type == 0) : (type == 128 || type == 129);
 	if (echo)
 		pkt->t.sport = pkt->t.dport = id;
@@ -104,29 +108,31 @@ static enum decode_result decode_ports(struct cursor *c, struct packet *pkt)
 	}
 	if (pkt->frag == FRAG_LATER)
 		return DECODE_IP;
-	if (cur_left(c) < min || !cur_be16(c, &pkt->t.sport) || !cur_be16(c, &pkt->t.dport))
+	const uint8_t *h = cur_need(c, min);
+	if (!h)
 		return DECODE_MALFORMED;
+	pkt->t.sport = hdr_be16(h, 0);
+	pkt->t.dport = hdr_be16(h, 2);
 	return DECODE_IP;
 }
 
 static enum decode_result decode_ipv4(struct cursor *c, uint32_t wire_left,
 				      struct packet *pkt)
 {
-	uint8_t vihl, proto;
+	const uint8_t *h = cur_need(c, 20);	/* the fixed header */
 	uint16_t tot_len, frag, id;
 	size_t hlen;
-	struct cursor hdr = *c;
 
-	if (!cur_u8(&hdr, &vihl) || (vihl >> 4) != 4)
+	if (!h || (h[0] >> 4) != 4)
 		return DECODE_MALFORMED;
-	hlen = (size_t)(vihl & 0x0f) * 4;
+	hlen = (size_t)(h[0] & 0x0f) * 4;
 	if (hlen < 20 || cur_left(c) < hlen)
 		return DECODE_MALFORMED;
-	if (!cur_skip(&hdr, 1) || !cur_be16(&hdr, &tot_len) || !cur_be16(&hdr, &id) ||
-	    !cur_be16(&hdr, &frag) || !cur_skip(&hdr, 1) || !cur_u8(&hdr, &proto) ||
-	    !cur_skip(&hdr, 2) || !cur_bytes(&hdr, pkt->t.src, 4) ||
-	    !cur_bytes(&hdr, pkt->t.dst, 4))
-		return DECODE_MALFORMED;
+	tot_len = hdr_be16(h, 2);
+	id = hdr_be16(h, 4);
+	frag = hdr_be16(h, 6);
+	memcpy(pkt->t.src, h + 12, 4);
+	memcpy(pkt->t.dst, h + 16, 4);
 	if (tot_len == 0)	/* TSO/GSO super-packet: the kernel leaves it 0 */
 		pkt->ip_len = wire_left;
 	else if (tot_len < hlen || tot_len > wire_left)
@@ -137,7 +143,7 @@ static enum decode_result decode_ipv4(struct cursor *c, uint32_t wire_left,
 	if (cur_left(c) > pkt->ip_len)
 		c->left = pkt->ip_len;
 	pkt->t.family = TUPLE_V4;
-	pkt->t.proto = proto;
+	pkt->t.proto = h[9];
 	pkt->frag_id = id;
 	if (frag & 0x1fff)
 		pkt->frag = FRAG_LATER;
@@ -167,13 +173,17 @@ static bool ipv6_ext_header(uint8_t nh)
 static enum decode_result decode_ipv6(struct cursor *c, uint32_t wire_left,
 				      struct packet *pkt)
 {
-	uint8_t v, nh;
+	const uint8_t *h = cur_need(c, 40);	/* the fixed header */
+	uint8_t nh;
 	uint16_t plen;
 
-	if (!cur_u8(c, &v) || (v >> 4) != 6 || !cur_skip(c, 3) || !cur_be16(c, &plen) ||
-	    !cur_u8(c, &nh) || !cur_skip(c, 1) || !cur_bytes(c, pkt->t.src, 16) ||
-	    !cur_bytes(c, pkt->t.dst, 16))
+	if (!h || (h[0] >> 4) != 6)
 		return DECODE_MALFORMED;
+	plen = hdr_be16(h, 4);
+	nh = h[6];
+	memcpy(pkt->t.src, h + 8, 16);
+	memcpy(pkt->t.dst, h + 24, 16);
+	cur_skip(c, 40);
 	if (plen == 0)		/* jumbogram or GSO: trust the wire length */
 		pkt->ip_len = wire_left;
 	else if ((uint32_t)plen + 40 > wire_left)
@@ -265,13 +275,19 @@ enum decode_result decode_packet(int dlt, const uint8_t *data, uint32_t caplen,
 			return DECODE_MALFORMED;
 		pkt->dir = pkttype == SLL_OUTGOING ? PKT_DIR_OUT : PKT_DIR_IN;
 		break;
-	case DLT_LINUX_SLL2:
-		if (!cur_be16(&c, &type) || !cur_skip(&c, 2) || !cur_be32(&c, &pkt->ifindex) ||
-		    !cur_skip(&c, 2) || !cur_u8(&c, &pt8) || !cur_skip(&c, 9))
+	case DLT_LINUX_SLL2: {
+		const uint8_t *h = cur_need(&c, 20);
+
+		if (!h)
 			return DECODE_MALFORMED;
+		type = hdr_be16(h, 0);
+		pkt->ifindex = hdr_be32(h, 4);
+		pt8 = h[10];
+		cur_skip(&c, 20);
 		pkt->has_ifindex = true;
 		pkt->dir = pt8 == SLL_OUTGOING ? PKT_DIR_OUT : PKT_DIR_IN;
 		break;
+	}
 	case DLT_NULL:
 	case DLT_LOOP:
 		if (!cur_le32(&c, &af))
