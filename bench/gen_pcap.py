@@ -20,7 +20,9 @@ direction alternates (SLL2 packet type 0 "to us", 4 "outgoing").
 --truth FILE.json: write what any correct reader must count: packets,
 ip_bytes, flows; with --max-flows M (flood only), the packets and bytes of
 the flows beyond the first M (the unknown:table-full row), split into sent
-(outgoing) and received.
+(outgoing) and received. With PROCDIR, also each pid's row (by_pid: sent
+and received bytes and packets, flows) and the flows with no socket
+(no_socket).
 
 Deterministic: the same arguments give the same bytes.
 """
@@ -71,10 +73,18 @@ def write_record(f, n, link, hdrs, iplen):
     f.write(rec)
 
 
-def write_pcap(path, npackets, nflows):
+NPROC = 200   # the fixture's processes: pid 1000 + p holds sockets p, p + 200, ...
+
+
+def write_pcap(path, npackets, nflows, nsockets=0):
     rnd = random.Random(1)
     flows = [flow(i) for i in range(nflows)]
     ip_bytes = 0
+    # With a fixture: flow i < nsockets belongs to pid 1000 + i % NPROC;
+    # the others have no socket (their local end is still ours).
+    by_pid, unowned = {}, {"sent_bytes": 0, "recv_bytes": 0, "sent_packets": 0,
+                           "recv_packets": 0, "flows": 0}
+    seen = set()
     with open(path, "wb") as f:
         f.write(PCAP_HEADER)
         for n in range(npackets):
@@ -87,7 +97,20 @@ def write_pcap(path, npackets, nflows):
                 link, hdrs, iplen = packet(v6, proto, local, lport, remote, rport, payload)
             write_record(f, n, link, hdrs, iplen)
             ip_bytes += iplen
-    return {"packets": npackets, "ip_bytes": ip_bytes, "flows": min(npackets, nflows)}
+            if nsockets:
+                row = (by_pid.setdefault(str(1000 + i % NPROC), dict.fromkeys(unowned, 0))
+                       if i < nsockets else unowned)
+                way = "recv" if n & 1 else "sent"
+                row[way + "_bytes"] += iplen
+                row[way + "_packets"] += 1
+                if i not in seen:
+                    seen.add(i)
+                    row["flows"] += 1
+    truth = {"packets": npackets, "ip_bytes": ip_bytes, "flows": min(npackets, nflows)}
+    if nsockets:
+        truth["by_pid"] = by_pid
+        truth["no_socket"] = unowned
+    return truth
 
 
 def write_flood(path, npackets, max_flows):
@@ -151,7 +174,7 @@ def write_proc(root, nflows, nsockets):
             f.write("           |-- 10.0.%d.5\n              /32 host LOCAL\n" % b)
     with open(os.path.join(root, "net", "if_inet6"), "w") as f:
         f.write("20010db8000000000000000000000005 02 40 00 80     eth0\n")
-    nproc = 200
+    nproc = NPROC
     for p in range(nproc):
         pid = 1000 + p
         d = os.path.join(root, str(pid))
@@ -183,7 +206,9 @@ def main(argv):
         sys.exit(__doc__)
     npackets, nflows = int(pos[1]), int(pos[2])
     tmp = pos[0] + ".tmp"
-    truth = write_flood(tmp, npackets, max_flows) if flood else write_pcap(tmp, npackets, nflows)
+    nsockets = int(pos[4]) if len(pos) == 5 else 0
+    truth = (write_flood(tmp, npackets, max_flows) if flood
+             else write_pcap(tmp, npackets, nflows, nsockets))
     os.replace(tmp, pos[0])
     if len(pos) == 5:
         write_proc(pos[3], nflows, int(pos[4]))

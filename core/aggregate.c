@@ -61,7 +61,9 @@ static void user_name(const struct proc_info *p, char *buf, size_t len)
 		snprintf(buf, len, "%u", p->uid);
 }
 
-static struct row *proc_row(struct aggregate *ag, const struct proc_info *p)
+/* The row of p; a new one takes user (NULL: looked up). */
+static struct row *proc_row_user(struct aggregate *ag, const struct proc_info *p,
+				 const char *user)
 {
 	bool inserted;
 	size_t i = hmap_put(ag->by_proc, &p, SIZE_MAX, &inserted);
@@ -79,11 +81,19 @@ static struct row *proc_row(struct aggregate *ag, const struct proc_info *p)
 	memset(row, 0, sizeof(*row));
 	row->reason = REASON_NONE;
 	row->pid = p->pid;
-	user_name(p, row->user, sizeof(row->user));
+	if (user)
+		snprintf(row->user, sizeof(row->user), "%s", user);
+	else
+		user_name(p, row->user, sizeof(row->user));
 	row->command = p->comm;
 	row->cmdline = p->cmdline ? p->cmdline : "";
 	row->netns = p->netns;
 	return row;
+}
+
+static struct row *proc_row(struct aggregate *ag, const struct proc_info *p)
+{
+	return proc_row_user(ag, p, NULL);
 }
 
 /* dir 0: from the tuple's src end to its dst end; 1: the other way. */
@@ -144,6 +154,34 @@ int aggregate_overflow(struct aggregate *ag, const struct flow_counts *c)
 	struct row *u = &ag->unknown[REASON_TABLE_FULL];
 
 	count(u, c, 0);
+	return 0;
+}
+
+static void add_row(struct row *to, const struct row *from)
+{
+	to->sent_bytes += from->sent_bytes;
+	to->recv_bytes += from->recv_bytes;
+	to->sent_packets += from->sent_packets;
+	to->recv_packets += from->recv_packets;
+	to->flows += from->flows;
+}
+
+int aggregate_merge(struct aggregate *dst, const struct aggregate *src)
+{
+	size_t n = hmap_count(src->by_proc);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct proc_info *p;
+		struct row *row;
+
+		memcpy(&p, hmap_key(src->by_proc, i), sizeof(p));
+		row = proc_row_user(dst, p, src->rows[i].user);
+		if (!row)
+			return -1;
+		add_row(row, &src->rows[i]);
+	}
+	for (int i = 0; i < REASON_COUNT; i++)
+		add_row(&dst->unknown[i], &src->unknown[i]);
 	return 0;
 }
 

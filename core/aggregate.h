@@ -39,6 +39,12 @@ int aggregate_flow(struct aggregate *ag, const struct attribution *a,
 /* Count the flow table's overflow bucket; -1 on out of memory. */
 int aggregate_overflow(struct aggregate *ag, const struct flow_counts *c);
 
+/*
+ * Add every row of src to dst, as if src's flows had been counted in dst;
+ * -1 on out of memory. src is left as it was.
+ */
+int aggregate_merge(struct aggregate *dst, const struct aggregate *src);
+
 /* The rows, sorted by total bytes descending (see proctraf.1). */
 const struct row *aggregate_rows(struct aggregate *ag, size_t *n);
 

@@ -1,9 +1,10 @@
 #!/bin/sh
 # Run every test layer and print one total: "N passed, N failed".
 #   tests/check.sh BUILD_DIR ASAN_BUILD_DIR
-# 1. unit tests (cmocka), 2. golden tests, 3. live tests (network
-# namespaces, root), 4. accuracy cases (bench/accuracy, root), 5. unit and
-# golden tests again under ASan+UBSan.
+# 1. unit tests (cmocka), 2. golden tests, 3. the scale test (6,000
+# flows against a generated ledger), 4. live tests (network namespaces,
+# root), 5. accuracy cases (bench/accuracy, root), 6. unit, golden and
+# scale tests again under ASan+UBSan.
 build=${1:-build}
 asan=${2:-build-asan}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -64,6 +65,7 @@ layer() {
 
 unit "$build"
 layer golden sh tests/golden/run.sh "$build/proctraf"
+layer scale sh tests/scale/run.sh "$build/proctraf"
 layer live sh tests/live/run.sh "$build/proctraf"
 # Attribution against the truth of a capture beside it (bench/accuracy):
 # the cases that are not a race with the scheduler.
@@ -72,6 +74,7 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 unit "$asan"
 layer "golden (asan)" sh tests/golden/run.sh "$asan/proctraf"
+layer "scale (asan)" sh tests/scale/run.sh "$asan/proctraf"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -57,6 +57,66 @@ static void same_process_both_ends_counts_one_flow(void **state)
 	aggregate_free(ag);
 }
 
+/*
+ * Flows counted in two aggregates and merged give the rows that one
+ * aggregate of them all gives: process rows (with their user), both ends
+ * of the same process, unknown rows and end reasons alike.
+ */
+static void merge_equals_one_aggregate(void **state)
+{
+	static struct proc_info procs[5];
+	struct aggregate *all = aggregate_new(), *a = aggregate_new(), *b = aggregate_new();
+	const struct row *r1, *r2;
+	uint64_t x = 12345;
+	size_t n1, n2;
+
+	(void)state;
+	for (int i = 0; i < 5; i++)
+		procs[i] = (struct proc_info){ .pid = 100 + i, .uid = 0, .have_uid = true,
+					       .comm = "p", .cmdline = (char *)"p" };
+	for (int i = 0; i < 3000; i++) {
+		struct attribution at = { { NULL, NULL }, { false, false }, REASON_NONE,
+					  { REASON_NONE, REASON_NONE } };
+		struct flow_counts c;
+
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		int o0 = (int)(x >> 33) % 7, o1 = (int)(x >> 40) % 7;
+		at.owner[0] = o0 < 5 ? &procs[o0] : NULL;
+		at.owner[1] = o1 < 5 ? &procs[o1] : NULL;
+		at.local[0] = at.owner[0] || (x >> 50) & 1;
+		at.local[1] = at.owner[1] || (x >> 51) & 1;
+		if (!at.owner[0] && !at.owner[1])
+			at.reason = 1 + (int)((x >> 52) % (REASON_COUNT - 1));
+		for (int d = 0; d < 2; d++) {
+			if (!at.owner[d] && at.owner[!d] && at.local[d])
+				at.end_reason[d] = (x >> (54 + d)) & 1 ? REASON_NO_SOCKET
+								       : REASON_NO_PROCESS;
+		}
+		c = (struct flow_counts){ { x % 5000, (x >> 20) % 5000 },
+					  { 1 + (x >> 8) % 9, (x >> 12) % 9 } };
+		assert_int_equal(aggregate_flow(all, &at, &c), 0);
+		assert_int_equal(aggregate_flow(i % 3 ? a : b, &at, &c), 0);
+	}
+	assert_int_equal(aggregate_merge(a, b), 0);
+	r1 = aggregate_rows(all, &n1);
+	r2 = aggregate_rows(a, &n2);
+	assert_true(n1 >= 5);
+	assert_int_equal(n1, n2);
+	for (size_t i = 0; i < n1; i++) {
+		assert_int_equal(r1[i].pid, r2[i].pid);
+		assert_int_equal(r1[i].reason, r2[i].reason);
+		assert_string_equal(r1[i].user, r2[i].user);
+		assert_int_equal(r1[i].sent_bytes, r2[i].sent_bytes);
+		assert_int_equal(r1[i].recv_bytes, r2[i].recv_bytes);
+		assert_int_equal(r1[i].sent_packets, r2[i].sent_packets);
+		assert_int_equal(r1[i].recv_packets, r2[i].recv_packets);
+		assert_int_equal(r1[i].flows, r2[i].flows);
+	}
+	aggregate_free(all);
+	aggregate_free(a);
+	aggregate_free(b);
+}
+
 static void unknown_rows_and_order(void **state)
 {
 	struct aggregate *ag = aggregate_new();
@@ -237,6 +297,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(loopback_sent_for_one_received_for_other),
 		cmocka_unit_test(same_process_both_ends_counts_one_flow),
+		cmocka_unit_test(merge_equals_one_aggregate),
 		cmocka_unit_test(unknown_rows_and_order),
 		cmocka_unit_test(csv_reads_back_the_same_fields),
 		cmocka_unit_test(tsv_escapes),
