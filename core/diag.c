@@ -103,6 +103,22 @@ static bool to_entry(const struct inet_diag_msg *m, int proto, struct sock_entry
 	return true;
 }
 
+/* Send a request of len bytes whose header is nh: it gets the next seq. */
+static int send_msg(struct diag *d, struct nlmsghdr *nh, size_t len, uint16_t type,
+		    uint16_t flags)
+{
+	ssize_t n;
+
+	nh->nlmsg_len = (uint32_t)len;
+	nh->nlmsg_type = type;
+	nh->nlmsg_flags = NLM_F_REQUEST | flags;
+	nh->nlmsg_seq = ++d->seq;
+	do
+		n = send(d->fd, nh, len, 0);
+	while (n < 0 && errno == EINTR);
+	return n == (ssize_t)len ? 0 : -1;
+}
+
 static int send_req(struct diag *d, int family, int proto, uint16_t flags,
 		    const struct inet_diag_sockid *id)
 {
@@ -110,22 +126,14 @@ static int send_req(struct diag *d, int family, int proto, uint16_t flags,
 		struct nlmsghdr nh;
 		struct inet_diag_req_v2 r;
 	} req;
-	ssize_t n;
 
 	memset(&req, 0, sizeof(req));
-	req.nh.nlmsg_len = sizeof(req);
-	req.nh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	req.nh.nlmsg_flags = NLM_F_REQUEST | flags;
-	req.nh.nlmsg_seq = ++d->seq;
 	req.r.sdiag_family = (uint8_t)(family == TUPLE_V6 ? AF_INET6 : AF_INET);
 	req.r.sdiag_protocol = (uint8_t)proto;
 	req.r.idiag_states = ~0u;
 	if (id)
 		req.r.id = *id;
-	do
-		n = send(d->fd, &req, sizeof(req), 0);
-	while (n < 0 && errno == EINTR);
-	return n == (ssize_t)sizeof(req) ? 0 : -1;
+	return send_msg(d, &req.nh, sizeof(req), SOCK_DIAG_BY_FAMILY, flags);
 }
 
 /*
@@ -243,18 +251,10 @@ int diag_dump_tcp(struct diag *d, void (*fn)(void *ctx, const struct sock_entry 
 		struct nlmsghdr nh;
 		struct inet_diag_req r;
 	} req;
-	ssize_t n;
 
 	memset(&req, 0, sizeof(req));
-	req.nh.nlmsg_len = sizeof(req);
-	req.nh.nlmsg_type = TCPDIAG_GETSOCK;
-	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	req.nh.nlmsg_seq = ++d->seq;
 	req.r.idiag_states = ~0u;
-	do
-		n = send(d->fd, &req, sizeof(req), 0);
-	while (n < 0 && errno == EINTR);
-	if (n != (ssize_t)sizeof(req))
+	if (send_msg(d, &req.nh, sizeof(req), TCPDIAG_GETSOCK, NLM_F_DUMP) != 0)
 		return -1;
 	return read_answers(d, 6, true, TCPDIAG_GETSOCK, fn, ctx) == 1 ? 0 : -1;
 }
