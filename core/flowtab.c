@@ -6,9 +6,7 @@
 #include "hmap.h"
 
 struct flowtab {
-	struct hmap *index;
-	struct flow_counts *counts;	/* by hmap entry number */
-	size_t cap;
+	struct hmap *index;		/* tuple -> struct flow_counts beside it */
 	size_t max_flows;
 	struct flow_counts overflow;
 };
@@ -19,7 +17,7 @@ struct flowtab *flowtab_new(size_t max_flows)
 
 	if (!ft)
 		return NULL;
-	ft->index = hmap_new(sizeof(struct tuple), NULL);
+	ft->index = hmap_new_kv(sizeof(struct tuple), sizeof(struct flow_counts), NULL);
 	if (!ft->index) {
 		free(ft);
 		return NULL;
@@ -33,7 +31,6 @@ void flowtab_free(struct flowtab *ft)
 	if (!ft)
 		return;
 	hmap_free(ft->index);
-	free(ft->counts);
 	free(ft);
 }
 
@@ -69,38 +66,26 @@ void flowtab_prepare(struct flowtab *ft, const struct packet *pkt, struct flow_p
 
 void flowtab_prefetch(struct flowtab *ft, const struct flow_prep *p)
 {
-	size_t i = hmap_peek(ft->index, p->h32);
-
+	/* The key and its counters beside it. */
 	hmap_prefetch(ft->index, p->h32, true);
-	if (i != HMAP_NONE && i < ft->cap) {
-		__builtin_prefetch(&ft->counts[i], 1);
-		__builtin_prefetch((const char *)&ft->counts[i + 1] - 1, 1);
-	}
 }
 
 bool flowtab_commit(struct flowtab *ft, const struct packet *pkt, const struct flow_prep *p)
 {
-	size_t n = hmap_count(ft->index);
-	size_t limit = ft->max_flows;
-	void *counts = ft->counts;
 	bool inserted;
-	size_t i;
+	size_t i = hmap_put_hashed(ft->index, &p->canon, p->h32, ft->max_flows, &inserted);
+	struct flow_counts *c;
 
-	/* Room for one more counter first, so every key has its counters. */
-	if (n < limit && !array_reserve(&counts, &ft->cap, n + 1, sizeof(*ft->counts)))
-		limit = n;	/* out of memory: behave as full */
-	ft->counts = counts;
-	i = hmap_put_hashed(ft->index, &p->canon, p->h32, limit, &inserted);
+	/* Full (or out of memory): the overflow bucket counts it. */
 	if (i == HMAP_NONE) {
 		int odir = pkt->dir == PKT_DIR_OUT ? 0 : 1;
 		ft->overflow.bytes[odir] += pkt->ip_len;
 		ft->overflow.packets[odir]++;
 		return false;
 	}
-	if (inserted)
-		ft->counts[i] = (struct flow_counts){ { 0, 0 }, { 0, 0 } };
-	ft->counts[i].bytes[p->dir] += pkt->ip_len;
-	ft->counts[i].packets[p->dir]++;
+	c = hmap_value(ft->index, i);
+	c->bytes[p->dir] += pkt->ip_len;
+	c->packets[p->dir]++;
 	return inserted;
 }
 
@@ -127,7 +112,7 @@ const struct tuple *flowtab_key(const struct flowtab *ft, size_t i)
 
 const struct flow_counts *flowtab_counts(const struct flowtab *ft, size_t i)
 {
-	return &ft->counts[i];
+	return hmap_value(ft->index, i);
 }
 
 const struct flow_counts *flowtab_overflow(const struct flowtab *ft)

@@ -9,10 +9,11 @@
 
 struct hmap {
 	size_t key_size;
+	size_t entry_size;	/* key_size + the value's size */
 	uint8_t seed[16];
 	uint64_t *slots;	/* 0 = empty, else hash32 << 32 | (index + 1) */
 	size_t slot_mask;	/* slot count - 1 */
-	uint8_t *keys;		/* count * key_size bytes */
+	uint8_t *keys;		/* count entries: key, then value */
 	size_t count;
 	size_t cap;		/* keys capacity, in keys */
 	bool host;		/* hmap_new_host: mixhash64 */
@@ -152,11 +153,17 @@ bool array_reserve(void **arr, size_t *cap, size_t need, size_t elem)
 
 struct hmap *hmap_new(size_t key_size, const uint8_t *seed)
 {
+	return hmap_new_kv(key_size, 0, seed);
+}
+
+struct hmap *hmap_new_kv(size_t key_size, size_t value_size, const uint8_t *seed)
+{
 	struct hmap *m = calloc(1, sizeof(*m));
 
 	if (!m)
 		return NULL;
 	m->key_size = key_size;
+	m->entry_size = key_size + value_size;
 	if (seed)
 		memcpy(m->seed, seed, sizeof(m->seed));
 	else
@@ -195,7 +202,12 @@ size_t hmap_count(const struct hmap *m)
 
 const void *hmap_key(const struct hmap *m, size_t idx)
 {
-	return m->keys + idx * m->key_size;
+	return m->keys + idx * m->entry_size;
+}
+
+void *hmap_value(struct hmap *m, size_t idx)
+{
+	return m->keys + idx * m->entry_size + m->key_size;
 }
 
 /* Slot position where key lives or would be inserted. */
@@ -293,9 +305,9 @@ void hmap_prefetch(const struct hmap *m, uint32_t h32, bool key_too)
 	}
 	if (*slot) {
 		/* A key may straddle two cache lines: fetch both. */
-		const uint8_t *k = m->keys + ((size_t)(uint32_t)*slot - 1) * m->key_size;
-		__builtin_prefetch(k);
-		__builtin_prefetch(k + m->key_size - 1);
+		const uint8_t *k = m->keys + ((size_t)(uint32_t)*slot - 1) * m->entry_size;
+		__builtin_prefetch(k, 1);
+		__builtin_prefetch(k + m->entry_size - 1, 1);
 	}
 }
 
@@ -322,7 +334,7 @@ size_t hmap_put_hashed(struct hmap *m, const void *key, uint32_t h32, size_t lim
 		return (size_t)(uint32_t)m->slots[i] - 1;
 	if (m->count >= limit || m->count >= UINT32_MAX - 1)
 		return HMAP_NONE;
-	if (!array_reserve(&keys, &m->cap, m->count + 1, m->key_size))
+	if (!array_reserve(&keys, &m->cap, m->count + 1, m->entry_size))
 		return HMAP_NONE;
 	m->keys = keys;
 	if ((m->count + 1) * 2 > m->slot_mask + 1) {
@@ -330,7 +342,8 @@ size_t hmap_put_hashed(struct hmap *m, const void *key, uint32_t h32, size_t lim
 			return HMAP_NONE;
 		i = probe(m, key, h32);
 	}
-	memcpy(m->keys + m->count * m->key_size, key, m->key_size);
+	memcpy(m->keys + m->count * m->entry_size, key, m->key_size);
+	memset(m->keys + m->count * m->entry_size + m->key_size, 0, m->entry_size - m->key_size);
 	m->slots[i] = (uint64_t)h32 << 32 | (uint64_t)(m->count + 1);
 	*inserted = true;
 	return m->count++;

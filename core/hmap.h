@@ -26,6 +26,13 @@ struct hmap *hmap_new(size_t key_size, const uint8_t *seed);
 void hmap_free(struct hmap *m);
 
 /*
+ * Each key with a value of value_size bytes beside it (zeroed when the key
+ * is put): one place in memory for both. hmap_value gives it.
+ */
+struct hmap *hmap_new_kv(size_t key_size, size_t value_size, const uint8_t *seed);
+void *hmap_value(struct hmap *m, size_t idx);
+
+/*
  * The same with a cheaper keyed hash (mixhash64), for a small map whose
  * keys come from this host, not the network (its own addresses): how
  * long a lookup probes then depends on the keys put, not on the one
@@ -57,7 +64,7 @@ uint32_t hmap_hash(const struct hmap *m, const void *key);
  * kind of key always has zero. The encoding must be one-to-one.
  */
 uint32_t hmap_hash_bytes(const struct hmap *m, const void *data, size_t len);
-void hmap_prefetch(const struct hmap *m, uint32_t h32, bool key_too);
+void hmap_prefetch(const struct hmap *m, uint32_t h32, bool key_too);	/* key: its value too */
 /* The entry the first slot for h32 holds (a guess), or HMAP_NONE. */
 size_t hmap_peek(const struct hmap *m, uint32_t h32);
 size_t hmap_put_hashed(struct hmap *m, const void *key, uint32_t h32, size_t limit,

@@ -373,6 +373,43 @@ static void test_host_map_and_own_hash(void **state)
 	hmap_free(m);
 }
 
+/* Values beside keys: zero when put, kept through growth, one per key. */
+static void test_values_beside_keys(void **state)
+{
+	(void)state;
+	struct hmap *m = hmap_new_kv(8, 24, seed_a);
+	bool ins;
+
+	assert_non_null(m);
+	for (uint64_t k = 0; k < 20000; k++) {
+		size_t i = hmap_put(m, &k, SIZE_MAX, &ins);
+		uint64_t *v = hmap_value(m, i);
+
+		assert_true(ins);
+		assert_int_equal(v[0], 0);
+		assert_int_equal(v[1], 0);
+		assert_int_equal(v[2], 0);
+		v[0] = k * 3;
+		v[2] = ~k;
+		/* Putting it again finds the same value. */
+		assert_int_equal(hmap_put(m, &k, SIZE_MAX, &ins), i);
+		assert_false(ins);
+		v = hmap_value(m, i);
+		v[1] += 1;
+	}
+	for (uint64_t k = 0; k < 20000; k++) {
+		size_t i = hmap_get(m, &k);
+		const uint64_t *v = hmap_value(m, i);
+
+		assert_int_equal(i, k);
+		assert_memory_equal(hmap_key(m, i), &k, 8);
+		assert_int_equal(v[0], k * 3);
+		assert_int_equal(v[1], 1);
+		assert_int_equal(v[2], ~k);
+	}
+	hmap_free(m);
+}
+
 static void test_random_seed(void **state)
 {
 	(void)state;
@@ -461,6 +498,7 @@ int main(void)
 		cmocka_unit_test(test_siphash13_sensitivity),
 		cmocka_unit_test(test_mixhash64_sensitivity),
 		cmocka_unit_test(test_host_map_and_own_hash),
+		cmocka_unit_test(test_values_beside_keys),
 		cmocka_unit_test(test_random_seed),
 		cmocka_unit_test(test_array_reserve),
 	};
