@@ -33,7 +33,7 @@ static const char help_text[] =
 	"  -i, --interface IFACE       capture on IFACE (repeatable; default: any)\n"
 	"  -d, --duration SECONDS      stop after SECONDS (decimals allowed)\n"
 	"  -c, --count PACKETS         stop after PACKETS packets\n"
-	"  -r, --read FILE             read a pcap or pcapng file instead of capturing\n"
+	"  -r, --read FILE             read a pcap or pcapng file (-: stdin), not capture\n"
 	"      --csv                   write CSV\n"
 	"      --tsv                   write TSV\n"
 	"      --no-header             omit the header line (and the text footer)\n"

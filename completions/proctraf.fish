@@ -19,7 +19,7 @@ complete -c proctraf -l no-header -d 'Omit the header line (and the text footer)
 complete -c proctraf -s c -l count -x -d 'Stop after this many packets'
 complete -c proctraf -s d -l duration -x -d 'Stop after this many seconds (decimals allowed)'
 complete -c proctraf -s i -l interface -x -n 'not __fish_seen_argument -s r -l read' -a '(__proctraf_interfaces)' -d 'Capture on this interface (repeatable)'
-complete -c proctraf -s r -l read -r -F -n 'not __fish_seen_argument -s i -l interface' -d 'Read a pcap or pcapng file instead of capturing'
+complete -c proctraf -s r -l read -r -F -n 'not __fish_seen_argument -s i -l interface' -d 'Read a pcap or pcapng file (- for stdin) instead of capturing'
 complete -c proctraf -l max-flows -x -d 'Bound of the flow table (default 1000000)'
 complete -c proctraf -l proc-root -x -a '(__fish_complete_directories (commandline -ct))' -d 'Read the /proc files below this directory'
 complete -c proctraf -l resolve-interval -x -d 'Seconds between re-reads of sockets (default 1)'
