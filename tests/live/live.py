@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """The cases of the live tests; run.sh prepares the namespaces and runs this.
 
-    LIVE_NS_A=.. LIVE_NS_B=.. LIVE_VETH_A=.. LIVE_VETH_B=.. LIVE_TMP=DIR \\
+    LIVE_NS_A=.. LIVE_NS_B=.. LIVE_VETH_A=.. LIVE_VETH_B=.. LIVE_A4=.. (B4, A6, B6) \\
+    LIVE_TMP=DIR \\
     LIVE_PY=/usr/bin/python3 LIVE_COUNTS=FILE live.py BINARY
 
-A (10.231.0.1, fd00:231::1) and B (.2, ::2) are network namespaces joined by
+A (10.231.N.1, fd00:231:N::1) and B (.2, ::2) are network namespaces joined by
 a veth pair. Servers run in B, clients, proctraf and a tcpdump beside it in A.
 Each client's row must equal, exactly, what the capture shows for its
 endpoint (pcaptruth.py). Prints "ok NAME" / "FAIL NAME: why" and a figures
@@ -38,7 +39,8 @@ VETH_A = ENV.get("LIVE_VETH_A", "")
 TMP = ENV.get("LIVE_TMP", "")
 PY = ENV.get("LIVE_PY", "/usr/bin/python3")
 COUNTS = ENV.get("LIVE_COUNTS", "")
-A4, B4, A6, B6 = "10.231.0.1", "10.231.0.2", "fd00:231::1", "fd00:231::2"
+A4, B4 = ENV.get("LIVE_A4", "10.231.0.1"), ENV.get("LIVE_B4", "10.231.0.2")
+A6, B6 = ENV.get("LIVE_A6", "fd00:231::1"), ENV.get("LIVE_B6", "fd00:231::2")
 LOCAL_A = {4: [A4, "127.0.0.1"], 6: [A6, "::1"]}      # for a wildcard-bound socket
 HEADER = ["pid", "user", "command", "sent_bytes", "recv_bytes", "sent_packets",
           "recv_packets", "flows", "netns", "cmdline"]

@@ -4,8 +4,8 @@
 #   tests/live/run.sh BINARY
 #
 # Needs root (prints SKIP and counts nothing otherwise). Creates namespaces
-# ptA-PID and ptB-PID joined by a veth pair (10.231.0.1/24, fd00:231::1/64 in
-# A; .2 and ::2 in B), checks that IPv4 and IPv6 work, then live.py runs the
+# ptA-PID and ptB-PID joined by a veth pair (10.231.N.1/24, fd00:231:N::1/64
+# in A; .2 and ::2 in B; N from the PID), checks that IPv4 and IPv6 work, then live.py runs the
 # cases: traffic generators (gen.py) that know what they moved, proctraf and a
 # tcpdump beside it, and the tcpdump truth (pcaptruth.py). Traffic goes only
 # to those addresses and to loopback inside A. The namespaces, and every
@@ -37,6 +37,14 @@ py=/usr/bin/python3
 
 ns_a=ptA-$$
 ns_b=ptB-$$
+# A subnet of this run's own: proctraf reads the addresses of every
+# namespace of the host, so another run at the same time (or one killed
+# and not cleaned up) must not have the same ones.
+net=$(($$ % 250 + 1))
+a4=10.231.$net.1
+b4=10.231.$net.2
+a6=fd00:231:$net::1
+b6=fd00:231:$net::2
 veth_a=ptva$$		# at most 4 + 7 characters: under IFNAMSIZ
 veth_b=ptvb$$
 tmp=$(mktemp -d /tmp/proctraf-live.XXXXXX) || exit 1
@@ -139,10 +147,10 @@ fi
 run ip netns add "$ns_a"
 run ip netns add "$ns_b"
 run ip link add "$veth_a" netns "$ns_a" type veth peer name "$veth_b" netns "$ns_b"
-run ip -n "$ns_a" addr add 10.231.0.1/24 dev "$veth_a"
-run ip -n "$ns_a" addr add fd00:231::1/64 dev "$veth_a" nodad
-run ip -n "$ns_b" addr add 10.231.0.2/24 dev "$veth_b"
-run ip -n "$ns_b" addr add fd00:231::2/64 dev "$veth_b" nodad
+run ip -n "$ns_a" addr add "$a4/24" dev "$veth_a"
+run ip -n "$ns_a" addr add "$a6/64" dev "$veth_a" nodad
+run ip -n "$ns_b" addr add "$b4/24" dev "$veth_b"
+run ip -n "$ns_b" addr add "$b6/64" dev "$veth_b" nodad
 for ns in "$ns_a" "$ns_b"; do
 	run ip -n "$ns" link set lo up
 done
@@ -159,12 +167,13 @@ reach() {
 	done
 	return 1
 }
-if reach -4 10.231.0.2; then ok "setup IPv4 reaches B"; else fail setup "ping 10.231.0.2 from $ns_a"; summary; fi
-if reach -6 fd00:231::2; then ok "setup IPv6 reaches B"; else fail setup "ping -6 fd00:231::2 from $ns_a"; summary; fi
+if reach -4 "$b4"; then ok "setup IPv4 reaches B"; else fail setup "ping $b4 from $ns_a"; summary; fi
+if reach -6 "$b6"; then ok "setup IPv6 reaches B"; else fail setup "ping -6 $b6 from $ns_a"; summary; fi
 
 # The cases. In the background, so that a signal to this shell is acted on
 # at once; live.py bounds its own run (55 s) and writes "PASSED FAILED".
 LIVE_NS_A=$ns_a LIVE_NS_B=$ns_b LIVE_VETH_A=$veth_a LIVE_VETH_B=$veth_b \
+LIVE_A4=$a4 LIVE_B4=$b4 LIVE_A6=$a6 LIVE_B6=$b6 \
 LIVE_TMP=$tmp LIVE_PY=$py LIVE_COUNTS=$tmp/counts \
 	"$py" -B "$here/live.py" "$binary" &
 driver=$!

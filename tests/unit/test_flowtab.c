@@ -99,7 +99,7 @@ static void test_endpoint_cmp_order(void **state)
 		}
 		/* Mostly equal but for one byte (any, high bit too), or equal. */
 		if (i % 4 != 0) {
-			int at = (int)(x >> 16) % 16;
+			int at = (int)((x >> 16) % 16);
 			memcpy(b, a, 16);
 			if (i % 4 != 1)
 				b[at] = (uint8_t)(x >> 24);
