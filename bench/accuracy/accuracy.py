@@ -49,15 +49,18 @@ CHECK = ENV.get("PACC_CHECK", "0") == "1"
 CASES = [int(c) for c in ENV.get("PACC_CASES", "1,2,3,4,5,6,7,8,9").split(",") if c]
 TIME_LIMIT = 110 if QUICK else 1800
 NETHOGS_DRAIN = 5 if QUICK else 90      # seconds nethogs may take to catch up
-FILTER = ["net", "10.232.0.0/16", "or", "net", "fd00:232::/32", "or", "net", "127.0.0.0/8",
-          "or", "host", "::1"]
+NET = ENV.get("PACC_NET", "232")         # the run's networks: 10.NET.0.0/16, fd00:NET::/32
+FILTER = ["net", "10.%s.0.0/16" % NET, "or", "net", "fd00:%s::/32" % NET, "or", "net",
+          "127.0.0.0/8", "or", "host", "::1"]
 LINK_HDR = 14               # Ethernet header: what nethogs counts beyond the IP length
 PORT_TCP, PORT_UDP, PORT_FLOOD = 7001, 7002, 7053
 
-H4, H6 = "10.232.1.1", "fd00:232:1::1"             # host, on the link to the peer
-P4, P6, P4B, P6B = "10.232.1.2", "fd00:232:1::2", "10.232.1.3", "fd00:232:1::3"
-BR4, BR6, PB4, PB6 = "10.232.3.1", "fd00:232:3::1", "10.232.3.2", "fd00:232:3::2"
-C4, C6 = "10.232.2.2", "fd00:232:2::2"             # container
+H4, H6 = "10.%s.1.1" % NET, "fd00:%s:1::1" % NET             # host, on the link to the peer
+P4, P6 = "10.%s.1.2" % NET, "fd00:%s:1::2" % NET
+P4B, P6B = "10.%s.1.3" % NET, "fd00:%s:1::3" % NET
+BR4, BR6 = "10.%s.3.1" % NET, "fd00:%s:3::1" % NET
+PB4, PB6 = "10.%s.3.2" % NET, "fd00:%s:3::2" % NET
+C4, C6 = "10.%s.2.2" % NET, "fd00:%s:2::2" % NET             # container
 
 # The footer: "captured P packets, B IP bytes; N not IP, M malformed[, ...]; dropped: K by
 # kernel, F by interface" (later versions add counts between the parts).

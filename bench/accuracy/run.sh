@@ -7,7 +7,7 @@
 # Needs root (prints SKIP and exits 0 otherwise). Creates three network
 # namespaces, paccH-PID ("host": proctraf, nethogs and tcpdump run here),
 # paccP-PID ("peer": the remote ends) and paccC-PID ("container", routed
-# through the host), joined by veth pairs (10.232.0.0/16, fd00:232::/32);
+# through the host), joined by veth pairs (10.O.0.0/16, fd00:O::/32, O from the PID);
 # a bridge in the host namespace holds a second link to the peer. accuracy.py
 # runs the cases (see README.md); one table row per case. Everything created
 # here is removed on exit, also on error and on SIGINT/SIGTERM/SIGHUP (trap).
@@ -166,49 +166,53 @@ else
 	echo "note: no C compiler (or helper.c did not build): no sendmmsg flood, python clients instead"
 fi
 
+# Networks of this run's own, 10.O.0.0/16 and fd00:O::/32 with O from the
+# PID: proctraf reads the addresses of every namespace of the host, so a run
+# at the same time must not have the same ones.
+o=$((200 + $$ % 50))
 run ip netns add "$ns_h"
 run ip netns add "$ns_p"
 run ip netns add "$ns_c"
 for ns in "$ns_h" "$ns_p" "$ns_c"; do
 	run ip -n "$ns" link set lo up
 done
-# host <-> peer: 10.232.1.0/24, fd00:232:1::/64 (the peer also has .3 and ::3)
+# host <-> peer: 10.$o.1.0/24, fd00:$o:1::/64 (the peer also has .3 and ::3)
 run ip link add "$if_hp" address 02:32:01:00:00:01 netns "$ns_h" type veth \
 	peer name "$if_ph" address 02:32:01:00:00:02 netns "$ns_p"
-run ip -n "$ns_h" addr add 10.232.1.1/24 dev "$if_hp"
-run ip -n "$ns_h" addr add fd00:232:1::1/64 dev "$if_hp" nodad
-for a in 10.232.1.2/24 10.232.1.3/24; do
+run ip -n "$ns_h" addr add 10.$o.1.1/24 dev "$if_hp"
+run ip -n "$ns_h" addr add fd00:$o:1::1/64 dev "$if_hp" nodad
+for a in 10.$o.1.2/24 10.$o.1.3/24; do
 	run ip -n "$ns_p" addr add "$a" dev "$if_ph"
 done
-for a in fd00:232:1::2/64 fd00:232:1::3/64; do
+for a in fd00:$o:1::2/64 fd00:$o:1::3/64; do
 	run ip -n "$ns_p" addr add "$a" dev "$if_ph" nodad
 done
-# host <-> container: 10.232.2.0/24, fd00:232:2::/64, routed by the host to the peer
+# host <-> container: 10.$o.2.0/24, fd00:$o:2::/64, routed by the host to the peer
 run ip link add "$if_hc" address 02:32:02:00:00:01 netns "$ns_h" type veth \
 	peer name "$if_ch" address 02:32:02:00:00:02 netns "$ns_c"
-run ip -n "$ns_h" addr add 10.232.2.1/24 dev "$if_hc"
-run ip -n "$ns_h" addr add fd00:232:2::1/64 dev "$if_hc" nodad
-run ip -n "$ns_c" addr add 10.232.2.2/24 dev "$if_ch"
-run ip -n "$ns_c" addr add fd00:232:2::2/64 dev "$if_ch" nodad
-# bridge in the host (10.232.3.0/24, fd00:232:3::/64), its port a veth to the peer
+run ip -n "$ns_h" addr add 10.$o.2.1/24 dev "$if_hc"
+run ip -n "$ns_h" addr add fd00:$o:2::1/64 dev "$if_hc" nodad
+run ip -n "$ns_c" addr add 10.$o.2.2/24 dev "$if_ch"
+run ip -n "$ns_c" addr add fd00:$o:2::2/64 dev "$if_ch" nodad
+# bridge in the host (10.$o.3.0/24, fd00:$o:3::/64), its port a veth to the peer
 run ip -n "$ns_h" link add "$if_br" address 02:32:03:00:00:01 type bridge
 run ip link add "$if_hb" address 02:32:03:00:00:03 netns "$ns_h" type veth \
 	peer name "$if_bh" address 02:32:03:00:00:02 netns "$ns_p"
 run ip -n "$ns_h" link set "$if_hb" master "$if_br"
-run ip -n "$ns_h" addr add 10.232.3.1/24 dev "$if_br"
-run ip -n "$ns_h" addr add fd00:232:3::1/64 dev "$if_br" nodad
-run ip -n "$ns_p" addr add 10.232.3.2/24 dev "$if_bh"
-run ip -n "$ns_p" addr add fd00:232:3::2/64 dev "$if_bh" nodad
+run ip -n "$ns_h" addr add 10.$o.3.1/24 dev "$if_br"
+run ip -n "$ns_h" addr add fd00:$o:3::1/64 dev "$if_br" nodad
+run ip -n "$ns_p" addr add 10.$o.3.2/24 dev "$if_bh"
+run ip -n "$ns_p" addr add fd00:$o:3::2/64 dev "$if_bh" nodad
 for dev in "$if_hp" "$if_hc" "$if_hb" "$if_br"; do
 	run ip -n "$ns_h" link set "$dev" up
 done
 run ip -n "$ns_p" link set "$if_ph" up
 run ip -n "$ns_p" link set "$if_bh" up
 run ip -n "$ns_c" link set "$if_ch" up
-run ip -n "$ns_c" route add default via 10.232.2.1
-run ip -n "$ns_c" -6 route add default via fd00:232:2::1
-run ip -n "$ns_p" route add 10.232.2.0/24 via 10.232.1.1
-run ip -n "$ns_p" -6 route add fd00:232:2::/64 via fd00:232:1::1
+run ip -n "$ns_c" route add default via 10.$o.2.1
+run ip -n "$ns_c" -6 route add default via fd00:$o:2::1
+run ip -n "$ns_p" route add 10.$o.2.0/24 via 10.$o.1.1
+run ip -n "$ns_p" -6 route add fd00:$o:2::/64 via fd00:$o:1::1
 run ip netns exec "$ns_h" sysctl -qw net.ipv4.ip_forward=1
 run ip netns exec "$ns_h" sysctl -qw net.ipv6.conf.all.forwarding=1
 run ip netns exec "$ns_h" sysctl -qw "net.ipv4.ping_group_range=0 2147483647"
@@ -217,20 +221,20 @@ run ip netns exec "$ns_h" sysctl -qw "net.ipv4.ping_group_range=0 2147483647"
 neigh() {	# NS DEV ADDR MAC
 	run ip -n "$1" neigh replace "$3" lladdr "$4" dev "$2" nud permanent
 }
-neigh "$ns_h" "$if_hp" 10.232.1.2 02:32:01:00:00:02
-neigh "$ns_h" "$if_hp" 10.232.1.3 02:32:01:00:00:02
-neigh "$ns_h" "$if_hp" fd00:232:1::2 02:32:01:00:00:02
-neigh "$ns_h" "$if_hp" fd00:232:1::3 02:32:01:00:00:02
-neigh "$ns_p" "$if_ph" 10.232.1.1 02:32:01:00:00:01
-neigh "$ns_p" "$if_ph" fd00:232:1::1 02:32:01:00:00:01
-neigh "$ns_h" "$if_hc" 10.232.2.2 02:32:02:00:00:02
-neigh "$ns_h" "$if_hc" fd00:232:2::2 02:32:02:00:00:02
-neigh "$ns_c" "$if_ch" 10.232.2.1 02:32:02:00:00:01
-neigh "$ns_c" "$if_ch" fd00:232:2::1 02:32:02:00:00:01
-neigh "$ns_h" "$if_br" 10.232.3.2 02:32:03:00:00:02
-neigh "$ns_h" "$if_br" fd00:232:3::2 02:32:03:00:00:02
-neigh "$ns_p" "$if_bh" 10.232.3.1 02:32:03:00:00:01
-neigh "$ns_p" "$if_bh" fd00:232:3::1 02:32:03:00:00:01
+neigh "$ns_h" "$if_hp" 10.$o.1.2 02:32:01:00:00:02
+neigh "$ns_h" "$if_hp" 10.$o.1.3 02:32:01:00:00:02
+neigh "$ns_h" "$if_hp" fd00:$o:1::2 02:32:01:00:00:02
+neigh "$ns_h" "$if_hp" fd00:$o:1::3 02:32:01:00:00:02
+neigh "$ns_p" "$if_ph" 10.$o.1.1 02:32:01:00:00:01
+neigh "$ns_p" "$if_ph" fd00:$o:1::1 02:32:01:00:00:01
+neigh "$ns_h" "$if_hc" 10.$o.2.2 02:32:02:00:00:02
+neigh "$ns_h" "$if_hc" fd00:$o:2::2 02:32:02:00:00:02
+neigh "$ns_c" "$if_ch" 10.$o.2.1 02:32:02:00:00:01
+neigh "$ns_c" "$if_ch" fd00:$o:2::1 02:32:02:00:00:01
+neigh "$ns_h" "$if_br" 10.$o.3.2 02:32:03:00:00:02
+neigh "$ns_h" "$if_br" fd00:$o:3::2 02:32:03:00:00:02
+neigh "$ns_p" "$if_bh" 10.$o.3.1 02:32:03:00:00:01
+neigh "$ns_p" "$if_bh" fd00:$o:3::1 02:32:03:00:00:01
 
 # Up to 5 tries per path (the links take a moment to come up).
 reach() {	# NS ping-args...
@@ -244,18 +248,18 @@ reach() {	# NS ping-args...
 	done
 	setup_failed "no answer to ping $* from $ns"
 }
-reach "$ns_h" -4 10.232.1.2
-reach "$ns_h" -6 fd00:232:1::2
-reach "$ns_h" -4 10.232.3.2
-reach "$ns_h" -6 fd00:232:3::2
-reach "$ns_c" -4 10.232.1.2
-reach "$ns_c" -6 fd00:232:1::2
+reach "$ns_h" -4 10.$o.1.2
+reach "$ns_h" -6 fd00:$o:1::2
+reach "$ns_h" -4 10.$o.3.2
+reach "$ns_h" -6 fd00:$o:3::2
+reach "$ns_c" -4 10.$o.1.2
+reach "$ns_c" -6 fd00:$o:1::2
 
 # The cases, in the background so that a signal to this shell is acted on at once.
 PACC_NS_H=$ns_h PACC_NS_P=$ns_p PACC_NS_C=$ns_c \
 PACC_IF_HP=$if_hp PACC_IF_HC=$if_hc PACC_IF_BR=$if_br PACC_IF_HB=$if_hb \
 PACC_TMP=$tmp PACC_PY=$py PACC_HELPER=$helper PACC_NETHOGS=$nethogs \
-PACC_QUICK=$quick PACC_CHECK=$check PACC_CASES=$cases \
+PACC_QUICK=$quick PACC_CHECK=$check PACC_CASES=$cases PACC_NET=$o \
 	"$py" -B "$here/accuracy.py" "$binary" &
 driver=$!
 wait "$driver"
