@@ -66,6 +66,10 @@ struct session {
 	pthread_t thread;
 	struct flow_queue q;
 	pthread_mutex_t res_lock;	/* the resolver: its thread, or the capture's */
+	uint64_t new_flows;		/* capture thread: flows created, live */
+	double busy_start;		/* ... this load window: its start, */
+	uint64_t busy_packets, busy_new;	/* ... packets and new flows then */
+	bool pausing;			/* ... wait between reads (see PAUSE_US) */
 	double inline_start;		/* capture thread: this budget window */
 	unsigned inline_used;
 	double inline_time;
@@ -416,8 +420,11 @@ static void on_packet(void *ctx, int dlt, int source, const struct pcap_pkthdr *
 			pipe_push(s, &pkt);
 			break;
 		}
-		if (flowtab_add(s->flows, &pkt, &canon) && s->threaded && !resolve_inline(s, &canon))
-			enqueue(s, &canon);
+		if (flowtab_add(s->flows, &pkt, &canon)) {
+			s->new_flows++;
+			if (s->threaded && !resolve_inline(s, &canon))
+				enqueue(s, &canon);
+		}
 		break;
 	}
 	if (s->cfg.count && s->totals.packets >= s->cfg.count) {
@@ -473,6 +480,37 @@ static void final_pass(struct session *s)
 	free(t);
 }
 
+/*
+ * A live capture is read in immediate mode, a wake-up for every packet, so
+ * that a new flow is looked up while its process may still live. Under a
+ * steady load of known flows that is a wake-up a packet for nothing: when
+ * a window of BUSY_WINDOW seconds saw BUSY_PACKETS packets and no new
+ * flow, the next window waits PAUSE_US between reads and lets packets
+ * gather in the ring. A new flow ends the waiting at once.
+ */
+#define BUSY_WINDOW 0.01
+#define BUSY_PACKETS 100
+#define PAUSE_US 200
+
+static void pace(struct session *s, int n)
+{
+	double now = now_mono();
+
+	if (now >= s->busy_start + BUSY_WINDOW) {
+		s->pausing = s->totals.packets - s->busy_packets >= BUSY_PACKETS &&
+			     s->new_flows == s->busy_new;
+		s->busy_start = now;
+		s->busy_packets = s->totals.packets;
+		s->busy_new = s->new_flows;
+	} else if (s->new_flows != s->busy_new) {
+		s->pausing = false;
+	}
+	if (s->pausing && n > 0) {
+		struct timespec ts = { 0, PAUSE_US * 1000L };
+		nanosleep(&ts, NULL);
+	}
+}
+
 int session_run(struct session *s, volatile sig_atomic_t *stop, char *err, size_t errlen)
 {
 	double deadline = 0;
@@ -506,6 +544,8 @@ int session_run(struct session *s, volatile sig_atomic_t *stop, char *err, size_
 		}
 		if (n == -2)
 			break;
+		if (s->totals.live && !s->done && !*stop)
+			pace(s, n);
 	}
 	/* Packets the kernel already holds belong to the window: take them. */
 	if (rc == 0 && s->totals.live && !s->done &&
