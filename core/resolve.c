@@ -78,6 +78,7 @@ struct resolver {
 	bool ns_orphaned;		/* a namespace lost its process */
 
 	uint64_t passes, fd_walks;
+	uint64_t fd_links;		/* /proc/PID/fd links read */
 };
 
 static const struct {
@@ -763,6 +764,7 @@ static void scan_fds(struct resolver *r, int pid, bool maybe_thread)
 			if (fd > max_fd && fd <= INT32_MAX)
 				max_fd = (int)fd;
 			nfds++;
+			r->fd_links++;
 			n = readlinkat(dirfd(d), de->d_name, target, sizeof(target));
 			if (n <= 0 || (size_t)n >= sizeof(target) ||
 			    !procnet_socket_link(target, (size_t)n, &inode))
@@ -816,6 +818,7 @@ static int probe_fd(struct resolver *r, int pid, size_t slot, int fd)
 	size_t j;
 
 	snprintf(path, sizeof(path), "%d/fd/%d", pid, fd);
+	r->fd_links++;
 	n = readlinkat(r->rootfd, path, target, sizeof(target));
 	if (n <= 0)
 		return -1;
@@ -824,21 +827,41 @@ static int probe_fd(struct resolver *r, int pid, size_t slot, int fd)
 	j = hmap_get(r->inodes, &inode);
 	if (j == HMAP_NONE || j >= r->inode_cap || !may_take(r, j, pid))
 		return 0;
-	return credit(r, pid, slot, &j, 1) ? 1 : 0;
+	if (!credit(r, pid, slot, &j, 1))
+		return 0;
+	if (slot < r->fd_hint_cap)
+		r->fd_hint[slot].last_fd = fd;
+	return 1;
 }
 
-static void scan_fds_quick(struct resolver *r, int pid)
+/*
+ * Look where pid's next socket most likely is: at the fd its last socket
+ * had (a process that closes a connection and opens the next gets the
+ * same number again), then just above it (one that opens several without
+ * closing them). True if pid was credited with a socket.
+ */
+static bool probe_hint(struct resolver *r, int pid)
+{
+	int32_t key = pid;
+	size_t slot = hmap_get(r->pids, &key);
+	int fd;
+
+	if (slot == HMAP_NONE || slot >= r->fd_hint_cap || r->fd_hint[slot].nfds == 0)
+		return false;
+	fd = r->fd_hint[slot].last_fd;
+	return probe_fd(r, pid, slot, fd) == 1 ||
+	       (r->unowned > 0 && fd < INT32_MAX && probe_fd(r, pid, slot, fd + 1) == 1);
+}
+
+/* probed: probe_hint(r, pid) was just called. */
+static void scan_fds_quick(struct resolver *r, int pid, bool probed)
 {
 	int32_t key = pid;
 	size_t slot = hmap_get(r->pids, &key);
 	bool hint = slot != HMAP_NONE && slot < r->fd_hint_cap && r->fd_hint[slot].nfds > 0;
 	int top, misses = 0;
 
-	/*
-	 * A process that closes a connection and opens the next one gets the
-	 * same fd number again: look there first.
-	 */
-	if (hint && probe_fd(r, pid, slot, r->fd_hint[slot].last_fd) == 1 && r->unowned == 0)
+	if (!probed && probe_hint(r, pid) && r->unowned == 0)
 		return;
 	if (!hint || r->fd_hint[slot].nfds < HINT_MIN) {
 		scan_fds(r, pid, false);
@@ -904,10 +927,19 @@ static bool walk_new(struct resolver *r, long now)
 	r->last_pid = now;
 	for (long pid = now; n-- > 0 && r->unowned > 0; pid = pid > 1 ? pid - 1 : r->pid_max - 1)
 		scan_fds(r, (int)pid, true);
-	/* Then the processes that opened sockets lately: they often open more. */
+	/*
+	 * Then the processes that opened sockets lately: they often open
+	 * more. First where each one's next socket most likely is (a
+	 * readlink or two each), and only then their fd tables: the busiest
+	 * of them must not make the others wait behind its whole table.
+	 */
 	for (size_t i = 0; i < RECENT && r->unowned > 0; i++) {
 		if (r->recent[i] > 0)
-			scan_fds_quick(r, r->recent[i]);
+			probe_hint(r, r->recent[i]);
+	}
+	for (size_t i = 0; i < RECENT && r->unowned > 0; i++) {
+		if (r->recent[i] > 0)
+			scan_fds_quick(r, r->recent[i], true);
 	}
 	/*
 	 * Then the newest processes the last walk saw: one may have opened
@@ -918,7 +950,7 @@ static bool walk_new(struct resolver *r, long now)
 		scan_fds(r, (int)pid, true);
 	/* Last, the youngest processes of the last deep walk. */
 	for (size_t i = 0; i < r->nyoung && r->unowned > 0; i++)
-		scan_fds_quick(r, r->young[i]);
+		scan_fds_quick(r, r->young[i], false);
 	return true;
 }
 
@@ -1369,6 +1401,7 @@ void resolver_stats(const struct resolver *r, struct resolve_stats *st)
 {
 	st->passes = r->passes;
 	st->fd_walks = r->fd_walks;
+	st->fd_links = r->fd_links;
 	st->sockets = hmap_count(r->socks);
 	st->processes = r->nprocs;
 }

@@ -44,6 +44,7 @@ enum owner_status {
 struct resolve_stats {
 	uint64_t passes;
 	uint64_t fd_walks;	/* passes that walked /proc/PID/fd */
+	uint64_t fd_links;	/* /proc/PID/fd/N links read */
 	uint64_t sockets;	/* distinct socket tuples learned */
 	uint64_t processes;	/* processes learned */
 };

@@ -305,6 +305,103 @@ static void test_not_accepted_goes_to_listener(void **state)
 	resolver_free(r);
 }
 
+/*
+ * Two processes that open connections: the child reuses one fd for each,
+ * the parent (credited last) has a table of about 50 fds. The child's next
+ * connection is found at the child's last fd, without reading the
+ * parent's whole table first.
+ */
+static void test_quick_pass_probes_every_hint_first(void **state)
+{
+	struct resolver *r = resolver_new("/proc");
+	const struct proc_info *owner;
+	struct resolve_stats st0, st1;
+	int lfd, held[48], pfd, toc[2], fromc[2];
+	uint16_t lport, cport;
+	struct tuple t;
+	pid_t child;
+	char b;
+
+	(void)state;
+	assert_non_null(r);
+	lfd = bound(SOCK_STREAM, INADDR_LOOPBACK);
+	assert_int_equal(listen(lfd, 128), 0);
+	lport = port_of(lfd);
+	for (int i = 0; i < 48; i++) {
+		held[i] = socket(AF_INET, SOCK_DGRAM, 0);
+		assert_true(held[i] >= 0);
+	}
+	assert_int_equal(pipe(toc), 0);
+	assert_int_equal(pipe(fromc), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		/* Each "x": close the last connection, open the next one. */
+		int fd = -1;
+		uint16_t p;
+		close(lfd);
+		close(toc[1]);
+		close(fromc[0]);
+		for (int i = 0; i < 48; i++)
+			close(held[i]);
+		while (read(toc[0], &b, 1) == 1) {
+			if (fd >= 0)
+				close(fd);
+			fd = socket(AF_INET, SOCK_STREAM, 0);
+			if (fd < 0 || connect_to(fd, lport) != 0)
+				_exit(1);
+			p = port_of(fd);
+			if (write(fromc[1], &p, sizeof(p)) != sizeof(p))
+				_exit(1);
+		}
+		_exit(0);
+	}
+	assert_int_equal(resolver_refresh(r), 0);
+
+	/* The child's first connection: credited, its fd noted. */
+	assert_int_equal(write(toc[1], "x", 1), 1);
+	assert_int_equal(read(fromc[0], &cport, sizeof(cport)), (ssize_t)sizeof(cport));
+	t = lo_tcp(cport, lport);
+	assert_int_equal(resolver_refresh_flows(r, &t, 1, true), 0);
+	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, cport, lo4, lport, &owner),
+			 OWNER_FOUND);
+	assert_int_equal(owner->pid, child);
+
+	/* Then one of the parent's: the parent is the process credited last. */
+	pfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(pfd >= 0);
+	assert_int_equal(connect_to(pfd, lport), 0);
+	t = lo_tcp(port_of(pfd), lport);
+	assert_int_equal(resolver_refresh_flows(r, &t, 1, true), 0);
+	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, port_of(pfd), lo4, lport, &owner),
+			 OWNER_FOUND);
+	assert_int_equal(owner->pid, getpid());
+
+	/* The child's next connection, at the same fd: a few links read, not 50. */
+	assert_int_equal(write(toc[1], "x", 1), 1);
+	assert_int_equal(read(fromc[0], &cport, sizeof(cport)), (ssize_t)sizeof(cport));
+	t = lo_tcp(cport, lport);
+	resolver_stats(r, &st0);
+	assert_int_equal(resolver_refresh_flows(r, &t, 1, false), 0);
+	resolver_stats(r, &st1);
+	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, cport, lo4, lport, &owner),
+			 OWNER_FOUND);
+	assert_int_equal(owner->pid, child);
+	/* Other processes may have started meanwhile: their fds are read first. */
+	assert_true(st1.fd_links - st0.fd_links < 40);
+
+	close(toc[1]);
+	assert_int_equal(waitpid(child, NULL, 0), child);
+	close(toc[0]);
+	close(fromc[0]);
+	close(fromc[1]);
+	close(pfd);
+	for (int i = 0; i < 48; i++)
+		close(held[i]);
+	close(lfd);
+	resolver_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -313,6 +410,7 @@ int main(void)
 		cmocka_unit_test(test_quick_pass_finds_new_process),
 		cmocka_unit_test(test_quick_pass_large_fd_table),
 		cmocka_unit_test(test_not_accepted_goes_to_listener),
+		cmocka_unit_test(test_quick_pass_probes_every_hint_first),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
