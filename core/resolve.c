@@ -20,6 +20,7 @@
 #define YOUNG 32		/* the youngest processes, scanned by quick walks */		/* network namespaces told apart (tuple.pad) */
 #define OWNER_UNKNOWN (-1)	/* in a socket table, owner not found yet */
 #define OWNER_MISSING (-2)	/* a full fd walk did not find it */
+#define OWNER_CLOSED (-3)	/* closed before its owner was found: not searched for */
 #define CMDLINE_MAX 4096
 #define PROC_UNREAD (-1)	/* in the pid map: seen, details not read */
 
@@ -663,8 +664,8 @@ static bool may_take(const struct resolver *r, size_t j, int pid)
 {
 	int32_t o = r->inode_owner[j];
 
-	if (o == OWNER_UNKNOWN)
-		return true;
+	if (o == OWNER_UNKNOWN || o == OWNER_CLOSED)
+		return true;	/* a walk may still meet a closed one: a held fd */
 	return o >= 0 && r->inode_walk[j] == r->fd_walks && r->procs[o].pid > pid;
 }
 
@@ -914,7 +915,64 @@ static long read_last_pid(struct resolver *r)
  */
 #define QUICK_MAX 512
 #define QUICK_AGAIN 16
-static bool walk_new(struct resolver *r, long now)
+
+static uint64_t sock_lookup(const struct resolver *r, int ns, int kind, int family, int proto,
+			    const uint8_t *laddr, uint16_t lport,
+			    const uint8_t *raddr, uint16_t rport, bool *seen);
+
+/*
+ * The TCP socket at the local end (l, lport) of a new flow, of unknown
+ * owner: is it closed already? The kernel no longer has that inode for
+ * that tuple (the connection is gone, or in TIME_WAIT, whose socket has
+ * no inode): then no process holds it, and no walk is made for it. It is
+ * still taken by a walk that meets it (a process may hold a socket after
+ * its connection has gone to TIME_WAIT).
+ */
+static void drop_closed_end(struct resolver *r, const struct tuple *t, const uint8_t *l,
+			    uint16_t lport, const uint8_t *rem, uint16_t rport)
+{
+	uint8_t ns[NS_PER_ADDR];
+	size_t nns = ns_list(r, t->family, l, ns);
+
+	if (nns == 0)
+		ns[nns++] = 0;
+	for (size_t i = 0; i < nns; i++) {
+		struct sock_entry e;
+		bool seen = false;
+		uint64_t inode = sock_lookup(r, ns[i], TUPLE_FLOW, t->family, 6, l, lport, rem,
+					     rport, &seen);
+		size_t j;
+		int rc;
+
+		if (!seen || inode == 0 || !r->ns[ns[i]].diag)
+			continue;
+		j = hmap_get(r->inodes, &inode);
+		if (j == HMAP_NONE || j >= r->inode_cap || r->inode_owner[j] != OWNER_UNKNOWN)
+			continue;
+		rc = diag_lookup(r->ns[ns[i]].diag, t->family, 6, l, lport, rem, rport, &e);
+		if (rc == 0 || (rc == 1 && e.inode != inode)) {
+			r->inode_owner[j] = OWNER_CLOSED;
+			r->unowned--;
+		}
+	}
+}
+
+static void drop_closed(struct resolver *r, const struct tuple *t, size_t n)
+{
+	for (size_t i = 0; i < n && r->unowned > 0; i++) {
+		if (t[i].proto != 6)
+			continue;
+		drop_closed_end(r, &t[i], t[i].src, t[i].sport, t[i].dst, t[i].dport);
+		drop_closed_end(r, &t[i], t[i].dst, t[i].dport, t[i].src, t[i].sport);
+	}
+}
+
+/*
+ * t[0..n_flows): the flows of the pass. Those of their sockets that are
+ * closed already are searched for no further once the cheap places (new
+ * processes, the likely fds of recent ones) have been looked at.
+ */
+static bool walk_new(struct resolver *r, long now, const struct tuple *t, size_t n_flows)
 {
 	long prev = r->last_pid, n;
 
@@ -937,6 +995,9 @@ static bool walk_new(struct resolver *r, long now)
 		if (r->recent[i] > 0)
 			probe_hint(r, r->recent[i]);
 	}
+	/* What is not found yet may be closed already: not worth a search. */
+	if (r->unowned > 0)
+		drop_closed(r, t, n_flows);
 	for (size_t i = 0; i < RECENT && r->unowned > 0; i++) {
 		if (r->recent[i] > 0)
 			scan_fds_quick(r, r->recent[i], true);
@@ -1257,7 +1318,7 @@ int resolver_refresh_flows(struct resolver *r, const struct tuple *t, size_t n, 
 			rc = -1;
 	}
 	if (r->unowned > 0)
-		walk_new(r, last);
+		walk_new(r, last, t, n);
 	if (deep && (r->unowned > 0 || r->want_deep))
 		deep_walk(r);
 	return rc;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -402,6 +403,96 @@ static void test_quick_pass_probes_every_hint_first(void **state)
 	resolver_free(r);
 }
 
+/* Send fd over the unix socket u; it is then held by no process, only in flight. */
+static void send_fd(int u, int fd)
+{
+	char c = 'f';
+	struct iovec iov = { &c, 1 };
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf,
+			    .msg_controllen = sizeof(cm.buf) };
+	struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+
+	memset(&cm, 0, sizeof(cm));
+	h->cmsg_level = SOL_SOCKET;
+	h->cmsg_type = SCM_RIGHTS;
+	h->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(h), &fd, sizeof(int));
+	assert_int_equal(sendmsg(u, &m, 0), 1);
+}
+
+static int recv_fd(int u)
+{
+	char c;
+	struct iovec iov = { &c, 1 };
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf,
+			    .msg_controllen = sizeof(cm.buf) };
+	struct cmsghdr *h;
+	int fd;
+
+	assert_int_equal(recvmsg(u, &m, 0), 1);
+	h = CMSG_FIRSTHDR(&m);
+	assert_non_null(h);
+	memcpy(&fd, CMSG_DATA(h), sizeof(int));
+	return fd;
+}
+
+/*
+ * A connection whose socket no process holds: while it is open, its owner
+ * is still looked for (resolver_pending); once it is closed, the quick
+ * pass sees that the kernel no longer has its inode and looks no further.
+ */
+static void test_quick_pass_drops_closed_socket(void **state)
+{
+	struct resolver *r = resolver_new("/proc");
+	const struct proc_info *owner;
+	int lfd, cfd, afd, u[2];
+	uint16_t lport, cport;
+	struct tuple t;
+
+	(void)state;
+	assert_non_null(r);
+	assert_int_equal(resolver_refresh(r), 0);
+	lfd = bound(SOCK_STREAM, INADDR_LOOPBACK);
+	assert_int_equal(listen(lfd, 4), 0);
+	lport = port_of(lfd);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, u), 0);
+	cfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(cfd >= 0);
+	assert_int_equal(connect_to(cfd, lport), 0);
+	cport = port_of(cfd);
+	afd = accept(lfd, NULL, NULL);
+	assert_true(afd >= 0);
+
+	/* The client's socket in flight: open, and in no fd table. */
+	send_fd(u[0], cfd);
+	close(cfd);
+	t = lo_tcp(cport, lport);
+	assert_int_equal(resolver_refresh_flows(r, &t, 1, false), 0);
+	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, cport, lo4, lport, &owner),
+			 OWNER_NO_PROCESS);
+	assert_true(resolver_pending(r));
+
+	/* Closed: nothing left to look for. */
+	close(recv_fd(u[1]));
+	assert_int_equal(resolver_refresh_flows(r, &t, 1, false), 0);
+	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, cport, lo4, lport, &owner),
+			 OWNER_NO_PROCESS);
+	assert_false(resolver_pending(r));
+	close(afd);
+	close(lfd);
+	close(u[0]);
+	close(u[1]);
+	resolver_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -411,6 +502,7 @@ int main(void)
 		cmocka_unit_test(test_quick_pass_large_fd_table),
 		cmocka_unit_test(test_not_accepted_goes_to_listener),
 		cmocka_unit_test(test_quick_pass_probes_every_hint_first),
+		cmocka_unit_test(test_quick_pass_drops_closed_socket),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
