@@ -961,6 +961,44 @@ static void drop_closed(struct resolver *r, const struct tuple *t, size_t n)
 }
 
 /*
+ * The same for every TCP socket of unknown owner a table listing met (a
+ * deep walk's, before it reads every process's fds for them): a pass may
+ * list a connection that is closed a moment later, and a walk of a few
+ * hundred processes for it would hold the resolver for half a second.
+ * Newest first, at most CHECK_MAX lookups.
+ */
+#define CHECK_MAX 256
+static void drop_closed_listed(struct resolver *r)
+{
+	size_t left = r->unowned, asked = 0;
+
+	for (size_t i = hmap_count(r->socks); i-- > 0 && left > 0 && asked < CHECK_MAX;) {
+		const struct tuple *k = hmap_key(r->socks, i);
+		struct sock_entry e;
+		uint64_t inode;
+		size_t j;
+		int rc;
+
+		if (i >= r->sock_cap || (inode = r->sock_inode[i]) == 0)
+			continue;
+		j = hmap_get(r->inodes, &inode);
+		if (j == HMAP_NONE || j >= r->inode_cap || r->inode_owner[j] != OWNER_UNKNOWN)
+			continue;
+		left--;
+		if (k->kind != TUPLE_FLOW || k->proto != 6 || k->pad >= r->nns ||
+		    !r->ns[k->pad].diag)
+			continue;
+		asked++;
+		rc = diag_lookup(r->ns[k->pad].diag, k->family, 6, k->src, k->sport, k->dst,
+				 k->dport, &e);
+		if (rc == 0 || (rc == 1 && e.inode != inode)) {
+			r->inode_owner[j] = OWNER_CLOSED;
+			r->unowned--;
+		}
+	}
+}
+
+/*
  * t[0..n_flows): the flows of the pass. Those of their sockets that are
  * closed already are searched for no further once the cheap places (new
  * processes, the likely fds of recent ones) have been looked at.
@@ -1185,6 +1223,9 @@ static bool walk_fds(struct resolver *r)
 		scan_fds(r, fresh[i], false);
 		pid_slot(r, fresh[i], &inserted);	/* known from now on */
 	}
+	/* Before every known process is read: are they still open? */
+	if (r->unowned > 0 && nknown > 0)
+		drop_closed_listed(r);
 	for (size_t i = 0; i < nknown && r->unowned > 0; i++)
 		scan_fds(r, known[i], false);
 	free(fresh);

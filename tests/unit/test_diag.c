@@ -6,6 +6,7 @@
 #include "unit.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -493,6 +494,85 @@ static void test_quick_pass_drops_closed_socket(void **state)
 	resolver_free(r);
 }
 
+/* The fd links of every process now, as a deep walk reading them all would count them. */
+static uint64_t all_fd_links(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	uint64_t n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL) {
+		char path[300];
+		DIR *f;
+		struct dirent *fe;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/fd", de->d_name);
+		f = opendir(path);
+		if (!f)
+			continue;
+		while ((fe = readdir(f)) != NULL)
+			n += fe->d_name[0] != '.';
+		closedir(f);
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * A connection a quick pass met while it was open (in flight, in no fd
+ * table), closed before the next full pass: that pass's deep walk asks
+ * the kernel whether it is still open before it reads the fds of every
+ * process for it.
+ */
+static void test_deep_walk_skips_closed_socket(void **state)
+{
+	struct resolver *r = resolver_new("/proc");
+	const struct proc_info *owner;
+	struct resolve_stats st0, st1;
+	int lfd, cfd, afd, u[2];
+	uint16_t lport, cport;
+	uint64_t all;
+	struct tuple t;
+
+	(void)state;
+	assert_non_null(r);
+	assert_int_equal(resolver_refresh(r), 0);
+	lfd = bound(SOCK_STREAM, INADDR_LOOPBACK);
+	assert_int_equal(listen(lfd, 4), 0);
+	lport = port_of(lfd);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, u), 0);
+	cfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(cfd >= 0);
+	assert_int_equal(connect_to(cfd, lport), 0);
+	cport = port_of(cfd);
+	afd = accept(lfd, NULL, NULL);
+	assert_true(afd >= 0);
+	send_fd(u[0], cfd);
+	close(cfd);
+	t = lo_tcp(cport, lport);
+	assert_int_equal(resolver_refresh_flows(r, &t, 1, false), 0);
+	assert_true(resolver_pending(r));
+
+	close(recv_fd(u[1]));
+	all = all_fd_links();
+	resolver_stats(r, &st0);
+	assert_int_equal(resolver_refresh(r), 0);
+	resolver_stats(r, &st1);
+	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, cport, lo4, lport, &owner),
+			 OWNER_NO_PROCESS);
+	assert_false(resolver_pending(r));
+	/* Only the processes started since were read (other tests' may be many). */
+	assert_true(st1.fd_links - st0.fd_links < all / 2);
+	close(afd);
+	close(lfd);
+	close(u[0]);
+	close(u[1]);
+	resolver_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -503,6 +583,7 @@ int main(void)
 		cmocka_unit_test(test_not_accepted_goes_to_listener),
 		cmocka_unit_test(test_quick_pass_probes_every_hint_first),
 		cmocka_unit_test(test_quick_pass_drops_closed_socket),
+		cmocka_unit_test(test_deep_walk_skips_closed_socket),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
