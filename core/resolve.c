@@ -80,6 +80,12 @@ struct resolver {
 
 	uint64_t passes, fd_walks;
 	uint64_t fd_links;		/* /proc/PID/fd links read */
+	uint64_t walk_gen, gen_next;	/* the walk crediting now (see may_take) */
+
+	/* resolver_set_yield */
+	void (*yield_fn)(void *ctx);
+	void *yield_ctx;
+	bool in_yield;
 };
 
 static const struct {
@@ -406,12 +412,37 @@ static int read_ns_tables(struct resolver *r, size_t ns, int proto)
 	return ok ? 0 : -1;
 }
 
+void resolver_set_yield(struct resolver *r, void (*fn)(void *ctx), void *ctx)
+{
+	r->yield_fn = fn;
+	r->yield_ctx = ctx;
+}
+
+/*
+ * A point of a long pass where the caller may run a quick pass (see
+ * resolver_set_yield). The walk going on keeps its generation: what the
+ * quick pass credited is not taken back by it (may_take).
+ */
+static void yield(struct resolver *r)
+{
+	uint64_t gen = r->walk_gen;
+
+	if (!r->yield_fn || r->in_yield)
+		return;
+	r->in_yield = true;
+	r->yield_fn(r->yield_ctx);
+	r->in_yield = false;
+	r->walk_gen = gen;
+}
+
 static int read_tables(struct resolver *r, int proto)
 {
 	int rc = read_ns_tables(r, 0, proto);
 
-	for (size_t ns = 1; ns < r->nns; ns++)
+	for (size_t ns = 1; ns < r->nns; ns++) {
+		yield(r);
 		read_ns_tables(r, ns, proto);
+	}
 	return rc;
 }
 
@@ -666,7 +697,7 @@ static bool may_take(const struct resolver *r, size_t j, int pid)
 
 	if (o == OWNER_UNKNOWN || o == OWNER_CLOSED)
 		return true;	/* a walk may still meet a closed one: a held fd */
-	return o >= 0 && r->inode_walk[j] == r->fd_walks && r->procs[o].pid > pid;
+	return o >= 0 && r->inode_walk[j] == r->walk_gen && r->procs[o].pid > pid;
 }
 
 /* The thread group of task id, from its status; id itself if unknown. */
@@ -711,7 +742,7 @@ static bool credit(struct resolver *r, int pid, size_t slot, const size_t *take,
 		if (r->inode_owner[take[k]] == OWNER_UNKNOWN)
 			r->unowned--;
 		r->inode_owner[take[k]] = proc;
-		r->inode_walk[take[k]] = r->fd_walks;
+		r->inode_walk[take[k]] = r->walk_gen;
 	}
 	return true;
 }
@@ -738,13 +769,14 @@ static void save_hint(struct resolver *r, size_t slot, int max_fd, int nfds, int
  * a process about to exit loses its fds before its name. A known pid is
  * checked against pid reuse before it is credited.
  */
+#define YIELD_LINKS 256	/* fd links read between two yields */
 static void scan_fds(struct resolver *r, int pid, bool maybe_thread)
 {
 	char path[64], target[64];
 	size_t take[64], ntake = 0, slot = HMAP_NONE;
 	struct dirent *de;
-	bool inserted;
-	int max_fd = -1, nfds = 0, last_fd = -1;
+	bool inserted, pause = false;
+	int max_fd = -1, nfds = 0, last_fd = -1, since = 0;
 	DIR *d;
 
 	snprintf(path, sizeof(path), "%d/fd", pid);
@@ -766,16 +798,17 @@ static void scan_fds(struct resolver *r, int pid, bool maybe_thread)
 				max_fd = (int)fd;
 			nfds++;
 			r->fd_links++;
+			/* A large table: let the caller in now and then (yield). */
+			pause = ++since >= YIELD_LINKS && r->yield_fn && !r->in_yield;
 			n = readlinkat(dirfd(d), de->d_name, target, sizeof(target));
-			if (n <= 0 || (size_t)n >= sizeof(target) ||
-			    !procnet_socket_link(target, (size_t)n, &inode))
-				continue;
-			j = hmap_get(r->inodes, &inode);
-			if (j == HMAP_NONE || j >= r->inode_cap || !may_take(r, j, pid))
-				continue;
-			take[ntake++] = j;
-			last_fd = (int)fd;
-			if (ntake < sizeof(take) / sizeof(take[0]))
+			if (n > 0 && (size_t)n < sizeof(target) &&
+			    procnet_socket_link(target, (size_t)n, &inode) &&
+			    (j = hmap_get(r->inodes, &inode)) != HMAP_NONE && j < r->inode_cap &&
+			    may_take(r, j, pid)) {
+				take[ntake++] = j;
+				last_fd = (int)fd;
+			}
+			if (ntake < sizeof(take) / sizeof(take[0]) && !pause)
 				continue;
 		}
 		if (ntake > 0 && slot == HMAP_NONE) {
@@ -791,6 +824,12 @@ static void scan_fds(struct resolver *r, int pid, bool maybe_thread)
 		ntake = 0;
 		if (!de)
 			break;
+		if (pause) {
+			/* What was read so far is credited: nothing is held across. */
+			since = 0;
+			pause = false;
+			yield(r);
+		}
 	}
 	closedir(d);
 	if (slot != HMAP_NONE)
@@ -1013,6 +1052,7 @@ static bool walk_new(struct resolver *r, long now, const struct tuple *t, size_t
 	if (n > QUICK_MAX)
 		return false;
 	r->fd_walks++;
+	r->walk_gen = ++r->gen_next;
 	r->last_pid = now;
 	for (long pid = now; n-- > 0 && r->unowned > 0; pid = pid > 1 ? pid - 1 : r->pid_max - 1)
 		scan_fds(r, (int)pid, true);
@@ -1149,6 +1189,7 @@ static void sort_by_age(int *pids, size_t n, const struct age_ctx *c)
 static bool walk_fds(struct resolver *r)
 {
 	bool orphaned = r->ns_orphaned, added = false;
+	size_t before = hmap_count(r->inodes);	/* the inodes this walk is for */
 	int *fresh = NULL, *known = NULL;
 	size_t nfresh = 0, nknown = 0, fresh_cap = 0, known_cap = 0;
 	struct dirent *de;
@@ -1161,6 +1202,7 @@ static bool walk_fds(struct resolver *r)
 	if (!d)
 		return false;
 	r->fd_walks++;
+	r->walk_gen = ++r->gen_next;
 	r->ns_orphaned = false;
 	while ((de = readdir(d)) != NULL) {
 		char *end;
@@ -1218,25 +1260,31 @@ static bool walk_fds(struct resolver *r)
 		}
 		nfresh = 0;
 	}
+	/*
+	 * Between two processes the caller may run a quick pass (yield):
+	 * the sockets it learns are not this walk's to give up on, as the
+	 * processes read before they existed were not looked at for them.
+	 */
 	for (size_t i = 0; i < nfresh; i++) {
 		bool inserted;
+		yield(r);
 		scan_fds(r, fresh[i], false);
 		pid_slot(r, fresh[i], &inserted);	/* known from now on */
 	}
 	/* Before every known process is read: are they still open? */
 	if (r->unowned > 0 && nknown > 0)
 		drop_closed_listed(r);
-	for (size_t i = 0; i < nknown && r->unowned > 0; i++)
+	for (size_t i = 0; i < nknown && r->unowned > 0; i++) {
+		yield(r);
 		scan_fds(r, known[i], false);
+	}
 	free(fresh);
 	free(known);
-	if (r->unowned > 0) {
-		size_t n = hmap_count(r->inodes);
-		for (size_t j = 0; j < n && j < r->inode_cap; j++) {
-			if (r->inode_owner[j] == OWNER_UNKNOWN)
-				r->inode_owner[j] = OWNER_MISSING;
+	for (size_t j = 0; j < before && j < r->inode_cap && r->unowned > 0; j++) {
+		if (r->inode_owner[j] == OWNER_UNKNOWN) {
+			r->inode_owner[j] = OWNER_MISSING;
+			r->unowned--;
 		}
-		r->unowned = 0;
 	}
 	return added;
 }

@@ -573,6 +573,84 @@ static void test_deep_walk_skips_closed_socket(void **state)
 	resolver_free(r);
 }
 
+struct yield_ctx {
+	struct resolver *r;
+	struct tuple t;		/* looked up at the first call */
+	int calls, depth, max_depth;
+};
+
+static void on_yield(void *ctx)
+{
+	struct yield_ctx *y = ctx;
+
+	y->calls++;
+	y->depth++;
+	if (y->depth > y->max_depth)
+		y->max_depth = y->depth;
+	if (y->calls == 1)
+		resolver_refresh_flows(y->r, &y->t, 1, false);
+	y->depth--;
+}
+
+/*
+ * A deep walk lets the caller in between processes (resolver_set_yield):
+ * a quick pass made there finds a new connection at once, the walk goes
+ * on, and the callback is not called again from within its own pass.
+ */
+static void test_deep_walk_yields(void **state)
+{
+	struct resolver *r = resolver_new("/proc");
+	struct yield_ctx y;
+	const struct proc_info *owner;
+	int lfd, cfd, afd, dfd, u[2];
+	uint16_t lport, cport;
+	struct tuple t;
+
+	(void)state;
+	assert_non_null(r);
+	memset(&y, 0, sizeof(y));
+	y.r = r;
+	assert_int_equal(resolver_refresh(r), 0);
+	lfd = bound(SOCK_STREAM, INADDR_LOOPBACK);
+	assert_int_equal(listen(lfd, 4), 0);
+	lport = port_of(lfd);
+	/* A socket no process holds (in flight): the deep walk reads every process. */
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, u), 0);
+	cfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(cfd >= 0);
+	assert_int_equal(connect_to(cfd, lport), 0);
+	cport = port_of(cfd);
+	afd = accept(lfd, NULL, NULL);
+	assert_true(afd >= 0);
+	send_fd(u[0], cfd);
+	close(cfd);
+	/* A connection of ours the callback looks up. */
+	dfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(dfd >= 0);
+	assert_int_equal(connect_to(dfd, lport), 0);
+	y.t = lo_tcp(port_of(dfd), lport);
+
+	resolver_set_yield(r, on_yield, &y);
+	t = lo_tcp(cport, lport);
+	assert_int_equal(resolver_refresh_flows(r, &t, 1, true), 0);
+	assert_true(y.calls >= 1);
+	assert_int_equal(y.max_depth, 1);
+	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, port_of(dfd), lo4, lport, &owner),
+			 OWNER_FOUND);
+	assert_int_equal(owner->pid, getpid());
+	/* The walk went on to the end: the socket in flight has no owner to find. */
+	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, cport, lo4, lport, &owner),
+			 OWNER_NO_PROCESS);
+	resolver_set_yield(r, NULL, NULL);
+	close(recv_fd(u[1]));
+	close(dfd);
+	close(afd);
+	close(lfd);
+	close(u[0]);
+	close(u[1]);
+	resolver_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -584,6 +662,7 @@ int main(void)
 		cmocka_unit_test(test_quick_pass_probes_every_hint_first),
 		cmocka_unit_test(test_quick_pass_drops_closed_socket),
 		cmocka_unit_test(test_deep_walk_skips_closed_socket),
+		cmocka_unit_test(test_deep_walk_yields),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
