@@ -1038,9 +1038,22 @@ static void drop_closed_listed(struct resolver *r)
 }
 
 /*
+ * Where the next socket of each process credited lately most likely is
+ * (a readlink or two each): the first place a quick pass looks, before any
+ * fd table, however large, is read.
+ */
+static void probe_recent(struct resolver *r)
+{
+	for (size_t i = 0; i < RECENT && r->unowned > 0; i++) {
+		if (r->recent[i] > 0)
+			probe_hint(r, r->recent[i]);
+	}
+}
+
+/*
  * t[0..n_flows): the flows of the pass. Those of their sockets that are
- * closed already are searched for no further once the cheap places (new
- * processes, the likely fds of recent ones) have been looked at.
+ * closed already are searched for no further once the cheap places (the
+ * likely fds of recent processes, new processes) have been looked at.
  */
 static bool walk_new(struct resolver *r, long now, const struct tuple *t, size_t n_flows)
 {
@@ -1058,14 +1071,9 @@ static bool walk_new(struct resolver *r, long now, const struct tuple *t, size_t
 		scan_fds(r, (int)pid, true);
 	/*
 	 * Then the processes that opened sockets lately: they often open
-	 * more. First where each one's next socket most likely is (a
-	 * readlink or two each), and only then their fd tables: the busiest
-	 * of them must not make the others wait behind its whole table.
+	 * more. Where each one's next socket most likely is was looked at
+	 * already (probe_recent); now their fd tables.
 	 */
-	for (size_t i = 0; i < RECENT && r->unowned > 0; i++) {
-		if (r->recent[i] > 0)
-			probe_hint(r, r->recent[i]);
-	}
 	/* What is not found yet may be closed already: not worth a search. */
 	if (r->unowned > 0)
 		drop_closed(r, t, n_flows);
@@ -1367,8 +1375,8 @@ static void find_end(struct resolver *r, const struct tuple *t, const uint8_t *l
 
 int resolver_refresh_flows(struct resolver *r, const struct tuple *t, size_t n, bool deep)
 {
-	bool read[256] = { false };
-	long last;
+	bool read[256] = { false }, any_read = false;
+	long last = -1;
 	int rc = 0;
 
 	if (!r->diag) {
@@ -1377,8 +1385,6 @@ int resolver_refresh_flows(struct resolver *r, const struct tuple *t, size_t n, 
 		return deep ? resolver_refresh(r) : 0;
 	}
 	r->passes++;
-	/* The last pid given out, read once for this pass. */
-	last = read_last_pid(r);
 	for (int again = 0; again < 2; again++) {
 		bool foreign = false;
 		size_t old = r->nns;
@@ -1388,6 +1394,15 @@ int resolver_refresh_flows(struct resolver *r, const struct tuple *t, size_t n, 
 				   !resolver_is_local(r, t[i].family, t[i].dst);
 			find_end(r, &t[i], t[i].src, t[i].sport, t[i].dst, t[i].dport, read);
 			find_end(r, &t[i], t[i].dst, t[i].dport, t[i].src, t[i].sport, read);
+		}
+		if (again == 0) {
+			/*
+			 * A connection may live a fraction of a millisecond:
+			 * the likely fds first, right after the lookups.
+			 */
+			probe_recent(r);
+			/* The last pid given out, read once for this pass. */
+			last = read_last_pid(r);
 		}
 		/* An end of no namespace met: is a new process in a new one? */
 		if (!foreign || !have_local(r) || again || !probe_ns(r, deep ? QUICK_AGAIN : 0, last))
@@ -1399,7 +1414,11 @@ int resolver_refresh_flows(struct resolver *r, const struct tuple *t, size_t n, 
 	for (int p = 0; p < 256; p++) {
 		if (read[p] && read_tables(r, p) != 0)
 			rc = -1;
+		if (read[p])
+			any_read = true;
 	}
+	if (any_read)
+		probe_recent(r);	/* for the sockets the tables gave */
 	if (r->unowned > 0)
 		walk_new(r, last, t, n);
 	if (deep && (r->unowned > 0 || r->want_deep))

@@ -651,6 +651,95 @@ static void test_deep_walk_yields(void **state)
 	resolver_free(r);
 }
 
+/*
+ * A process that reopens its connection at the same fd, after a new
+ * process with a large table has started: the quick pass probes the
+ * likely fd first, and finds it without reading the new process's fds.
+ */
+static void test_quick_pass_probes_before_new_processes(void **state)
+{
+	struct resolver *r = resolver_new("/proc");
+	const struct proc_info *owner;
+	struct resolve_stats st0, st1;
+	int lfd, toc[2], fromc[2], hold[2];
+	uint16_t lport, cport;
+	struct tuple t;
+	pid_t child, big;
+	char b;
+
+	(void)state;
+	assert_non_null(r);
+	lfd = bound(SOCK_STREAM, INADDR_LOOPBACK);
+	assert_int_equal(listen(lfd, 16), 0);
+	lport = port_of(lfd);
+	assert_int_equal(pipe(toc), 0);
+	assert_int_equal(pipe(fromc), 0);
+	assert_int_equal(pipe(hold), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		int fd = -1;
+		uint16_t p;
+		close(lfd);
+		close(toc[1]);
+		close(fromc[0]);
+		close(hold[1]);
+		while (read(toc[0], &b, 1) == 1) {
+			if (fd >= 0)
+				close(fd);
+			fd = socket(AF_INET, SOCK_STREAM, 0);
+			if (fd < 0 || connect_to(fd, lport) != 0)
+				_exit(1);
+			p = port_of(fd);
+			if (write(fromc[1], &p, sizeof(p)) != sizeof(p))
+				_exit(1);
+		}
+		_exit(0);
+	}
+	assert_int_equal(resolver_refresh(r), 0);
+	assert_int_equal(write(toc[1], "x", 1), 1);
+	assert_int_equal(read(fromc[0], &cport, sizeof(cport)), (ssize_t)sizeof(cport));
+	t = lo_tcp(cport, lport);
+	assert_int_equal(resolver_refresh_flows(r, &t, 1, true), 0);
+	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, cport, lo4, lport, &owner),
+			 OWNER_FOUND);
+	assert_int_equal(owner->pid, child);
+
+	/* A new process with about 70 fds, until hold is closed. */
+	big = fork();
+	assert_true(big >= 0);
+	if (big == 0) {
+		close(hold[1]);
+		for (int i = 0; i < 64; i++)
+			(void)socket(AF_INET, SOCK_DGRAM, 0);
+		(void)read(hold[0], &b, 1);
+		_exit(0);
+	}
+	close(hold[0]);
+	usleep(100000);		/* its sockets made */
+
+	assert_int_equal(write(toc[1], "x", 1), 1);
+	assert_int_equal(read(fromc[0], &cport, sizeof(cport)), (ssize_t)sizeof(cport));
+	t = lo_tcp(cport, lport);
+	resolver_stats(r, &st0);
+	assert_int_equal(resolver_refresh_flows(r, &t, 1, false), 0);
+	resolver_stats(r, &st1);
+	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, cport, lo4, lport, &owner),
+			 OWNER_FOUND);
+	assert_int_equal(owner->pid, child);
+	assert_true(st1.fd_links - st0.fd_links < 40);
+
+	close(hold[1]);
+	close(toc[1]);
+	assert_int_equal(waitpid(big, NULL, 0), big);
+	assert_int_equal(waitpid(child, NULL, 0), child);
+	close(toc[0]);
+	close(fromc[0]);
+	close(fromc[1]);
+	close(lfd);
+	resolver_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -660,6 +749,7 @@ int main(void)
 		cmocka_unit_test(test_quick_pass_large_fd_table),
 		cmocka_unit_test(test_not_accepted_goes_to_listener),
 		cmocka_unit_test(test_quick_pass_probes_every_hint_first),
+		cmocka_unit_test(test_quick_pass_probes_before_new_processes),
 		cmocka_unit_test(test_quick_pass_drops_closed_socket),
 		cmocka_unit_test(test_deep_walk_skips_closed_socket),
 		cmocka_unit_test(test_deep_walk_yields),
