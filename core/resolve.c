@@ -20,6 +20,7 @@
 #define YOUNG 32		/* the youngest processes, scanned by quick walks */		/* network namespaces told apart (tuple.pad) */
 #define OWNER_UNKNOWN (-1)	/* in a socket table, owner not found yet */
 #define OWNER_MISSING (-2)	/* a full fd walk did not find it */
+#define OWNER_CLOSED (-3)	/* closed before its owner was found: not searched for */
 #define CMDLINE_MAX 4096
 #define PROC_UNREAD (-1)	/* in the pid map: seen, details not read */
 
@@ -82,6 +83,13 @@ struct resolver {
 	bool ns_orphaned;		/* a namespace lost its process */
 
 	uint64_t passes, fd_walks;
+	uint64_t fd_links;		/* /proc/PID/fd links read */
+	uint64_t walk_gen, gen_next;	/* the walk crediting now (see may_take) */
+
+	/* resolver_set_yield */
+	void (*yield_fn)(void *ctx);
+	void *yield_ctx;
+	bool in_yield;
 };
 
 static const struct {
@@ -459,12 +467,37 @@ static int read_ns_tables(struct resolver *r, size_t ns, int proto)
 	return ok ? 0 : -1;
 }
 
+void resolver_set_yield(struct resolver *r, void (*fn)(void *ctx), void *ctx)
+{
+	r->yield_fn = fn;
+	r->yield_ctx = ctx;
+}
+
+/*
+ * A point of a long pass where the caller may run a quick pass (see
+ * resolver_set_yield). The walk going on keeps its generation: what the
+ * quick pass credited is not taken back by it (may_take).
+ */
+static void yield(struct resolver *r)
+{
+	uint64_t gen = r->walk_gen;
+
+	if (!r->yield_fn || r->in_yield)
+		return;
+	r->in_yield = true;
+	r->yield_fn(r->yield_ctx);
+	r->in_yield = false;
+	r->walk_gen = gen;
+}
+
 static int read_tables(struct resolver *r, int proto)
 {
 	int rc = read_ns_tables(r, 0, proto);
 
-	for (size_t ns = 1; ns < r->nns; ns++)
+	for (size_t ns = 1; ns < r->nns; ns++) {
+		yield(r);
 		read_ns_tables(r, ns, proto);
+	}
 	return rc;
 }
 
@@ -717,9 +750,9 @@ static bool may_take(const struct resolver *r, size_t j, int pid)
 {
 	int32_t o = r->inode_owner[j];
 
-	if (o == OWNER_UNKNOWN)
-		return true;
-	return o >= 0 && r->inode_walk[j] == r->fd_walks && r->procs[o].pid > pid;
+	if (o == OWNER_UNKNOWN || o == OWNER_CLOSED)
+		return true;	/* a walk may still meet a closed one: a held fd */
+	return o >= 0 && r->inode_walk[j] == r->walk_gen && r->procs[o].pid > pid;
 }
 
 /* The thread group of task id, from its status; id itself if unknown. */
@@ -764,7 +797,7 @@ static bool credit(struct resolver *r, int pid, size_t slot, const size_t *take,
 		if (r->inode_owner[take[k]] == OWNER_UNKNOWN)
 			r->unowned--;
 		r->inode_owner[take[k]] = proc;
-		r->inode_walk[take[k]] = r->fd_walks;
+		r->inode_walk[take[k]] = r->walk_gen;
 	}
 	return true;
 }
@@ -791,13 +824,14 @@ static void save_hint(struct resolver *r, size_t slot, int max_fd, int nfds, int
  * a process about to exit loses its fds before its name. A known pid is
  * checked against pid reuse before it is credited.
  */
+#define YIELD_LINKS 256	/* fd links read between two yields */
 static void scan_fds(struct resolver *r, int pid, bool maybe_thread)
 {
 	char path[64], target[64];
 	size_t take[64], ntake = 0, slot = HMAP_NONE;
 	struct dirent *de;
-	bool inserted;
-	int max_fd = -1, nfds = 0, last_fd = -1;
+	bool inserted, pause = false;
+	int max_fd = -1, nfds = 0, last_fd = -1, since = 0;
 	DIR *d;
 
 	snprintf(path, sizeof(path), "%d/fd", pid);
@@ -818,16 +852,18 @@ static void scan_fds(struct resolver *r, int pid, bool maybe_thread)
 			if (fd > max_fd && fd <= INT32_MAX)
 				max_fd = (int)fd;
 			nfds++;
+			r->fd_links++;
+			/* A large table: let the caller in now and then (yield). */
+			pause = ++since >= YIELD_LINKS && r->yield_fn && !r->in_yield;
 			n = readlinkat(dirfd(d), de->d_name, target, sizeof(target));
-			if (n <= 0 || (size_t)n >= sizeof(target) ||
-			    !procnet_socket_link(target, (size_t)n, &inode))
-				continue;
-			j = hmap_get(r->inodes, &inode);
-			if (j == HMAP_NONE || j >= r->inode_cap || !may_take(r, j, pid))
-				continue;
-			take[ntake++] = j;
-			last_fd = (int)fd;
-			if (ntake < sizeof(take) / sizeof(take[0]))
+			if (n > 0 && (size_t)n < sizeof(target) &&
+			    procnet_socket_link(target, (size_t)n, &inode) &&
+			    (j = hmap_get(r->inodes, &inode)) != HMAP_NONE && j < r->inode_cap &&
+			    may_take(r, j, pid)) {
+				take[ntake++] = j;
+				last_fd = (int)fd;
+			}
+			if (ntake < sizeof(take) / sizeof(take[0]) && !pause)
 				continue;
 		}
 		if (ntake > 0 && slot == HMAP_NONE) {
@@ -843,6 +879,12 @@ static void scan_fds(struct resolver *r, int pid, bool maybe_thread)
 		ntake = 0;
 		if (!de)
 			break;
+		if (pause) {
+			/* What was read so far is credited: nothing is held across. */
+			since = 0;
+			pause = false;
+			yield(r);
+		}
 	}
 	closedir(d);
 	if (slot != HMAP_NONE)
@@ -871,6 +913,7 @@ static int probe_fd(struct resolver *r, int pid, size_t slot, int fd)
 	size_t j;
 
 	snprintf(path, sizeof(path), "%d/fd/%d", pid, fd);
+	r->fd_links++;
 	n = readlinkat(r->rootfd, path, target, sizeof(target));
 	if (n <= 0)
 		return -1;
@@ -879,21 +922,41 @@ static int probe_fd(struct resolver *r, int pid, size_t slot, int fd)
 	j = hmap_get(r->inodes, &inode);
 	if (j == HMAP_NONE || j >= r->inode_cap || !may_take(r, j, pid))
 		return 0;
-	return credit(r, pid, slot, &j, 1) ? 1 : 0;
+	if (!credit(r, pid, slot, &j, 1))
+		return 0;
+	if (slot < r->fd_hint_cap)
+		r->fd_hint[slot].last_fd = fd;
+	return 1;
 }
 
-static void scan_fds_quick(struct resolver *r, int pid)
+/*
+ * Look where pid's next socket most likely is: at the fd its last socket
+ * had (a process that closes a connection and opens the next gets the
+ * same number again), then just above it (one that opens several without
+ * closing them). True if pid was credited with a socket.
+ */
+static bool probe_hint(struct resolver *r, int pid)
+{
+	int32_t key = pid;
+	size_t slot = hmap_get(r->pids, &key);
+	int fd;
+
+	if (slot == HMAP_NONE || slot >= r->fd_hint_cap || r->fd_hint[slot].nfds == 0)
+		return false;
+	fd = r->fd_hint[slot].last_fd;
+	return probe_fd(r, pid, slot, fd) == 1 ||
+	       (r->unowned > 0 && fd < INT32_MAX && probe_fd(r, pid, slot, fd + 1) == 1);
+}
+
+/* probed: probe_hint(r, pid) was just called. */
+static void scan_fds_quick(struct resolver *r, int pid, bool probed)
 {
 	int32_t key = pid;
 	size_t slot = hmap_get(r->pids, &key);
 	bool hint = slot != HMAP_NONE && slot < r->fd_hint_cap && r->fd_hint[slot].nfds > 0;
 	int top, misses = 0;
 
-	/*
-	 * A process that closes a connection and opens the next one gets the
-	 * same fd number again: look there first.
-	 */
-	if (hint && probe_fd(r, pid, slot, r->fd_hint[slot].last_fd) == 1 && r->unowned == 0)
+	if (!probed && probe_hint(r, pid) && r->unowned == 0)
 		return;
 	if (!hint || r->fd_hint[slot].nfds < HINT_MIN) {
 		scan_fds(r, pid, false);
@@ -911,13 +974,6 @@ static void scan_fds_quick(struct resolver *r, int pid)
 		if (fd > r->fd_hint[slot].max_fd)
 			r->fd_hint[slot].max_fd = fd;
 	}
-}
-
-static int cmp_int(const void *a, const void *b)
-{
-	int x = *(const int *)a, y = *(const int *)b;
-
-	return (x > y) - (x < y);
 }
 
 /* The last pid the kernel gave out (in our pid namespace), or -1. */
@@ -946,7 +1002,115 @@ static long read_last_pid(struct resolver *r)
  */
 #define QUICK_MAX 512
 #define QUICK_AGAIN 16
-static bool walk_new(struct resolver *r, long now)
+
+static uint64_t sock_lookup(const struct resolver *r, int ns, int kind, int family, int proto,
+			    const uint8_t *laddr, uint16_t lport,
+			    const uint8_t *raddr, uint16_t rport, bool *seen);
+
+/*
+ * The TCP socket at the local end (l, lport) of a new flow, of unknown
+ * owner: is it closed already? The kernel no longer has that inode for
+ * that tuple (the connection is gone, or in TIME_WAIT, whose socket has
+ * no inode): then no process holds it, and no walk is made for it. It is
+ * still taken by a walk that meets it (a process may hold a socket after
+ * its connection has gone to TIME_WAIT).
+ */
+static void drop_closed_end(struct resolver *r, const struct tuple *t, const uint8_t *l,
+			    uint16_t lport, const uint8_t *rem, uint16_t rport)
+{
+	uint8_t ns[NS_PER_ADDR];
+	size_t nns = ns_list(r, t->family, l, ns);
+
+	if (nns == 0)
+		ns[nns++] = 0;
+	for (size_t i = 0; i < nns; i++) {
+		struct sock_entry e;
+		bool seen = false;
+		uint64_t inode = sock_lookup(r, ns[i], TUPLE_FLOW, t->family, 6, l, lport, rem,
+					     rport, &seen);
+		size_t j;
+		int rc;
+
+		if (!seen || inode == 0 || !r->ns[ns[i]].diag)
+			continue;
+		j = hmap_get(r->inodes, &inode);
+		if (j == HMAP_NONE || j >= r->inode_cap || r->inode_owner[j] != OWNER_UNKNOWN)
+			continue;
+		rc = diag_lookup(r->ns[ns[i]].diag, t->family, 6, l, lport, rem, rport, &e);
+		if (rc == 0 || (rc == 1 && e.inode != inode)) {
+			r->inode_owner[j] = OWNER_CLOSED;
+			r->unowned--;
+		}
+	}
+}
+
+static void drop_closed(struct resolver *r, const struct tuple *t, size_t n)
+{
+	for (size_t i = 0; i < n && r->unowned > 0; i++) {
+		if (t[i].proto != 6)
+			continue;
+		drop_closed_end(r, &t[i], t[i].src, t[i].sport, t[i].dst, t[i].dport);
+		drop_closed_end(r, &t[i], t[i].dst, t[i].dport, t[i].src, t[i].sport);
+	}
+}
+
+/*
+ * The same for every TCP socket of unknown owner a table listing met (a
+ * deep walk's, before it reads every process's fds for them): a pass may
+ * list a connection that is closed a moment later, and a walk of a few
+ * hundred processes for it would hold the resolver for half a second.
+ * Newest first, at most CHECK_MAX lookups.
+ */
+#define CHECK_MAX 256
+static void drop_closed_listed(struct resolver *r)
+{
+	size_t left = r->unowned, asked = 0;
+
+	for (size_t i = hmap_count(r->socks); i-- > 0 && left > 0 && asked < CHECK_MAX;) {
+		const struct tuple *k = hmap_key(r->socks, i);
+		struct sock_entry e;
+		uint64_t inode;
+		size_t j;
+		int rc;
+
+		if (i >= r->sock_cap || (inode = r->sock_inode[i]) == 0)
+			continue;
+		j = hmap_get(r->inodes, &inode);
+		if (j == HMAP_NONE || j >= r->inode_cap || r->inode_owner[j] != OWNER_UNKNOWN)
+			continue;
+		left--;
+		if (k->kind != TUPLE_FLOW || k->proto != 6 || k->pad >= r->nns ||
+		    !r->ns[k->pad].diag)
+			continue;
+		asked++;
+		rc = diag_lookup(r->ns[k->pad].diag, k->family, 6, k->src, k->sport, k->dst,
+				 k->dport, &e);
+		if (rc == 0 || (rc == 1 && e.inode != inode)) {
+			r->inode_owner[j] = OWNER_CLOSED;
+			r->unowned--;
+		}
+	}
+}
+
+/*
+ * Where the next socket of each process credited lately most likely is
+ * (a readlink or two each): the first place a quick pass looks, before any
+ * fd table, however large, is read.
+ */
+static void probe_recent(struct resolver *r)
+{
+	for (size_t i = 0; i < RECENT && r->unowned > 0; i++) {
+		if (r->recent[i] > 0)
+			probe_hint(r, r->recent[i]);
+	}
+}
+
+/*
+ * t[0..n_flows): the flows of the pass. Those of their sockets that are
+ * closed already are searched for no further once the cheap places (the
+ * likely fds of recent processes, new processes) have been looked at.
+ */
+static bool walk_new(struct resolver *r, long now, const struct tuple *t, size_t n_flows)
 {
 	long prev = r->last_pid, n;
 
@@ -956,13 +1120,21 @@ static bool walk_new(struct resolver *r, long now)
 	if (n > QUICK_MAX)
 		return false;
 	r->fd_walks++;
+	r->walk_gen = ++r->gen_next;
 	r->last_pid = now;
 	for (long pid = now; n-- > 0 && r->unowned > 0; pid = pid > 1 ? pid - 1 : r->pid_max - 1)
 		scan_fds(r, (int)pid, true);
-	/* Then the processes that opened sockets lately: they often open more. */
+	/*
+	 * Then the processes that opened sockets lately: they often open
+	 * more. Where each one's next socket most likely is was looked at
+	 * already (probe_recent); now their fd tables.
+	 */
+	/* What is not found yet may be closed already: not worth a search. */
+	if (r->unowned > 0)
+		drop_closed(r, t, n_flows);
 	for (size_t i = 0; i < RECENT && r->unowned > 0; i++) {
 		if (r->recent[i] > 0)
-			scan_fds_quick(r, r->recent[i]);
+			scan_fds_quick(r, r->recent[i], true);
 	}
 	/*
 	 * Then the newest processes the last walk saw: one may have opened
@@ -973,7 +1145,7 @@ static bool walk_new(struct resolver *r, long now)
 		scan_fds(r, (int)pid, true);
 	/* Last, the youngest processes of the last deep walk. */
 	for (size_t i = 0; i < r->nyoung && r->unowned > 0; i++)
-		scan_fds_quick(r, r->young[i]);
+		scan_fds_quick(r, r->young[i], false);
 	return true;
 }
 
@@ -1076,13 +1248,14 @@ static void sort_by_age(int *pids, size_t n, const struct age_ctx *c)
 /*
  * The deep walk: list /proc, read the tables of the namespaces met, scan
  * every process never seen before (newest first), then the known ones
- * (lowest pid first) while sockets remain unplaced; what is still
+ * (newest first too) while sockets remain unplaced; what is still
  * unplaced then has no process we can see.
  */
 static void walk_fds(struct resolver *r)
 {
 	bool orphaned = r->ns_orphaned;
 	size_t old = r->nns;
+	size_t before;		/* the inodes this walk is for */
 	int *fresh = NULL, *known = NULL;
 	size_t nfresh = 0, nknown = 0, fresh_cap = 0, known_cap = 0;
 	struct dirent *de;
@@ -1095,6 +1268,7 @@ static void walk_fds(struct resolver *r)
 	if (!d)
 		return;
 	r->fd_walks++;
+	r->walk_gen = ++r->gen_next;
 	r->ns_orphaned = false;
 	while ((de = readdir(d)) != NULL) {
 		char *end;
@@ -1124,26 +1298,28 @@ static void walk_fds(struct resolver *r)
 		read_ns_tables(r, ns, -1);
 		read_ns_addrs(r, ns);
 	}
+	before = hmap_count(r->inodes);
 	r->last_pid = ac.last;
 	r->ns_pid = ac.last;
+	/*
+	 * Newest first, the known ones too: a socket no pass has placed yet
+	 * most likely belongs to a process started lately (the oldest are
+	 * daemons whose sockets are placed already). With a few hundred
+	 * processes on the host, reading them oldest first took 86 ms to find
+	 * the sockets of a benchmark's clients, with the resolver's lock held.
+	 * (Which process a socket shared after fork() goes to does not depend
+	 * on the order: see may_take.)
+	 */
 	if (nfresh)
 		sort_by_age(fresh, nfresh, &ac);
 	if (nknown)
-		qsort(known, nknown, sizeof(int), cmp_int);
+		sort_by_age(known, nknown, &ac);
 	/* The youngest processes, for quick walks to look at first. */
 	r->nyoung = 0;
 	for (size_t i = 0; i < nfresh && r->nyoung < YOUNG; i++)
 		r->young[r->nyoung++] = fresh[i];
-	if (r->nyoung < YOUNG && nknown) {
-		int *tmp = malloc(nknown * sizeof(int));
-		if (tmp) {
-			memcpy(tmp, known, nknown * sizeof(int));
-			sort_by_age(tmp, nknown, &ac);
-			for (size_t i = 0; i < nknown && r->nyoung < YOUNG; i++)
-				r->young[r->nyoung++] = tmp[i];
-			free(tmp);
-		}
-	}
+	for (size_t i = 0; i < nknown && r->nyoung < YOUNG; i++)
+		r->young[r->nyoung++] = known[i];
 
 	if (r->fd_walks == 1 && r->unowned == 0) {
 		/*
@@ -1156,22 +1332,31 @@ static void walk_fds(struct resolver *r)
 		}
 		nfresh = 0;
 	}
+	/*
+	 * Between two processes the caller may run a quick pass (yield):
+	 * the sockets it learns are not this walk's to give up on, as the
+	 * processes read before they existed were not looked at for them.
+	 */
 	for (size_t i = 0; i < nfresh; i++) {
 		bool inserted;
+		yield(r);
 		scan_fds(r, fresh[i], false);
 		pid_slot(r, fresh[i], &inserted);	/* known from now on */
 	}
-	for (size_t i = 0; i < nknown && r->unowned > 0; i++)
+	/* Before every known process is read: are they still open? */
+	if (r->unowned > 0 && nknown > 0)
+		drop_closed_listed(r);
+	for (size_t i = 0; i < nknown && r->unowned > 0; i++) {
+		yield(r);
 		scan_fds(r, known[i], false);
+	}
 	free(fresh);
 	free(known);
-	if (r->unowned > 0) {
-		size_t n = hmap_count(r->inodes);
-		for (size_t j = 0; j < n && j < r->inode_cap; j++) {
-			if (r->inode_owner[j] == OWNER_UNKNOWN)
-				r->inode_owner[j] = OWNER_MISSING;
+	for (size_t j = 0; j < before && j < r->inode_cap && r->unowned > 0; j++) {
+		if (r->inode_owner[j] == OWNER_UNKNOWN) {
+			r->inode_owner[j] = OWNER_MISSING;
+			r->unowned--;
 		}
-		r->unowned = 0;
 	}
 }
 
@@ -1244,8 +1429,8 @@ static void find_end(struct resolver *r, const struct tuple *t, const uint8_t *l
 
 int resolver_refresh_flows(struct resolver *r, const struct tuple *t, size_t n, bool deep)
 {
-	bool read[256] = { false };
-	long last;
+	bool read[256] = { false }, any_read = false;
+	long last = -1;
 	int rc = 0;
 
 	if (!r->diag) {
@@ -1254,8 +1439,6 @@ int resolver_refresh_flows(struct resolver *r, const struct tuple *t, size_t n, 
 		return deep ? resolver_refresh(r) : 0;
 	}
 	r->passes++;
-	/* The last pid given out, read once for this pass. */
-	last = read_last_pid(r);
 	for (int again = 0; again < 2; again++) {
 		bool foreign = false;
 		size_t old = r->nns;
@@ -1265,6 +1448,15 @@ int resolver_refresh_flows(struct resolver *r, const struct tuple *t, size_t n, 
 				   !resolver_is_local(r, t[i].family, t[i].dst);
 			find_end(r, &t[i], t[i].src, t[i].sport, t[i].dst, t[i].dport, read);
 			find_end(r, &t[i], t[i].dst, t[i].dport, t[i].src, t[i].sport, read);
+		}
+		if (again == 0) {
+			/*
+			 * A connection may live a fraction of a millisecond:
+			 * the likely fds first, right after the lookups.
+			 */
+			probe_recent(r);
+			/* The last pid given out, read once for this pass. */
+			last = read_last_pid(r);
 		}
 		/* An end of no namespace met: is a new process in a new one? */
 		if (!foreign || !have_local(r) || again || !probe_ns(r, deep ? QUICK_AGAIN : 0, last))
@@ -1276,9 +1468,13 @@ int resolver_refresh_flows(struct resolver *r, const struct tuple *t, size_t n, 
 	for (int p = 0; p < 256; p++) {
 		if (read[p] && read_tables(r, p) != 0)
 			rc = -1;
+		if (read[p])
+			any_read = true;
 	}
+	if (any_read)
+		probe_recent(r);	/* for the sockets the tables gave */
 	if (r->unowned > 0)
-		walk_new(r, last);
+		walk_new(r, last, t, n);
 	if (deep && (r->unowned > 0 || r->want_deep))
 		deep_walk(r);
 	return rc;
@@ -1452,6 +1648,7 @@ void resolver_stats(const struct resolver *r, struct resolve_stats *st)
 {
 	st->passes = r->passes;
 	st->fd_walks = r->fd_walks;
+	st->fd_links = r->fd_links;
 	st->sockets = hmap_count(r->socks);
 	st->processes = r->nprocs;
 }

@@ -44,6 +44,7 @@ enum owner_status {
 struct resolve_stats {
 	uint64_t passes;
 	uint64_t fd_walks;	/* passes that walked /proc/PID/fd */
+	uint64_t fd_links;	/* /proc/PID/fd/N links read */
 	uint64_t sockets;	/* distinct socket tuples learned */
 	uint64_t processes;	/* processes learned */
 };
@@ -99,6 +100,16 @@ enum owner_status resolver_lookup_end(const struct resolver *r, int family, int 
 
 /* Is addr an address of this host, of any namespace met? */
 bool resolver_is_local(const struct resolver *r, int family, const uint8_t *addr);
+
+/*
+ * Let fn(ctx) run now and then during a long pass (between the processes
+ * of a walk of /proc, every few hundred fds of a large table, between the
+ * socket tables of two namespaces): another thread's new flows need not
+ * wait for the whole pass. fn may call resolver_refresh_flows without
+ * deep, and resolver_explains, on r; it is not called again from within
+ * them. NULL: never.
+ */
+void resolver_set_yield(struct resolver *r, void (*fn)(void *ctx), void *ctx);
 
 /* Is a deep pass (resolver_refresh_flows with deep) waited for? */
 bool resolver_pending(const struct resolver *r);

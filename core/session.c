@@ -30,6 +30,7 @@ struct flow_queue {
 	pthread_cond_t wake;
 	struct tuple items[QUEUE_LEN];
 	size_t n;
+	size_t yielded;		/* items[0..yielded) were looked up in a yield */
 	bool lost;		/* the queue overflowed: refresh anyway */
 	bool stop;
 };
@@ -66,6 +67,7 @@ struct session {
 	pthread_t thread;
 	struct flow_queue q;
 	pthread_mutex_t res_lock;	/* the resolver: its thread, or the capture's */
+	bool res_thread_holds;		/* under res_lock: held by the resolver thread */
 	uint64_t new_flows;		/* capture thread: flows created, live */
 	double busy_start;		/* ... this load window: its start, */
 	uint64_t busy_packets, busy_new;	/* ... packets and new flows then */
@@ -161,6 +163,35 @@ const struct totals *session_totals(const struct session *s)
 
 /* ---- resolver thread ---------------------------------------------- */
 
+#define YIELD_BATCH 64
+
+/*
+ * Called by the resolver in the middle of a long pass (a walk of every
+ * process's fds can take 100 ms on a host with a few hundred processes):
+ * the resolver thread looks up the flows queued since, at once, as a
+ * connection of a millisecond cannot wait for the end of the pass. The
+ * capture thread's own passes (resolve_inline) do nothing here.
+ */
+static void resolver_yield(void *ctx)
+{
+	struct session *s = ctx;
+	struct tuple t[YIELD_BATCH];
+	size_t n = 0, m = 0;
+
+	if (!s->res_thread_holds)
+		return;
+	pthread_mutex_lock(&s->q.lock);
+	while (s->q.yielded < s->q.n && n < YIELD_BATCH)
+		t[n++] = s->q.items[s->q.yielded++];
+	pthread_mutex_unlock(&s->q.lock);
+	for (size_t i = 0; i < n; i++) {
+		if (!resolver_explains(s->res, &t[i]))
+			t[m++] = t[i];
+	}
+	if (m > 0)
+		resolver_refresh_flows(s->res, t, m, false);
+}
+
 static void *resolver_main(void *arg)
 {
 	struct session *s = arg;
@@ -170,7 +201,9 @@ static void *resolver_main(void *arg)
 	double last, last_deep;
 
 	pthread_mutex_lock(&s->res_lock);
+	s->res_thread_holds = true;
 	resolver_refresh(s->res);
+	s->res_thread_holds = false;
 	pthread_mutex_unlock(&s->res_lock);
 	last = last_deep = now_mono();
 	pthread_mutex_lock(&q->lock);
@@ -191,10 +224,12 @@ static void *resolver_main(void *arg)
 			memcpy(batch, q->items, n * sizeof(*batch));
 		full = q->lost || now_mono() >= due || !batch;
 		q->n = 0;
+		q->yielded = 0;
 		q->lost = false;
 		pthread_mutex_unlock(&q->lock);
 
 		pthread_mutex_lock(&s->res_lock);
+		s->res_thread_holds = true;
 		/* The flows no pass has explained yet. */
 		for (size_t i = 0; i < n; i++) {
 			if (!resolver_explains(s->res, &batch[i]))
@@ -219,6 +254,7 @@ static void *resolver_main(void *arg)
 			if (deep)
 				last_deep = now_mono();
 		}
+		s->res_thread_holds = false;
 		pthread_mutex_unlock(&s->res_lock);
 		pthread_mutex_lock(&q->lock);
 	}
@@ -239,6 +275,8 @@ static int start_resolver(struct session *s)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&s->q.wake, &ca);
 	pthread_condattr_destroy(&ca);
+	/* Before the thread starts: it may call back from its first pass on. */
+	resolver_set_yield(s->res, resolver_yield, s);
 	/* Signals go to the capture thread, whose poll() they interrupt. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
@@ -246,6 +284,8 @@ static int start_resolver(struct session *s)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc == 0)
 		s->threaded = true;
+	else
+		resolver_set_yield(s->res, NULL, NULL);
 	return rc;
 }
 
@@ -259,6 +299,7 @@ static void stop_resolver(struct session *s)
 	pthread_mutex_unlock(&s->q.lock);
 	pthread_join(s->thread, NULL);
 	s->threaded = false;
+	resolver_set_yield(s->res, NULL, NULL);
 	pthread_cond_destroy(&s->q.wake);
 	pthread_mutex_destroy(&s->q.lock);
 	pthread_mutex_destroy(&s->res_lock);

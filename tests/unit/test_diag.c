@@ -6,12 +6,14 @@
 #include "unit.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -346,6 +348,439 @@ static void test_not_accepted_goes_to_listener(void **state)
 	resolver_free(r);
 }
 
+/*
+ * Two processes that open connections: the child reuses one fd for each,
+ * the parent (credited last) has a table of about 50 fds. The child's next
+ * connection is found at the child's last fd, without reading the
+ * parent's whole table first.
+ */
+static void test_quick_pass_probes_every_hint_first(void **state)
+{
+	struct resolver *r = resolver_new("/proc");
+	const struct proc_info *owner;
+	struct resolve_stats st0, st1;
+	int lfd, held[48], pfd, toc[2], fromc[2];
+	uint16_t lport, cport;
+	struct tuple t;
+	pid_t child;
+	char b;
+
+	(void)state;
+	assert_non_null(r);
+	lfd = bound(SOCK_STREAM, INADDR_LOOPBACK);
+	assert_int_equal(listen(lfd, 128), 0);
+	lport = port_of(lfd);
+	for (int i = 0; i < 48; i++) {
+		held[i] = socket(AF_INET, SOCK_DGRAM, 0);
+		assert_true(held[i] >= 0);
+	}
+	assert_int_equal(pipe(toc), 0);
+	assert_int_equal(pipe(fromc), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		/* Each "x": close the last connection, open the next one. */
+		int fd = -1;
+		uint16_t p;
+		close(lfd);
+		close(toc[1]);
+		close(fromc[0]);
+		for (int i = 0; i < 48; i++)
+			close(held[i]);
+		while (read(toc[0], &b, 1) == 1) {
+			if (fd >= 0)
+				close(fd);
+			fd = socket(AF_INET, SOCK_STREAM, 0);
+			if (fd < 0 || connect_to(fd, lport) != 0)
+				_exit(1);
+			p = port_of(fd);
+			if (write(fromc[1], &p, sizeof(p)) != sizeof(p))
+				_exit(1);
+		}
+		_exit(0);
+	}
+	assert_int_equal(resolver_refresh(r), 0);
+
+	/* The child's first connection: credited, its fd noted. */
+	assert_int_equal(write(toc[1], "x", 1), 1);
+	assert_int_equal(read(fromc[0], &cport, sizeof(cport)), (ssize_t)sizeof(cport));
+	t = lo_tcp(cport, lport);
+	assert_int_equal(resolver_refresh_flows(r, &t, 1, true), 0);
+	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, cport, lo4, lport, &owner),
+			 OWNER_FOUND);
+	assert_int_equal(owner->pid, child);
+
+	/* Then one of the parent's: the parent is the process credited last. */
+	pfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(pfd >= 0);
+	assert_int_equal(connect_to(pfd, lport), 0);
+	t = lo_tcp(port_of(pfd), lport);
+	assert_int_equal(resolver_refresh_flows(r, &t, 1, true), 0);
+	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, port_of(pfd), lo4, lport, &owner),
+			 OWNER_FOUND);
+	assert_int_equal(owner->pid, getpid());
+
+	/* The child's next connection, at the same fd: a few links read, not 50. */
+	assert_int_equal(write(toc[1], "x", 1), 1);
+	assert_int_equal(read(fromc[0], &cport, sizeof(cport)), (ssize_t)sizeof(cport));
+	t = lo_tcp(cport, lport);
+	resolver_stats(r, &st0);
+	assert_int_equal(resolver_refresh_flows(r, &t, 1, false), 0);
+	resolver_stats(r, &st1);
+	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, cport, lo4, lport, &owner),
+			 OWNER_FOUND);
+	assert_int_equal(owner->pid, child);
+	/* Other processes may have started meanwhile: their fds are read first. */
+	assert_true(st1.fd_links - st0.fd_links < 40);
+
+	close(toc[1]);
+	assert_int_equal(waitpid(child, NULL, 0), child);
+	close(toc[0]);
+	close(fromc[0]);
+	close(fromc[1]);
+	close(pfd);
+	for (int i = 0; i < 48; i++)
+		close(held[i]);
+	close(lfd);
+	resolver_free(r);
+}
+
+/* Send fd over the unix socket u; it is then held by no process, only in flight. */
+static void send_fd(int u, int fd)
+{
+	char c = 'f';
+	struct iovec iov = { &c, 1 };
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf,
+			    .msg_controllen = sizeof(cm.buf) };
+	struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+
+	memset(&cm, 0, sizeof(cm));
+	h->cmsg_level = SOL_SOCKET;
+	h->cmsg_type = SCM_RIGHTS;
+	h->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(h), &fd, sizeof(int));
+	assert_int_equal(sendmsg(u, &m, 0), 1);
+}
+
+static int recv_fd(int u)
+{
+	char c;
+	struct iovec iov = { &c, 1 };
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf,
+			    .msg_controllen = sizeof(cm.buf) };
+	struct cmsghdr *h;
+	int fd;
+
+	assert_int_equal(recvmsg(u, &m, 0), 1);
+	h = CMSG_FIRSTHDR(&m);
+	assert_non_null(h);
+	memcpy(&fd, CMSG_DATA(h), sizeof(int));
+	return fd;
+}
+
+/*
+ * A connection whose socket no process holds: while it is open, its owner
+ * is still looked for (resolver_pending); once it is closed, the quick
+ * pass sees that the kernel no longer has its inode and looks no further.
+ */
+static void test_quick_pass_drops_closed_socket(void **state)
+{
+	struct resolver *r = resolver_new("/proc");
+	const struct proc_info *owner;
+	int lfd, cfd, afd, u[2];
+	uint16_t lport, cport;
+	struct tuple t;
+
+	(void)state;
+	assert_non_null(r);
+	assert_int_equal(resolver_refresh(r), 0);
+	lfd = bound(SOCK_STREAM, INADDR_LOOPBACK);
+	assert_int_equal(listen(lfd, 4), 0);
+	lport = port_of(lfd);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, u), 0);
+	cfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(cfd >= 0);
+	assert_int_equal(connect_to(cfd, lport), 0);
+	cport = port_of(cfd);
+	afd = accept(lfd, NULL, NULL);
+	assert_true(afd >= 0);
+
+	/* The client's socket in flight: open, and in no fd table. */
+	send_fd(u[0], cfd);
+	close(cfd);
+	t = lo_tcp(cport, lport);
+	assert_int_equal(resolver_refresh_flows(r, &t, 1, false), 0);
+	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, cport, lo4, lport, &owner),
+			 OWNER_NO_PROCESS);
+	assert_true(resolver_pending(r));
+
+	/* Closed: nothing left to look for. */
+	close(recv_fd(u[1]));
+	assert_int_equal(resolver_refresh_flows(r, &t, 1, false), 0);
+	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, cport, lo4, lport, &owner),
+			 OWNER_NO_PROCESS);
+	assert_false(resolver_pending(r));
+	close(afd);
+	close(lfd);
+	close(u[0]);
+	close(u[1]);
+	resolver_free(r);
+}
+
+/* The fd links of every process now, as a deep walk reading them all would count them. */
+static uint64_t all_fd_links(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	uint64_t n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL) {
+		char path[300];
+		DIR *f;
+		struct dirent *fe;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/fd", de->d_name);
+		f = opendir(path);
+		if (!f)
+			continue;
+		while ((fe = readdir(f)) != NULL)
+			n += fe->d_name[0] != '.';
+		closedir(f);
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * A connection a quick pass met while it was open (in flight, in no fd
+ * table), closed before the next full pass: that pass's deep walk asks
+ * the kernel whether it is still open before it reads the fds of every
+ * process for it.
+ */
+static void test_deep_walk_skips_closed_socket(void **state)
+{
+	struct resolver *r = resolver_new("/proc");
+	const struct proc_info *owner;
+	struct resolve_stats st0, st1;
+	int lfd, cfd, afd, u[2];
+	uint16_t lport, cport;
+	uint64_t all;
+	struct tuple t;
+
+	(void)state;
+	assert_non_null(r);
+	assert_int_equal(resolver_refresh(r), 0);
+	lfd = bound(SOCK_STREAM, INADDR_LOOPBACK);
+	assert_int_equal(listen(lfd, 4), 0);
+	lport = port_of(lfd);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, u), 0);
+	cfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(cfd >= 0);
+	assert_int_equal(connect_to(cfd, lport), 0);
+	cport = port_of(cfd);
+	afd = accept(lfd, NULL, NULL);
+	assert_true(afd >= 0);
+	send_fd(u[0], cfd);
+	close(cfd);
+	t = lo_tcp(cport, lport);
+	assert_int_equal(resolver_refresh_flows(r, &t, 1, false), 0);
+	assert_true(resolver_pending(r));
+
+	close(recv_fd(u[1]));
+	all = all_fd_links();
+	resolver_stats(r, &st0);
+	assert_int_equal(resolver_refresh(r), 0);
+	resolver_stats(r, &st1);
+	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, cport, lo4, lport, &owner),
+			 OWNER_NO_PROCESS);
+	assert_false(resolver_pending(r));
+	/* Only the processes started since were read (other tests' may be many). */
+	assert_true(st1.fd_links - st0.fd_links < all / 2);
+	close(afd);
+	close(lfd);
+	close(u[0]);
+	close(u[1]);
+	resolver_free(r);
+}
+
+struct yield_ctx {
+	struct resolver *r;
+	struct tuple t;		/* looked up at the first call */
+	int calls, depth, max_depth;
+};
+
+static void on_yield(void *ctx)
+{
+	struct yield_ctx *y = ctx;
+
+	y->calls++;
+	y->depth++;
+	if (y->depth > y->max_depth)
+		y->max_depth = y->depth;
+	if (y->calls == 1)
+		resolver_refresh_flows(y->r, &y->t, 1, false);
+	y->depth--;
+}
+
+/*
+ * A deep walk lets the caller in between processes (resolver_set_yield):
+ * a quick pass made there finds a new connection at once, the walk goes
+ * on, and the callback is not called again from within its own pass.
+ */
+static void test_deep_walk_yields(void **state)
+{
+	struct resolver *r = resolver_new("/proc");
+	struct yield_ctx y;
+	const struct proc_info *owner;
+	int lfd, cfd, afd, dfd, u[2];
+	uint16_t lport, cport;
+	struct tuple t;
+
+	(void)state;
+	assert_non_null(r);
+	memset(&y, 0, sizeof(y));
+	y.r = r;
+	assert_int_equal(resolver_refresh(r), 0);
+	lfd = bound(SOCK_STREAM, INADDR_LOOPBACK);
+	assert_int_equal(listen(lfd, 4), 0);
+	lport = port_of(lfd);
+	/* A socket no process holds (in flight): the deep walk reads every process. */
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, u), 0);
+	cfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(cfd >= 0);
+	assert_int_equal(connect_to(cfd, lport), 0);
+	cport = port_of(cfd);
+	afd = accept(lfd, NULL, NULL);
+	assert_true(afd >= 0);
+	send_fd(u[0], cfd);
+	close(cfd);
+	/* A connection of ours the callback looks up. */
+	dfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(dfd >= 0);
+	assert_int_equal(connect_to(dfd, lport), 0);
+	y.t = lo_tcp(port_of(dfd), lport);
+
+	resolver_set_yield(r, on_yield, &y);
+	t = lo_tcp(cport, lport);
+	assert_int_equal(resolver_refresh_flows(r, &t, 1, true), 0);
+	assert_true(y.calls >= 1);
+	assert_int_equal(y.max_depth, 1);
+	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, port_of(dfd), lo4, lport, &owner),
+			 OWNER_FOUND);
+	assert_int_equal(owner->pid, getpid());
+	/* The walk went on to the end: the socket in flight has no owner to find. */
+	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, cport, lo4, lport, &owner),
+			 OWNER_NO_PROCESS);
+	resolver_set_yield(r, NULL, NULL);
+	close(recv_fd(u[1]));
+	close(dfd);
+	close(afd);
+	close(lfd);
+	close(u[0]);
+	close(u[1]);
+	resolver_free(r);
+}
+
+/*
+ * A process that reopens its connection at the same fd, after a new
+ * process with a large table has started: the quick pass probes the
+ * likely fd first, and finds it without reading the new process's fds.
+ */
+static void test_quick_pass_probes_before_new_processes(void **state)
+{
+	struct resolver *r = resolver_new("/proc");
+	const struct proc_info *owner;
+	struct resolve_stats st0, st1;
+	int lfd, toc[2], fromc[2], hold[2];
+	uint16_t lport, cport;
+	struct tuple t;
+	pid_t child, big;
+	char b;
+
+	(void)state;
+	assert_non_null(r);
+	lfd = bound(SOCK_STREAM, INADDR_LOOPBACK);
+	assert_int_equal(listen(lfd, 16), 0);
+	lport = port_of(lfd);
+	assert_int_equal(pipe(toc), 0);
+	assert_int_equal(pipe(fromc), 0);
+	assert_int_equal(pipe(hold), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		int fd = -1;
+		uint16_t p;
+		close(lfd);
+		close(toc[1]);
+		close(fromc[0]);
+		close(hold[1]);
+		while (read(toc[0], &b, 1) == 1) {
+			if (fd >= 0)
+				close(fd);
+			fd = socket(AF_INET, SOCK_STREAM, 0);
+			if (fd < 0 || connect_to(fd, lport) != 0)
+				_exit(1);
+			p = port_of(fd);
+			if (write(fromc[1], &p, sizeof(p)) != sizeof(p))
+				_exit(1);
+		}
+		_exit(0);
+	}
+	assert_int_equal(resolver_refresh(r), 0);
+	assert_int_equal(write(toc[1], "x", 1), 1);
+	assert_int_equal(read(fromc[0], &cport, sizeof(cport)), (ssize_t)sizeof(cport));
+	t = lo_tcp(cport, lport);
+	assert_int_equal(resolver_refresh_flows(r, &t, 1, true), 0);
+	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, cport, lo4, lport, &owner),
+			 OWNER_FOUND);
+	assert_int_equal(owner->pid, child);
+
+	/* A new process with about 70 fds, until hold is closed. */
+	big = fork();
+	assert_true(big >= 0);
+	if (big == 0) {
+		close(hold[1]);
+		for (int i = 0; i < 64; i++)
+			(void)socket(AF_INET, SOCK_DGRAM, 0);
+		(void)read(hold[0], &b, 1);
+		_exit(0);
+	}
+	close(hold[0]);
+	usleep(100000);		/* its sockets made */
+
+	assert_int_equal(write(toc[1], "x", 1), 1);
+	assert_int_equal(read(fromc[0], &cport, sizeof(cport)), (ssize_t)sizeof(cport));
+	t = lo_tcp(cport, lport);
+	resolver_stats(r, &st0);
+	assert_int_equal(resolver_refresh_flows(r, &t, 1, false), 0);
+	resolver_stats(r, &st1);
+	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, cport, lo4, lport, &owner),
+			 OWNER_FOUND);
+	assert_int_equal(owner->pid, child);
+	assert_true(st1.fd_links - st0.fd_links < 40);
+
+	close(hold[1]);
+	close(toc[1]);
+	assert_int_equal(waitpid(big, NULL, 0), big);
+	assert_int_equal(waitpid(child, NULL, 0), child);
+	close(toc[0]);
+	close(fromc[0]);
+	close(fromc[1]);
+	close(lfd);
+	resolver_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -355,6 +790,11 @@ int main(void)
 		cmocka_unit_test(test_quick_pass_finds_new_process),
 		cmocka_unit_test(test_quick_pass_large_fd_table),
 		cmocka_unit_test(test_not_accepted_goes_to_listener),
+		cmocka_unit_test(test_quick_pass_probes_every_hint_first),
+		cmocka_unit_test(test_quick_pass_probes_before_new_processes),
+		cmocka_unit_test(test_quick_pass_drops_closed_socket),
+		cmocka_unit_test(test_deep_walk_skips_closed_socket),
+		cmocka_unit_test(test_deep_walk_yields),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

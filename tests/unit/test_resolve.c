@@ -565,6 +565,28 @@ static void test_stats_and_lazy_walks(void **state)
 	assert_int_equal(pid_of(t->r, TUPLE_V4, 17, "10.0.0.5", 9000, "192.0.2.1", 5), 600);
 }
 
+/*
+ * A new socket of a process seen before: the walk reads the known
+ * processes newest first, so the newest one's is found before the fds of
+ * the others are read.
+ */
+static void test_known_processes_newest_first(void **state)
+{
+	struct rt *t = *state;
+	struct resolve_stats st0, st1;
+	static const uint64_t ino[] = { 1007, 2200 };	/* child's old socket, and a new one */
+
+	fx_proc(t->fx.root, 300, "child", 1, CMD("child\0"), 8000, ino, 2);
+	fx_add(&t->fx.udp, TUPLE_V4, "10.0.0.5", 9100, "0.0.0.0", 0, 7, 2200);
+	fx_write_tables(&t->fx);
+	resolver_stats(t->r, &st0);
+	assert_int_equal(resolver_refresh(t->r), 0);
+	resolver_stats(t->r, &st1);
+	assert_int_equal(pid_of(t->r, TUPLE_V4, 17, "10.0.0.5", 9100, "192.0.2.1", 5), 300);
+	/* pid 300's four fds; not the 30-odd of all fixture processes. */
+	assert_int_equal(st1.fd_links - st0.fd_links, 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -585,6 +607,7 @@ int main(void)
 		T(test_knowledge_survives),
 		T(test_pid_reuse),
 		T(test_stats_and_lazy_walks),
+		T(test_known_processes_newest_first),
 #undef T
 	};
 
