@@ -349,44 +349,33 @@ static void test_not_accepted_goes_to_listener(void **state)
 }
 
 /*
- * Two processes that open connections: the child reuses one fd for each,
- * the parent (credited last) has a table of about 50 fds. The child's next
- * connection is found at the child's last fd, without reading the
- * parent's whole table first.
+ * A child process that, for each request, closes its last connection to
+ * lport and opens the next one, and answers with that connection's port.
+ * It closes the n fds of close_fds first (the parent's, not its to hold).
  */
-static void test_quick_pass_probes_every_hint_first(void **state)
+struct connector {
+	pid_t pid;
+	int to, from;		/* the parent's ends of the two pipes */
+};
+
+static struct connector connector_start(uint16_t lport, const int *close_fds, size_t n)
 {
-	struct resolver *r = resolver_new("/proc");
-	const struct proc_info *owner;
-	struct resolve_stats st0, st1;
-	int lfd, held[48], pfd, toc[2], fromc[2];
-	uint16_t lport, cport;
-	struct tuple t;
-	pid_t child;
+	int toc[2], fromc[2];
+	struct connector c;
 	char b;
 
-	(void)state;
-	assert_non_null(r);
-	lfd = bound(SOCK_STREAM, INADDR_LOOPBACK);
-	assert_int_equal(listen(lfd, 128), 0);
-	lport = port_of(lfd);
-	for (int i = 0; i < 48; i++) {
-		held[i] = socket(AF_INET, SOCK_DGRAM, 0);
-		assert_true(held[i] >= 0);
-	}
 	assert_int_equal(pipe(toc), 0);
 	assert_int_equal(pipe(fromc), 0);
-	child = fork();
-	assert_true(child >= 0);
-	if (child == 0) {
-		/* Each "x": close the last connection, open the next one. */
+	c.pid = fork();
+	assert_true(c.pid >= 0);
+	if (c.pid == 0) {
 		int fd = -1;
 		uint16_t p;
-		close(lfd);
+
+		for (size_t i = 0; i < n; i++)
+			close(close_fds[i]);
 		close(toc[1]);
 		close(fromc[0]);
-		for (int i = 0; i < 48; i++)
-			close(held[i]);
 		while (read(toc[0], &b, 1) == 1) {
 			if (fd >= 0)
 				close(fd);
@@ -399,45 +388,88 @@ static void test_quick_pass_probes_every_hint_first(void **state)
 		}
 		_exit(0);
 	}
+	close(toc[0]);
+	close(fromc[1]);
+	c.to = toc[1];
+	c.from = fromc[0];
+	return c;
+}
+
+/* The child's next connection: its local port. */
+static uint16_t connector_next(const struct connector *c)
+{
+	uint16_t port;
+
+	assert_int_equal(write(c->to, "x", 1), 1);
+	assert_int_equal(read(c->from, &port, sizeof(port)), (ssize_t)sizeof(port));
+	return port;
+}
+
+static void connector_stop(struct connector *c)
+{
+	close(c->to);
+	assert_int_equal(waitpid(c->pid, NULL, 0), c->pid);
+	close(c->from);
+}
+
+/* After a pass for the loopback flow cport -> lport, its client end is pid's. */
+static void assert_owner_after_pass(struct resolver *r, uint16_t cport, uint16_t lport, bool deep,
+				    pid_t pid)
+{
+	const struct proc_info *owner;
+	struct tuple t = lo_tcp(cport, lport);
+
+	assert_int_equal(resolver_refresh_flows(r, &t, 1, deep), 0);
+	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, cport, lo4, lport, &owner),
+			 OWNER_FOUND);
+	assert_int_equal(owner->pid, pid);
+}
+
+/*
+ * Two processes that open connections: the child reuses one fd for each,
+ * the parent (credited last) has a table of about 50 fds. The child's next
+ * connection is found at the child's last fd, without reading the
+ * parent's whole table first.
+ */
+static void test_quick_pass_probes_every_hint_first(void **state)
+{
+	struct resolver *r = resolver_new("/proc");
+	struct resolve_stats st0, st1;
+	struct connector c;
+	int lfd, held[49], pfd;
+	uint16_t lport;
+
+	(void)state;
+	assert_non_null(r);
+	lfd = bound(SOCK_STREAM, INADDR_LOOPBACK);
+	assert_int_equal(listen(lfd, 128), 0);
+	lport = port_of(lfd);
+	for (int i = 0; i < 48; i++) {
+		held[i] = socket(AF_INET, SOCK_DGRAM, 0);
+		assert_true(held[i] >= 0);
+	}
+	held[48] = lfd;
+	c = connector_start(lport, held, 49);
 	assert_int_equal(resolver_refresh(r), 0);
 
 	/* The child's first connection: credited, its fd noted. */
-	assert_int_equal(write(toc[1], "x", 1), 1);
-	assert_int_equal(read(fromc[0], &cport, sizeof(cport)), (ssize_t)sizeof(cport));
-	t = lo_tcp(cport, lport);
-	assert_int_equal(resolver_refresh_flows(r, &t, 1, true), 0);
-	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, cport, lo4, lport, &owner),
-			 OWNER_FOUND);
-	assert_int_equal(owner->pid, child);
+	assert_owner_after_pass(r, connector_next(&c), lport, true, c.pid);
 
 	/* Then one of the parent's: the parent is the process credited last. */
 	pfd = socket(AF_INET, SOCK_STREAM, 0);
 	assert_true(pfd >= 0);
 	assert_int_equal(connect_to(pfd, lport), 0);
-	t = lo_tcp(port_of(pfd), lport);
-	assert_int_equal(resolver_refresh_flows(r, &t, 1, true), 0);
-	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, port_of(pfd), lo4, lport, &owner),
-			 OWNER_FOUND);
-	assert_int_equal(owner->pid, getpid());
+	assert_owner_after_pass(r, port_of(pfd), lport, true, getpid());
 
 	/* The child's next connection, at the same fd: a few links read, not 50. */
-	assert_int_equal(write(toc[1], "x", 1), 1);
-	assert_int_equal(read(fromc[0], &cport, sizeof(cport)), (ssize_t)sizeof(cport));
-	t = lo_tcp(cport, lport);
+	uint16_t cport = connector_next(&c);
 	resolver_stats(r, &st0);
-	assert_int_equal(resolver_refresh_flows(r, &t, 1, false), 0);
+	assert_owner_after_pass(r, cport, lport, false, c.pid);
 	resolver_stats(r, &st1);
-	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, cport, lo4, lport, &owner),
-			 OWNER_FOUND);
-	assert_int_equal(owner->pid, child);
 	/* Other processes may have started meanwhile: their fds are read first. */
 	assert_true(st1.fd_links - st0.fd_links < 40);
 
-	close(toc[1]);
-	assert_int_equal(waitpid(child, NULL, 0), child);
-	close(toc[0]);
-	close(fromc[0]);
-	close(fromc[1]);
+	connector_stop(&c);
 	close(pfd);
 	for (int i = 0; i < 48; i++)
 		close(held[i]);
@@ -487,6 +519,50 @@ static int recv_fd(int u)
 }
 
 /*
+ * A loopback connection whose client socket is in flight: sent over a unix
+ * socket and closed here, so it is open and in no process's fd table until
+ * in_flight_land takes it (and closes it).
+ */
+struct in_flight {
+	int lfd, afd, u[2];
+	uint16_t lport, cport;
+};
+
+static struct in_flight in_flight_start(void)
+{
+	struct in_flight f;
+	int cfd;
+
+	f.lfd = bound(SOCK_STREAM, INADDR_LOOPBACK);
+	assert_int_equal(listen(f.lfd, 4), 0);
+	f.lport = port_of(f.lfd);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, f.u), 0);
+	cfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(cfd >= 0);
+	assert_int_equal(connect_to(cfd, f.lport), 0);
+	f.cport = port_of(cfd);
+	f.afd = accept(f.lfd, NULL, NULL);
+	assert_true(f.afd >= 0);
+	send_fd(f.u[0], cfd);
+	close(cfd);
+	return f;
+}
+
+/* The socket in flight received, and closed. */
+static void in_flight_land(struct in_flight *f)
+{
+	close(recv_fd(f->u[1]));
+}
+
+static void in_flight_stop(struct in_flight *f)
+{
+	close(f->afd);
+	close(f->lfd);
+	close(f->u[0]);
+	close(f->u[1]);
+}
+
+/*
  * A connection whose socket no process holds: while it is open, its owner
  * is still looked for (resolver_pending); once it is closed, the quick
  * pass sees that the kernel no longer has its inode and looks no further.
@@ -495,43 +571,27 @@ static void test_quick_pass_drops_closed_socket(void **state)
 {
 	struct resolver *r = resolver_new("/proc");
 	const struct proc_info *owner;
-	int lfd, cfd, afd, u[2];
-	uint16_t lport, cport;
+	struct in_flight f;
 	struct tuple t;
 
 	(void)state;
 	assert_non_null(r);
 	assert_int_equal(resolver_refresh(r), 0);
-	lfd = bound(SOCK_STREAM, INADDR_LOOPBACK);
-	assert_int_equal(listen(lfd, 4), 0);
-	lport = port_of(lfd);
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, u), 0);
-	cfd = socket(AF_INET, SOCK_STREAM, 0);
-	assert_true(cfd >= 0);
-	assert_int_equal(connect_to(cfd, lport), 0);
-	cport = port_of(cfd);
-	afd = accept(lfd, NULL, NULL);
-	assert_true(afd >= 0);
-
 	/* The client's socket in flight: open, and in no fd table. */
-	send_fd(u[0], cfd);
-	close(cfd);
-	t = lo_tcp(cport, lport);
+	f = in_flight_start();
+	t = lo_tcp(f.cport, f.lport);
 	assert_int_equal(resolver_refresh_flows(r, &t, 1, false), 0);
-	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, cport, lo4, lport, &owner),
+	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, f.cport, lo4, f.lport, &owner),
 			 OWNER_NO_PROCESS);
 	assert_true(resolver_pending(r));
 
 	/* Closed: nothing left to look for. */
-	close(recv_fd(u[1]));
+	in_flight_land(&f);
 	assert_int_equal(resolver_refresh_flows(r, &t, 1, false), 0);
-	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, cport, lo4, lport, &owner),
+	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, f.cport, lo4, f.lport, &owner),
 			 OWNER_NO_PROCESS);
 	assert_false(resolver_pending(r));
-	close(afd);
-	close(lfd);
-	close(u[0]);
-	close(u[1]);
+	in_flight_stop(&f);
 	resolver_free(r);
 }
 
@@ -573,44 +633,29 @@ static void test_deep_walk_skips_closed_socket(void **state)
 	struct resolver *r = resolver_new("/proc");
 	const struct proc_info *owner;
 	struct resolve_stats st0, st1;
-	int lfd, cfd, afd, u[2];
-	uint16_t lport, cport;
+	struct in_flight f;
 	uint64_t all;
 	struct tuple t;
 
 	(void)state;
 	assert_non_null(r);
 	assert_int_equal(resolver_refresh(r), 0);
-	lfd = bound(SOCK_STREAM, INADDR_LOOPBACK);
-	assert_int_equal(listen(lfd, 4), 0);
-	lport = port_of(lfd);
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, u), 0);
-	cfd = socket(AF_INET, SOCK_STREAM, 0);
-	assert_true(cfd >= 0);
-	assert_int_equal(connect_to(cfd, lport), 0);
-	cport = port_of(cfd);
-	afd = accept(lfd, NULL, NULL);
-	assert_true(afd >= 0);
-	send_fd(u[0], cfd);
-	close(cfd);
-	t = lo_tcp(cport, lport);
+	f = in_flight_start();
+	t = lo_tcp(f.cport, f.lport);
 	assert_int_equal(resolver_refresh_flows(r, &t, 1, false), 0);
 	assert_true(resolver_pending(r));
 
-	close(recv_fd(u[1]));
+	in_flight_land(&f);
 	all = all_fd_links();
 	resolver_stats(r, &st0);
 	assert_int_equal(resolver_refresh(r), 0);
 	resolver_stats(r, &st1);
-	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, cport, lo4, lport, &owner),
+	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, f.cport, lo4, f.lport, &owner),
 			 OWNER_NO_PROCESS);
 	assert_false(resolver_pending(r));
 	/* Only the processes started since were read (other tests' may be many). */
 	assert_true(st1.fd_links - st0.fd_links < all / 2);
-	close(afd);
-	close(lfd);
-	close(u[0]);
-	close(u[1]);
+	in_flight_stop(&f);
 	resolver_free(r);
 }
 
@@ -643,8 +688,8 @@ static void test_deep_walk_yields(void **state)
 	struct resolver *r = resolver_new("/proc");
 	struct yield_ctx y;
 	const struct proc_info *owner;
-	int lfd, cfd, afd, dfd, u[2];
-	uint16_t lport, cport;
+	struct in_flight f;
+	int dfd;
 	struct tuple t;
 
 	(void)state;
@@ -652,43 +697,29 @@ static void test_deep_walk_yields(void **state)
 	memset(&y, 0, sizeof(y));
 	y.r = r;
 	assert_int_equal(resolver_refresh(r), 0);
-	lfd = bound(SOCK_STREAM, INADDR_LOOPBACK);
-	assert_int_equal(listen(lfd, 4), 0);
-	lport = port_of(lfd);
 	/* A socket no process holds (in flight): the deep walk reads every process. */
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, u), 0);
-	cfd = socket(AF_INET, SOCK_STREAM, 0);
-	assert_true(cfd >= 0);
-	assert_int_equal(connect_to(cfd, lport), 0);
-	cport = port_of(cfd);
-	afd = accept(lfd, NULL, NULL);
-	assert_true(afd >= 0);
-	send_fd(u[0], cfd);
-	close(cfd);
+	f = in_flight_start();
 	/* A connection of ours the callback looks up. */
 	dfd = socket(AF_INET, SOCK_STREAM, 0);
 	assert_true(dfd >= 0);
-	assert_int_equal(connect_to(dfd, lport), 0);
-	y.t = lo_tcp(port_of(dfd), lport);
+	assert_int_equal(connect_to(dfd, f.lport), 0);
+	y.t = lo_tcp(port_of(dfd), f.lport);
 
 	resolver_set_yield(r, on_yield, &y);
-	t = lo_tcp(cport, lport);
+	t = lo_tcp(f.cport, f.lport);
 	assert_int_equal(resolver_refresh_flows(r, &t, 1, true), 0);
 	assert_true(y.calls >= 1);
 	assert_int_equal(y.max_depth, 1);
-	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, port_of(dfd), lo4, lport, &owner),
+	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, port_of(dfd), lo4, f.lport, &owner),
 			 OWNER_FOUND);
 	assert_int_equal(owner->pid, getpid());
 	/* The walk went on to the end: the socket in flight has no owner to find. */
-	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, cport, lo4, lport, &owner),
+	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, f.cport, lo4, f.lport, &owner),
 			 OWNER_NO_PROCESS);
 	resolver_set_yield(r, NULL, NULL);
-	close(recv_fd(u[1]));
+	in_flight_land(&f);
 	close(dfd);
-	close(afd);
-	close(lfd);
-	close(u[0]);
-	close(u[1]);
+	in_flight_stop(&f);
 	resolver_free(r);
 }
 
@@ -700,12 +731,11 @@ static void test_deep_walk_yields(void **state)
 static void test_quick_pass_probes_before_new_processes(void **state)
 {
 	struct resolver *r = resolver_new("/proc");
-	const struct proc_info *owner;
 	struct resolve_stats st0, st1;
-	int lfd, toc[2], fromc[2], hold[2];
-	uint16_t lport, cport;
-	struct tuple t;
-	pid_t child, big;
+	struct connector c;
+	int lfd, hold[2];
+	uint16_t lport;
+	pid_t big;
 	char b;
 
 	(void)state;
@@ -713,38 +743,10 @@ static void test_quick_pass_probes_before_new_processes(void **state)
 	lfd = bound(SOCK_STREAM, INADDR_LOOPBACK);
 	assert_int_equal(listen(lfd, 16), 0);
 	lport = port_of(lfd);
-	assert_int_equal(pipe(toc), 0);
-	assert_int_equal(pipe(fromc), 0);
 	assert_int_equal(pipe(hold), 0);
-	child = fork();
-	assert_true(child >= 0);
-	if (child == 0) {
-		int fd = -1;
-		uint16_t p;
-		close(lfd);
-		close(toc[1]);
-		close(fromc[0]);
-		close(hold[1]);
-		while (read(toc[0], &b, 1) == 1) {
-			if (fd >= 0)
-				close(fd);
-			fd = socket(AF_INET, SOCK_STREAM, 0);
-			if (fd < 0 || connect_to(fd, lport) != 0)
-				_exit(1);
-			p = port_of(fd);
-			if (write(fromc[1], &p, sizeof(p)) != sizeof(p))
-				_exit(1);
-		}
-		_exit(0);
-	}
+	c = connector_start(lport, (int[]){ lfd, hold[1] }, 2);
 	assert_int_equal(resolver_refresh(r), 0);
-	assert_int_equal(write(toc[1], "x", 1), 1);
-	assert_int_equal(read(fromc[0], &cport, sizeof(cport)), (ssize_t)sizeof(cport));
-	t = lo_tcp(cport, lport);
-	assert_int_equal(resolver_refresh_flows(r, &t, 1, true), 0);
-	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, cport, lo4, lport, &owner),
-			 OWNER_FOUND);
-	assert_int_equal(owner->pid, child);
+	assert_owner_after_pass(r, connector_next(&c), lport, true, c.pid);
 
 	/* A new process with about 70 fds, until hold is closed. */
 	big = fork();
@@ -759,24 +761,15 @@ static void test_quick_pass_probes_before_new_processes(void **state)
 	close(hold[0]);
 	usleep(100000);		/* its sockets made */
 
-	assert_int_equal(write(toc[1], "x", 1), 1);
-	assert_int_equal(read(fromc[0], &cport, sizeof(cport)), (ssize_t)sizeof(cport));
-	t = lo_tcp(cport, lport);
+	uint16_t cport = connector_next(&c);
 	resolver_stats(r, &st0);
-	assert_int_equal(resolver_refresh_flows(r, &t, 1, false), 0);
+	assert_owner_after_pass(r, cport, lport, false, c.pid);
 	resolver_stats(r, &st1);
-	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, cport, lo4, lport, &owner),
-			 OWNER_FOUND);
-	assert_int_equal(owner->pid, child);
 	assert_true(st1.fd_links - st0.fd_links < 40);
 
 	close(hold[1]);
-	close(toc[1]);
 	assert_int_equal(waitpid(big, NULL, 0), big);
-	assert_int_equal(waitpid(child, NULL, 0), child);
-	close(toc[0]);
-	close(fromc[0]);
-	close(fromc[1]);
+	connector_stop(&c);
 	close(lfd);
 	resolver_free(r);
 }
