@@ -42,6 +42,8 @@ done
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
+# shellcheck source=SCRIPTDIR/../tests/lib/netns.sh
+. "$top/tests/lib/netns.sh"
 proctraf=${PROCTRAF:-$top/proctraf}
 lib=${LIBPROCTRAF:-$top/build/libproctraf.a}
 cache=${BENCH_CACHE:-/var/tmp/proctraf-bench}
@@ -73,23 +75,8 @@ driver=
 
 cleanup() {
 	trap - EXIT INT TERM HUP
-	if [ -n "$driver" ] && kill -0 "$driver" 2>/dev/null; then
-		kill -TERM "$driver" 2>/dev/null
-		i=0
-		while [ "$i" -lt 50 ] && kill -0 "$driver" 2>/dev/null; do
-			sleep 0.1
-			i=$((i + 1))
-		done
-		kill -KILL "$driver" 2>/dev/null
-	fi
-	if [ -n "$netns" ]; then
-		for ns in "$ns_a" "$ns_b"; do
-			pids=$(ip netns pids "$ns" 2>/dev/null)
-			# shellcheck disable=SC2086	# one argument per pid
-			[ -n "$pids" ] && kill -KILL $pids 2>/dev/null
-			ip netns del "$ns" 2>/dev/null
-		done
-	fi
+	stop_pid "$driver"
+	[ -n "$netns" ] && remove_netns "$ns_a" "$ns_b"
 	rm -rf "$tmp"
 }
 trap cleanup EXIT

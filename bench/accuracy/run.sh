@@ -59,6 +59,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=SCRIPTDIR/../../tests/lib/netns.sh
+. "$here/../../tests/lib/netns.sh"
 case $binary in
 /*) ;;
 *) binary=$(pwd)/$binary ;;
@@ -82,29 +84,14 @@ tmp=$(mktemp -d /tmp/pacc-accuracy.XXXXXX) || exit 1
 driver=
 
 stop_driver() {
-	if [ -n "$driver" ] && kill -0 "$driver" 2>/dev/null; then
-		kill -TERM "$driver" 2>/dev/null
-		i=0
-		while [ "$i" -lt 50 ] && kill -0 "$driver" 2>/dev/null; do
-			sleep 0.1
-			i=$((i + 1))
-		done
-		kill -KILL "$driver" 2>/dev/null
-	fi
+	stop_pid "$driver"
 }
 
 cleanup() {
 	trap - EXIT INT TERM HUP
 	stop_driver
 	# Whatever is left in our namespaces is ours: end it, by pid.
-	for ns in "$ns_h" "$ns_p" "$ns_c"; do
-		pids=$(ip netns pids "$ns" 2>/dev/null)
-		# shellcheck disable=SC2086	# one argument per pid
-		[ -n "$pids" ] && kill -KILL $pids 2>/dev/null
-	done
-	for ns in "$ns_h" "$ns_p" "$ns_c"; do
-		ip netns del "$ns" 2>/dev/null	# takes its veth ends and the bridge with it
-	done
+	remove_netns "$ns_h" "$ns_p" "$ns_c"
 	if [ -n "$ACCURACY_KEEP" ]; then
 		mkdir -p "$ACCURACY_KEEP" && cp "$tmp"/*.pcap "$tmp"/*.out "$tmp"/*.txt "$ACCURACY_KEEP"/ 2>/dev/null
 	fi

@@ -26,6 +26,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=SCRIPTDIR/../lib/netns.sh
+. "$here/../lib/netns.sh"
 binary=$1
 case $binary in
 /*) ;;
@@ -54,27 +56,14 @@ failed=0
 
 # End live.py (it ends what it started, and counts the case it was in as failed).
 stop_driver() {
-	if [ -n "$driver" ] && kill -0 "$driver" 2>/dev/null; then
-		kill -TERM "$driver" 2>/dev/null
-		i=0
-		while [ "$i" -lt 50 ] && kill -0 "$driver" 2>/dev/null; do
-			sleep 0.1
-			i=$((i + 1))
-		done
-		kill -KILL "$driver" 2>/dev/null
-	fi
+	stop_pid "$driver"
 }
 
 cleanup() {
 	trap - EXIT INT TERM HUP
 	stop_driver
 	# Whatever the cases left in the namespaces is ours: end it, by pid.
-	for ns in "$ns_a" "$ns_b"; do
-		pids=$(ip netns pids "$ns" 2>/dev/null)
-		# shellcheck disable=SC2086	# one argument per pid
-		[ -n "$pids" ] && kill -KILL $pids 2>/dev/null
-		ip netns del "$ns" 2>/dev/null
-	done
+	remove_netns "$ns_a" "$ns_b"
 	if [ -n "$LIVE_KEEP" ]; then		# keep the captures, to look at
 		mkdir -p "$LIVE_KEEP" && cp "$tmp"/*.pcap "$LIVE_KEEP"/ 2>/dev/null
 	fi
