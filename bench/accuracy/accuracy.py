@@ -22,7 +22,6 @@ direction with the capture's own packet counts (README.md).
 """
 import os
 import re
-import select
 import signal
 import subprocess
 import sys
@@ -32,7 +31,11 @@ import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests",
+                                "lib"))
 import truth  # noqa: E402
+from procs import (Overtime, finish, in_ns, on_alarm, on_signal,  # noqa: E402
+                   quiet, wait_for)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 AGEN = os.path.join(HERE, "agen.py")
@@ -71,67 +74,16 @@ children = []
 REMOTE_PIDS = set()         # processes of the peer namespace: the remote ends
 
 
-class Overtime(BaseException):
-    """The whole run took too long (not an Exception: no case may swallow it)."""
-
-
 def q(quick, full):
     return quick if QUICK else full
 
 
 # ---------------------------------------------------------------- processes
 
-def in_ns(ns, *cmd):
-    return ["ip", "netns", "exec", ns] + [str(c) for c in cmd]
-
-
 def spawn(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE):
     p = subprocess.Popen(cmd, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE, bufsize=0)
     children.append(p)
     return p
-
-
-def readline(f, timeout):
-    """One line of an unbuffered pipe, or None at EOF / after timeout seconds."""
-    end = time.monotonic() + timeout
-    buf = b""
-    while True:
-        left = end - time.monotonic()
-        if left <= 0 or not select.select([f], [], [], left)[0]:
-            return None
-        c = os.read(f.fileno(), 1)
-        if not c:
-            return None
-        if c == b"\n":
-            return buf.decode(errors="replace")
-        buf += c
-
-
-def wait_for(stream, want, timeout=10):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        line = readline(stream, end - time.monotonic())
-        if line is None:
-            return False
-        if want in line:
-            return True
-    return False
-
-
-def finish(p, timeout, sig=None):
-    """(exit status, stdout, stderr) of p, after sig if given; killed after timeout."""
-    if sig is not None and p.poll() is None:
-        p.send_signal(sig)
-    try:
-        out, err = p.communicate(timeout=timeout)
-        timed_out = False
-    except subprocess.TimeoutExpired:
-        p.kill()
-        out, err = p.communicate()
-        timed_out = True
-    out = (out or b"").decode(errors="replace")
-    err = (err or b"").decode(errors="replace") + (" (killed: timed out)" if timed_out else "")
-    return (None if timed_out else p.returncode), out, err
 
 
 def teardown(keep=()):
@@ -722,20 +674,6 @@ def print_row(r):
         " (target %.0f%%)" % r["target"]
     print("%-15s %12s %9s %9s  %s; %s" % ("%d %s" % (r["num"], r["name"]), r.get("truth", "-"),
                                           pt, nh, verdict, "; ".join(r["notes"])), flush=True)
-
-
-def on_signal(sig, _frame):
-    raise SystemExit(128 + sig)
-
-
-def on_alarm(_sig, _frame):
-    raise Overtime()
-
-
-def quiet():
-    signal.alarm(0)
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, signal.SIG_IGN)
 
 
 def start_peer():

@@ -21,7 +21,6 @@ import io
 import json
 import os
 import re
-import select
 import signal
 import subprocess
 import sys
@@ -29,7 +28,10 @@ import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import pcaptruth  # noqa: E402
+from procs import (Overtime, finish, in_ns, on_alarm, on_signal,  # noqa: E402
+                   quiet, wait_for)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GEN = os.path.join(HERE, "gen.py")
@@ -55,18 +57,10 @@ results = []
 children = []
 
 
-class Overtime(BaseException):
-    """The whole run took too long (not an Exception: no case may swallow it)."""
-
-
 def check(name, ok, why=""):
     results.append(bool(ok))
     print(("ok %s" % name) if ok else ("FAIL %s: %s" % (name, why)), flush=True)
     return ok
-
-
-def in_ns(ns, *cmd):
-    return ["ip", "netns", "exec", ns] + list(cmd)
 
 
 def spawn(cmd, stdout=subprocess.PIPE):
@@ -74,49 +68,6 @@ def spawn(cmd, stdout=subprocess.PIPE):
                          bufsize=0)
     children.append(p)
     return p
-
-
-def readline(f, timeout):
-    """One line of an unbuffered pipe, or None at EOF / after timeout seconds."""
-    end = time.monotonic() + timeout
-    buf = b""
-    while True:
-        left = end - time.monotonic()
-        if left <= 0 or not select.select([f], [], [], left)[0]:
-            return None
-        c = os.read(f.fileno(), 1)
-        if not c:
-            return None
-        if c == b"\n":
-            return buf.decode(errors="replace")
-        buf += c
-
-
-def wait_for(p, stream, want, timeout=10):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        line = readline(stream, end - time.monotonic())
-        if line is None:
-            return False
-        if want in line:
-            return True
-    return False
-
-
-def finish(p, timeout, sig=None):
-    """(exit status, stdout, stderr) of p, after sig if given; killed after timeout."""
-    if sig is not None and p.poll() is None:
-        p.send_signal(sig)
-    try:
-        out, err = p.communicate(timeout=timeout)
-        timed_out = False
-    except subprocess.TimeoutExpired:
-        p.kill()
-        out, err = p.communicate()
-        timed_out = True
-    out = (out or b"").decode(errors="replace")
-    err = (err or b"").decode(errors="replace") + (" (killed: timed out)" if timed_out else "")
-    return (None if timed_out else p.returncode), out, err
 
 
 def gen(ns, *args):
@@ -138,7 +89,7 @@ class Capture:
         self.path = os.path.join(TMP, name + ".pcap")
         self.p = spawn(in_ns(ns, "tcpdump", "-i", dev, "-U", "-n", "-s", "256", "-w", self.path,
                              *expr))
-        if not wait_for(self.p, self.p.stderr, "listening on"):
+        if not wait_for(self.p.stderr, "listening on"):
             raise RuntimeError("tcpdump -i %s did not start: %s" % (dev, finish(self.p, 5)[2]))
         self.err = ""
 
@@ -249,7 +200,7 @@ def start_servers(specs):
     servers = []
     for s in specs:
         srv = gen(NS_B, *s["server"])
-        if not wait_for(srv, srv.stdout, "ready"):
+        if not wait_for(srv.stdout, "ready"):
             raise RuntimeError("server %s did not start: %s" % (s["name"], finish(srv, 5)[2]))
         servers.append(srv)
     return servers
@@ -354,7 +305,7 @@ def case_loopback(binary):
     servers = []
     for name, addr, fam, port, send, reply in pairs:
         srv = gen(NS_A, "tcp-server", *fam, addr, port, "--reply", reply, "--pace", 0.5)
-        if not wait_for(srv, srv.stdout, "ready"):
+        if not wait_for(srv.stdout, "ready"):
             raise RuntimeError("%s server did not start: %s" % (name, finish(srv, 5)[2]))
         servers.append(srv)
     pt = spawn(in_ns(NS_A, binary, "-i", "lo", "-d", "4", "--csv"))
@@ -480,20 +431,6 @@ def case_errors(binary):
 
 
 # ---------------------------------------------------------------- driver
-
-def on_signal(sig, _frame):
-    raise SystemExit(128 + sig)
-
-
-def on_alarm(_sig, _frame):
-    raise Overtime()
-
-
-def quiet():
-    signal.alarm(0)
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, signal.SIG_IGN)
-
 
 def teardown():
     for p in children:
