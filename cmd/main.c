@@ -24,7 +24,7 @@
 static const char usage_text[] =
 	"usage: proctraf [-hV] [--csv | --tsv] [--no-header] [-c count] [-d seconds]\n"
 	"                [-i interface]... [-r file] [--max-flows n] [--proc-root dir]\n"
-	"                [--resolve-interval seconds] [expression ...]\n";
+	"                [--resolve-interval seconds] [--no-realtime] [expression ...]\n";
 
 static const char help_text[] =
 	"\n"
@@ -40,6 +40,7 @@ static const char help_text[] =
 	"      --max-flows N           bound of the flow table (default 1000000)\n"
 	"      --proc-root DIR         read /proc below DIR (default /proc)\n"
 	"      --resolve-interval SEC  re-read sockets and processes every SEC (default 1)\n"
+	"      --no-realtime           capture at normal priority, not SCHED_FIFO\n"
 	"  -h, --help                  show this help\n"
 	"  -V, --version               show the version\n"
 	"  expression                  a BPF filter, as tcpdump takes it\n"
@@ -54,6 +55,7 @@ enum {
 	OPT_MAX_FLOWS,
 	OPT_PROC_ROOT,
 	OPT_RESOLVE_INTERVAL,
+	OPT_NO_REALTIME,
 };
 
 static const struct option long_opts[] = {
@@ -67,6 +69,7 @@ static const struct option long_opts[] = {
 	{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
 	{ "proc-root", required_argument, NULL, OPT_PROC_ROOT },
 	{ "resolve-interval", required_argument, NULL, OPT_RESOLVE_INTERVAL },
+	{ "no-realtime", no_argument, NULL, OPT_NO_REALTIME },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -208,6 +211,9 @@ static void parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_RESOLVE_INTERVAL:
 			o->cfg.resolve_interval = parse_seconds("--resolve-interval", optarg);
+			break;
+		case OPT_NO_REALTIME:
+			o->cfg.no_realtime = true;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);

@@ -31,7 +31,7 @@ _proctraf()
     $split && return
 
     COMPREPLY=($(compgen -W '-c --count --csv -d --duration -h --help
-        -i --interface --max-flows --no-header --proc-root -r --read
+        -i --interface --max-flows --no-header --no-realtime --proc-root -r --read
         --resolve-interval --tsv -V --version' -- "$cur"))
 } &&
     complete -F _proctraf proctraf

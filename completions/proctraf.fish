@@ -22,4 +22,5 @@ complete -c proctraf -s i -l interface -x -n 'not __fish_seen_argument -s r -l r
 complete -c proctraf -s r -l read -r -F -n 'not __fish_seen_argument -s i -l interface' -d 'Read a pcap or pcapng file (- for stdin) instead of capturing'
 complete -c proctraf -l max-flows -x -d 'Bound of the flow table (default 1000000)'
 complete -c proctraf -l proc-root -x -a '(__fish_complete_directories (commandline -ct))' -d 'Read the /proc files below this directory'
+complete -c proctraf -l no-realtime -d 'Capture at normal priority, not SCHED_FIFO'
 complete -c proctraf -l resolve-interval -x -d 'Seconds between re-reads of sockets (default 1)'

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -72,6 +73,8 @@ struct session {
 	double busy_start;		/* ... this load window: its start, */
 	uint64_t busy_packets, busy_new;	/* ... packets and new flows then */
 	bool pausing;			/* ... wait between reads (see PAUSE_US) */
+	bool rt_allowed, rt_on;		/* ... real-time priority (see RT_CPU_MAX) */
+	double rt_start, rt_cpu, rt_off_until;	/* ... its window, CPU then */
 	double inline_start;		/* capture thread: this budget window */
 	unsigned inline_used;
 	double inline_time;
@@ -533,9 +536,60 @@ static void final_pass(struct session *s)
 #define BUSY_PACKETS 100
 #define PAUSE_US 200
 
+/*
+ * The capture thread runs at real-time priority (SCHED_FIFO 1) when it
+ * may, so that the packet of a connection that lives a fraction of a
+ * millisecond is read while its socket and process still exist, even when
+ * every core is busy: at normal priority it waited up to a scheduler tick
+ * (4 ms here). It gives that up for RT_BACKOFF seconds whenever it used
+ * more than RT_CPU_MAX of a core over RT_WINDOW (a flood of new flows), so
+ * it can never take a core from the rest of the host. The resolver
+ * thread, whose deep walks are long, keeps normal priority.
+ */
+#define RT_WINDOW 0.1
+#define RT_CPU_MAX 0.5
+#define RT_BACKOFF 1.0
+
+static double thread_cpu(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void rt_set(struct session *s, bool on)
+{
+	struct sched_param sp = { .sched_priority = on ? 1 : 0 };
+
+	if (pthread_setschedparam(pthread_self(), on ? SCHED_FIFO : SCHED_OTHER, &sp) == 0)
+		s->rt_on = on;
+	else if (on)
+		s->rt_allowed = false;	/* not permitted: stay as we are */
+}
+
+static void rt_check(struct session *s, double now)
+{
+	double cpu;
+
+	if (!s->rt_allowed || now < s->rt_start + RT_WINDOW)
+		return;
+	cpu = thread_cpu();
+	if (s->rt_on && cpu - s->rt_cpu > RT_CPU_MAX * (now - s->rt_start)) {
+		rt_set(s, false);
+		s->rt_off_until = now + RT_BACKOFF;
+	} else if (!s->rt_on && now >= s->rt_off_until) {
+		rt_set(s, true);
+	}
+	s->rt_start = now;
+	s->rt_cpu = cpu;
+}
+
 static void pace(struct session *s, int n)
 {
 	double now = now_mono();
+
+	rt_check(s, now);
 
 	if (now >= s->busy_start + BUSY_WINDOW) {
 		s->pausing = s->totals.packets - s->busy_packets >= BUSY_PACKETS &&
@@ -561,6 +615,13 @@ int session_run(struct session *s, volatile sig_atomic_t *stop, char *err, size_
 		if (start_resolver(s) != 0) {
 			snprintf(err, errlen, "cannot start the resolver thread");
 			return 1;
+		}
+		/* After the resolver thread is made: it keeps normal priority. */
+		if (!s->cfg.no_realtime) {
+			s->rt_allowed = true;
+			rt_set(s, true);
+			s->rt_start = now_mono();
+			s->rt_cpu = thread_cpu();
 		}
 		if (s->cfg.duration > 0)
 			deadline = now_mono() + s->cfg.duration;
@@ -593,6 +654,9 @@ int session_run(struct session *s, volatile sig_atomic_t *stop, char *err, size_
 	    capture_dispatch(s->cap, 0, on_packet, s, err, errlen) == -1)
 		rc = 1;
 	if (s->totals.live) {
+		/* The last pass and the report need no hurry. */
+		if (s->rt_on)
+			rt_set(s, false);
 		capture_drops(s->cap, &s->totals.kernel_drops, &s->totals.if_drops);
 		stop_resolver(s);
 	}

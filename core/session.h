@@ -31,6 +31,7 @@ struct session_config {
 	size_t max_flows;
 	const char *proc_root;
 	double resolve_interval;	/* seconds */
+	bool no_realtime;		/* live: keep the capture thread's priority */
 };
 
 struct session;

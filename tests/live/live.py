@@ -405,6 +405,43 @@ def expect_error(name, cmd, want_rc, want_text=None, stdout=None):
         r.returncode, want_rc, None if full else r.stdout[:200], err))
 
 
+def thread_policies(pid):
+    """{tid: scheduling policy} of pid's threads (/proc/PID/task/*/stat field 41)."""
+    out = {}
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[int(tid)] = int(fields[38])     # field 41; fields[0] is field 3
+    return out
+
+
+def case_priority(binary):
+    """The capture thread asks for SCHED_FIFO (and only it); --no-realtime, or no
+    CAP_SYS_NICE, leaves every thread at normal priority, and the capture works."""
+    fifo = 1
+    runs = [("priority default", [binary, "-i", VETH_A, "-d", "2", "--csv"], 1),
+            ("priority --no-realtime", [binary, "-i", VETH_A, "-d", "2", "--csv",
+                                        "--no-realtime"], 0),
+            ("priority without CAP_SYS_NICE",
+             ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+              "--inh-caps=-all,+net_raw,+net_admin", "--ambient-caps=+net_raw,+net_admin",
+              binary, "-i", VETH_A, "-d", "2", "--csv"], 0)]
+    for name, cmd, want_fifo in runs:
+        pt = spawn(in_ns(NS_A, *cmd))
+        time.sleep(1)
+        pol = thread_policies(pt.pid) if pt.poll() is None else {}
+        rc, out, err = finish(pt, 10)
+        rows, why = parse_csv(out)
+        nfifo = sum(1 for v in pol.values() if v == fifo)
+        check("%s: %d of %d threads SCHED_FIFO" % (name, want_fifo, len(pol)),
+              len(pol) >= 2 and nfifo == want_fifo, "policies %r" % pol)
+        check("%s exit 0, a report" % name, rc == 0 and err == "" and rows is not None,
+              "exit %s, stderr %r; %s" % (rc, err, why))
+
+
 def case_errors(binary):
     a = lambda *args: in_ns(NS_A, binary, *args)        # noqa: E731
     # --help names the columns the CSV header has, in its order.
@@ -452,7 +489,7 @@ def main():
     signal.alarm(TIME_LIMIT)
     status = 0
     try:
-        for case in [globals()[c] for c in os.environ.get("LIVE_CASES", "case_main case_sigint case_loopback case_any case_ping case_errors").split()]:
+        for case in [globals()[c] for c in os.environ.get("LIVE_CASES", "case_main case_sigint case_loopback case_any case_ping case_priority case_errors").split()]:
             try:
                 case(binary)
             except Exception as e:          # one broken case must not hide the rest
