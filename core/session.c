@@ -36,6 +36,12 @@ struct flow_queue {
 	bool stop;
 };
 
+/* A thread's real-time priority and the CPU it used (see RT_CPU_MAX). */
+struct rt_budget {
+	bool allowed, on;
+	double start, cpu, off_until;	/* this window: its start, CPU then */
+};
+
 struct session {
 	struct session_config cfg;
 	struct capture *cap;
@@ -73,8 +79,7 @@ struct session {
 	double busy_start;		/* ... this load window: its start, */
 	uint64_t busy_packets, busy_new;	/* ... packets and new flows then */
 	bool pausing;			/* ... wait between reads (see PAUSE_US) */
-	bool rt_allowed, rt_on;		/* ... real-time priority (see RT_CPU_MAX) */
-	double rt_start, rt_cpu, rt_off_until;	/* ... its window, CPU then */
+	struct rt_budget rt;		/* ... real-time priority (see RT_CPU_MAX) */
 	double inline_start;		/* capture thread: this budget window */
 	unsigned inline_used;
 	double inline_time;
@@ -164,6 +169,69 @@ const struct totals *session_totals(const struct session *s)
 	return &s->totals;
 }
 
+/*
+ * The capture thread runs at real-time priority (SCHED_FIFO 1) when it
+ * may, so that the packet of a connection that lives a fraction of a
+ * millisecond is read while its socket and process still exist, even when
+ * every core is busy: at normal priority it waited up to a scheduler tick
+ * (4 ms here). The resolver thread has it for its quick passes only (not
+ * for the long reads of every process). A thread gives it up for
+ * RT_BACKOFF seconds whenever it used more than RT_CPU_MAX of a core over
+ * RT_WINDOW (a flood of new flows), so that neither can take a core from
+ * the rest of the host.
+ */
+#define RT_WINDOW 0.1
+#define RT_CPU_MAX 0.5
+#define RT_BACKOFF 1.0
+#define RT_QUICK_MAX 256	/* flows a quick pass may look up at that priority */
+
+static double thread_cpu(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The calling thread's priority: real time or normal. */
+static void rt_set(struct rt_budget *b, bool on)
+{
+	struct sched_param sp = { .sched_priority = on ? 1 : 0 };
+
+	if (!b->allowed || b->on == on)
+		return;
+	if (pthread_setschedparam(pthread_self(), on ? SCHED_FIFO : SCHED_OTHER, &sp) == 0)
+		b->on = on;
+	else if (on)
+		b->allowed = false;	/* not permitted: stay as we are */
+}
+
+static void rt_start(struct rt_budget *b, bool allowed)
+{
+	b->allowed = allowed;
+	b->on = false;
+	b->off_until = 0;
+	b->start = now_mono();
+	b->cpu = thread_cpu();
+}
+
+/* May the calling thread have real-time priority now (its CPU budget)? */
+static bool rt_may(struct rt_budget *b, double now)
+{
+	double cpu;
+
+	if (!b->allowed)
+		return false;
+	if (now >= b->start + RT_WINDOW) {
+		cpu = thread_cpu();
+		if (cpu - b->cpu > RT_CPU_MAX * (now - b->start))
+			b->off_until = now + RT_BACKOFF;
+		b->start = now;
+		b->cpu = cpu;
+	}
+	return now >= b->off_until;
+}
+
 /* ---- resolver thread ---------------------------------------------- */
 
 #define YIELD_BATCH 64
@@ -202,6 +270,7 @@ static void *resolver_main(void *arg)
 	struct tuple *batch = malloc(sizeof(struct tuple) * QUEUE_LEN);
 	double gap = RESOLVE_MIN_GAP_MS / 1000.0;
 	double last, last_deep;
+	struct rt_budget rt;
 
 	pthread_mutex_lock(&s->res_lock);
 	s->res_thread_holds = true;
@@ -209,6 +278,7 @@ static void *resolver_main(void *arg)
 	s->res_thread_holds = false;
 	pthread_mutex_unlock(&s->res_lock);
 	last = last_deep = now_mono();
+	rt_start(&rt, !s->cfg.no_realtime);
 	pthread_mutex_lock(&q->lock);
 	while (!q->stop) {
 		double due = last + s->cfg.resolve_interval;
@@ -218,6 +288,8 @@ static void *resolver_main(void *arg)
 		bool full;
 		size_t n, m = 0;
 
+		/* Waiting at real-time priority: woken at once for a new flow. */
+		rt_set(&rt, rt_may(&rt, now_mono()));
 		while (!q->stop && q->n == 0 && !q->lost && now_mono() < wake)
 			pthread_cond_timedwait(&q->wake, &q->lock, &ts);
 		if (q->stop)
@@ -244,15 +316,21 @@ static void *resolver_main(void *arg)
 				struct timespec w = to_timespec(wait);
 				nanosleep(&w, NULL);
 			}
+			rt_set(&rt, false);
 			resolver_refresh(s->res);
 			last = last_deep = now_mono();
 		} else if (m > 0 || pending) {
 			/*
 			 * At once: a short-lived process must be caught while
 			 * it lives. Only the walk of every known process waits
-			 * for the gap.
+			 * for the gap, at normal priority.
 			 */
 			bool deep = now_mono() >= last_deep + gap;
+			rt_set(&rt, m <= RT_QUICK_MAX && rt_may(&rt, now_mono()));
+			if (deep && rt.on) {
+				resolver_refresh_flows(s->res, batch, m, false);
+				rt_set(&rt, false);
+			}
 			resolver_refresh_flows(s->res, batch, m, deep);
 			if (deep)
 				last_deep = now_mono();
@@ -536,60 +614,11 @@ static void final_pass(struct session *s)
 #define BUSY_PACKETS 100
 #define PAUSE_US 200
 
-/*
- * The capture thread runs at real-time priority (SCHED_FIFO 1) when it
- * may, so that the packet of a connection that lives a fraction of a
- * millisecond is read while its socket and process still exist, even when
- * every core is busy: at normal priority it waited up to a scheduler tick
- * (4 ms here). It gives that up for RT_BACKOFF seconds whenever it used
- * more than RT_CPU_MAX of a core over RT_WINDOW (a flood of new flows), so
- * it can never take a core from the rest of the host. The resolver
- * thread, whose deep walks are long, keeps normal priority.
- */
-#define RT_WINDOW 0.1
-#define RT_CPU_MAX 0.5
-#define RT_BACKOFF 1.0
-
-static double thread_cpu(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void rt_set(struct session *s, bool on)
-{
-	struct sched_param sp = { .sched_priority = on ? 1 : 0 };
-
-	if (pthread_setschedparam(pthread_self(), on ? SCHED_FIFO : SCHED_OTHER, &sp) == 0)
-		s->rt_on = on;
-	else if (on)
-		s->rt_allowed = false;	/* not permitted: stay as we are */
-}
-
-static void rt_check(struct session *s, double now)
-{
-	double cpu;
-
-	if (!s->rt_allowed || now < s->rt_start + RT_WINDOW)
-		return;
-	cpu = thread_cpu();
-	if (s->rt_on && cpu - s->rt_cpu > RT_CPU_MAX * (now - s->rt_start)) {
-		rt_set(s, false);
-		s->rt_off_until = now + RT_BACKOFF;
-	} else if (!s->rt_on && now >= s->rt_off_until) {
-		rt_set(s, true);
-	}
-	s->rt_start = now;
-	s->rt_cpu = cpu;
-}
-
 static void pace(struct session *s, int n)
 {
 	double now = now_mono();
 
-	rt_check(s, now);
+	rt_set(&s->rt, rt_may(&s->rt, now));
 
 	if (now >= s->busy_start + BUSY_WINDOW) {
 		s->pausing = s->totals.packets - s->busy_packets >= BUSY_PACKETS &&
@@ -616,13 +645,9 @@ int session_run(struct session *s, volatile sig_atomic_t *stop, char *err, size_
 			snprintf(err, errlen, "cannot start the resolver thread");
 			return 1;
 		}
-		/* After the resolver thread is made: it keeps normal priority. */
-		if (!s->cfg.no_realtime) {
-			s->rt_allowed = true;
-			rt_set(s, true);
-			s->rt_start = now_mono();
-			s->rt_cpu = thread_cpu();
-		}
+		/* After the resolver thread is made: it sets its own. */
+		rt_start(&s->rt, !s->cfg.no_realtime);
+		rt_set(&s->rt, true);
 		if (s->cfg.duration > 0)
 			deadline = now_mono() + s->cfg.duration;
 	}
@@ -655,8 +680,7 @@ int session_run(struct session *s, volatile sig_atomic_t *stop, char *err, size_
 		rc = 1;
 	if (s->totals.live) {
 		/* The last pass and the report need no hurry. */
-		if (s->rt_on)
-			rt_set(s, false);
+		rt_set(&s->rt, false);
 		capture_drops(s->cap, &s->totals.kernel_drops, &s->totals.if_drops);
 		stop_resolver(s);
 	}
