@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -18,6 +17,7 @@
 #include "flowtab.h"
 #include "fragment.h"
 #include "resolve.h"
+#include "rtprio.h"
 
 #define QUEUE_LEN 4096
 #define BATCH 32	/* the file pipeline's ring: more than PIPE_COUNT packets */
@@ -34,12 +34,6 @@ struct flow_queue {
 	size_t yielded;		/* items[0..yielded) were looked up in a yield */
 	bool lost;		/* the queue overflowed: refresh anyway */
 	bool stop;
-};
-
-/* A thread's real-time priority and the CPU it used (see RT_CPU_MAX). */
-struct rt_budget {
-	bool allowed, on;
-	double start, cpu, off_until;	/* this window: its start, CPU then */
 };
 
 struct session {
@@ -79,7 +73,7 @@ struct session {
 	double busy_start;		/* ... this load window: its start, */
 	uint64_t busy_packets, busy_new;	/* ... packets and new flows then */
 	bool pausing;			/* ... wait between reads (see PAUSE_US) */
-	struct rt_budget rt;		/* ... real-time priority (see RT_CPU_MAX) */
+	struct rt_budget rt;		/* ... real-time priority (rtprio.h) */
 	double inline_start;		/* capture thread: this budget window */
 	unsigned inline_used;
 	double inline_time;
@@ -170,67 +164,15 @@ const struct totals *session_totals(const struct session *s)
 }
 
 /*
- * The capture thread runs at real-time priority (SCHED_FIFO 1) when it
- * may, so that the packet of a connection that lives a fraction of a
- * millisecond is read while its socket and process still exist, even when
- * every core is busy: at normal priority it waited up to a scheduler tick
- * (4 ms here). The resolver thread has it for its quick passes only (not
- * for the long reads of every process). A thread gives it up for
- * RT_BACKOFF seconds whenever it used more than RT_CPU_MAX of a core over
- * RT_WINDOW (a flood of new flows), so that neither can take a core from
- * the rest of the host.
+ * The capture thread, and the resolver thread while it waits for new
+ * flows and looks them up, run at real-time priority when they may (see
+ * rtprio.h): at normal priority the first packet of a connection that
+ * lived a fraction of a millisecond waited up to a scheduler tick (4 ms
+ * here) behind the other work of a busy host, and its socket and process
+ * were gone by then. The long reads of every process stay at normal
+ * priority.
  */
-#define RT_WINDOW 0.1
-#define RT_CPU_MAX 0.5
-#define RT_BACKOFF 1.0
 #define RT_QUICK_MAX 256	/* flows a quick pass may look up at that priority */
-
-static double thread_cpu(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* The calling thread's priority: real time or normal. */
-static void rt_set(struct rt_budget *b, bool on)
-{
-	struct sched_param sp = { .sched_priority = on ? 1 : 0 };
-
-	if (!b->allowed || b->on == on)
-		return;
-	if (pthread_setschedparam(pthread_self(), on ? SCHED_FIFO : SCHED_OTHER, &sp) == 0)
-		b->on = on;
-	else if (on)
-		b->allowed = false;	/* not permitted: stay as we are */
-}
-
-static void rt_start(struct rt_budget *b, bool allowed)
-{
-	b->allowed = allowed;
-	b->on = false;
-	b->off_until = 0;
-	b->start = now_mono();
-	b->cpu = thread_cpu();
-}
-
-/* May the calling thread have real-time priority now (its CPU budget)? */
-static bool rt_may(struct rt_budget *b, double now)
-{
-	double cpu;
-
-	if (!b->allowed)
-		return false;
-	if (now >= b->start + RT_WINDOW) {
-		cpu = thread_cpu();
-		if (cpu - b->cpu > RT_CPU_MAX * (now - b->start))
-			b->off_until = now + RT_BACKOFF;
-		b->start = now;
-		b->cpu = cpu;
-	}
-	return now >= b->off_until;
-}
 
 /* ---- resolver thread ---------------------------------------------- */
 
@@ -278,7 +220,7 @@ static void *resolver_main(void *arg)
 	s->res_thread_holds = false;
 	pthread_mutex_unlock(&s->res_lock);
 	last = last_deep = now_mono();
-	rt_start(&rt, !s->cfg.no_realtime);
+	rt_budget_start(&rt, !s->cfg.no_realtime, now_mono(), NULL, NULL);
 	pthread_mutex_lock(&q->lock);
 	while (!q->stop) {
 		double due = last + s->cfg.resolve_interval;
@@ -289,7 +231,7 @@ static void *resolver_main(void *arg)
 		size_t n, m = 0;
 
 		/* Waiting at real-time priority: woken at once for a new flow. */
-		rt_set(&rt, rt_may(&rt, now_mono()));
+		rt_thread_set(&rt, rt_budget_may(&rt, now_mono()));
 		while (!q->stop && q->n == 0 && !q->lost && now_mono() < wake)
 			pthread_cond_timedwait(&q->wake, &q->lock, &ts);
 		if (q->stop)
@@ -316,7 +258,7 @@ static void *resolver_main(void *arg)
 				struct timespec w = to_timespec(wait);
 				nanosleep(&w, NULL);
 			}
-			rt_set(&rt, false);
+			rt_thread_set(&rt, false);
 			resolver_refresh(s->res);
 			last = last_deep = now_mono();
 		} else if (m > 0 || pending) {
@@ -326,10 +268,10 @@ static void *resolver_main(void *arg)
 			 * for the gap, at normal priority.
 			 */
 			bool deep = now_mono() >= last_deep + gap;
-			rt_set(&rt, m <= RT_QUICK_MAX && rt_may(&rt, now_mono()));
+			rt_thread_set(&rt, m <= RT_QUICK_MAX && rt_budget_may(&rt, now_mono()));
 			if (deep && rt.on) {
 				resolver_refresh_flows(s->res, batch, m, false);
-				rt_set(&rt, false);
+				rt_thread_set(&rt, false);
 			}
 			resolver_refresh_flows(s->res, batch, m, deep);
 			if (deep)
@@ -618,7 +560,7 @@ static void pace(struct session *s, int n)
 {
 	double now = now_mono();
 
-	rt_set(&s->rt, rt_may(&s->rt, now));
+	rt_thread_set(&s->rt, rt_budget_may(&s->rt, now));
 
 	if (now >= s->busy_start + BUSY_WINDOW) {
 		s->pausing = s->totals.packets - s->busy_packets >= BUSY_PACKETS &&
@@ -646,8 +588,8 @@ int session_run(struct session *s, volatile sig_atomic_t *stop, char *err, size_
 			return 1;
 		}
 		/* After the resolver thread is made: it sets its own. */
-		rt_start(&s->rt, !s->cfg.no_realtime);
-		rt_set(&s->rt, true);
+		rt_budget_start(&s->rt, !s->cfg.no_realtime, now_mono(), NULL, NULL);
+		rt_thread_set(&s->rt, true);
 		if (s->cfg.duration > 0)
 			deadline = now_mono() + s->cfg.duration;
 	}
@@ -680,7 +622,7 @@ int session_run(struct session *s, volatile sig_atomic_t *stop, char *err, size_
 		rc = 1;
 	if (s->totals.live) {
 		/* The last pass and the report need no hurry. */
-		rt_set(&s->rt, false);
+		rt_thread_set(&s->rt, false);
 		capture_drops(s->cap, &s->totals.kernel_drops, &s->totals.if_drops);
 		stop_resolver(s);
 	}
