@@ -34,8 +34,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests",
                                 "lib"))
 import truth  # noqa: E402
-from procs import (Overtime, finish, in_ns, on_alarm, on_signal,  # noqa: E402
-                   quiet, wait_for)
+from procs import Overtime, finish, in_ns, install_handlers, quiet, wait_for  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 AGEN = os.path.join(HERE, "agen.py")
@@ -702,10 +701,7 @@ def main():
     if len(sys.argv) != 2 or not (NS_H and NS_P and NS_C and TMP):
         sys.exit(__doc__)
     binary = os.path.abspath(sys.argv[1])
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, on_signal)
-    signal.signal(signal.SIGALRM, on_alarm)
-    signal.alarm(TIME_LIMIT)
+    install_handlers(TIME_LIMIT)
     results = []
     status = 0
     print("proctraf attribution accuracy, %s run%s; %s; load average %s at the start" % (

@@ -76,3 +76,12 @@ def quiet():
     signal.alarm(0)
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, signal.SIG_IGN)
+
+
+def install_handlers(time_limit):
+    """SIGINT, SIGTERM and SIGHUP end the run (on_signal); after time_limit
+    seconds SIGALRM raises Overtime."""
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_signal)
+    signal.signal(signal.SIGALRM, on_alarm)
+    signal.alarm(time_limit)

@@ -30,8 +30,7 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import pcaptruth  # noqa: E402
-from procs import (Overtime, finish, in_ns, on_alarm, on_signal,  # noqa: E402
-                   quiet, wait_for)
+from procs import Overtime, finish, in_ns, install_handlers, quiet, wait_for  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GEN = os.path.join(HERE, "gen.py")
@@ -490,10 +489,7 @@ def main():
     if len(sys.argv) != 2 or not (NS_A and NS_B and VETH_A and TMP):
         sys.exit(__doc__)
     binary = os.path.abspath(sys.argv[1])
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, on_signal)
-    signal.signal(signal.SIGALRM, on_alarm)
-    signal.alarm(TIME_LIMIT)
+    install_handlers(TIME_LIMIT)
     status = 0
     try:
         for case in [globals()[c] for c in os.environ.get("LIVE_CASES", "case_main case_sigint case_loopback case_any case_ping case_priority case_errors").split()]:

@@ -49,6 +49,16 @@ static int bound(int type, uint32_t addr)
 	return fd;
 }
 
+/* A TCP listener on 127.0.0.1, any port: its fd, and the port in *port. */
+static int lo_listener(int backlog, uint16_t *port)
+{
+	int fd = bound(SOCK_STREAM, INADDR_LOOPBACK);
+
+	assert_int_equal(listen(fd, backlog), 0);
+	*port = port_of(fd);
+	return fd;
+}
+
 static int connect_to(int fd, uint16_t port)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port),
@@ -101,9 +111,7 @@ static void test_tcp_lookup_and_dump(void **state)
 	(void)state;
 	if (!d)
 		skip();
-	lfd = bound(SOCK_STREAM, INADDR_LOOPBACK);
-	assert_int_equal(listen(lfd, 4), 0);
-	lport = port_of(lfd);
+	lfd = lo_listener(4, &lport);
 	cfd = socket(AF_INET, SOCK_STREAM, 0);
 	assert_int_equal(connect_to(cfd, lport), 0);
 	cport = port_of(cfd);
@@ -227,9 +235,7 @@ static void test_quick_pass_finds_new_process(void **state)
 
 	(void)state;
 	assert_non_null(r);
-	lfd = bound(SOCK_STREAM, INADDR_LOOPBACK);
-	assert_int_equal(listen(lfd, 4), 0);
-	lport = port_of(lfd);
+	lfd = lo_listener(4, &lport);
 	assert_int_equal(resolver_refresh(r), 0);
 
 	assert_int_equal(pipe(pipefd), 0);
@@ -285,9 +291,7 @@ static void test_quick_pass_large_fd_table(void **state)
 
 	(void)state;
 	assert_non_null(r);
-	lfd = bound(SOCK_STREAM, INADDR_LOOPBACK);
-	assert_int_equal(listen(lfd, 128), 0);
-	lport = port_of(lfd);
+	lfd = lo_listener(128, &lport);
 	for (int i = 0; i < 100; i++) {
 		held[i] = socket(AF_INET, SOCK_STREAM, 0);
 		assert_true(held[i] >= 0);
@@ -331,9 +335,7 @@ static void test_not_accepted_goes_to_listener(void **state)
 	(void)state;
 	assert_non_null(r);
 	assert_int_equal(resolver_refresh(r), 0);
-	lfd = bound(SOCK_STREAM, INADDR_LOOPBACK);
-	assert_int_equal(listen(lfd, 4), 0);
-	lport = port_of(lfd);
+	lfd = lo_listener(4, &lport);
 	cfd = socket(AF_INET, SOCK_STREAM, 0);
 	assert_true(cfd >= 0);
 	assert_int_equal(connect_to(cfd, lport), 0);	/* in the accept queue */
@@ -441,9 +443,7 @@ static void test_quick_pass_probes_every_hint_first(void **state)
 
 	(void)state;
 	assert_non_null(r);
-	lfd = bound(SOCK_STREAM, INADDR_LOOPBACK);
-	assert_int_equal(listen(lfd, 128), 0);
-	lport = port_of(lfd);
+	lfd = lo_listener(128, &lport);
 	for (int i = 0; i < 48; i++) {
 		held[i] = socket(AF_INET, SOCK_DGRAM, 0);
 		assert_true(held[i] >= 0);
@@ -533,9 +533,7 @@ static struct in_flight in_flight_start(void)
 	struct in_flight f;
 	int cfd;
 
-	f.lfd = bound(SOCK_STREAM, INADDR_LOOPBACK);
-	assert_int_equal(listen(f.lfd, 4), 0);
-	f.lport = port_of(f.lfd);
+	f.lfd = lo_listener(4, &f.lport);
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, f.u), 0);
 	cfd = socket(AF_INET, SOCK_STREAM, 0);
 	assert_true(cfd >= 0);
@@ -740,9 +738,7 @@ static void test_quick_pass_probes_before_new_processes(void **state)
 
 	(void)state;
 	assert_non_null(r);
-	lfd = bound(SOCK_STREAM, INADDR_LOOPBACK);
-	assert_int_equal(listen(lfd, 16), 0);
-	lport = port_of(lfd);
+	lfd = lo_listener(16, &lport);
 	assert_int_equal(pipe(hold), 0);
 	c = connector_start(lport, (int[]){ lfd, hold[1] }, 2);
 	assert_int_equal(resolver_refresh(r), 0);
