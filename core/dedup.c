@@ -91,7 +91,15 @@ bool dedup_copy(struct dedup *d, const uint8_t *ip, size_t len, uint32_t ip_len,
 	if (!d->multi && ifindex == d->first) {
 		/* One interface so far: keep the bytes, hash them only if needed. */
 		it = &d->ring[d->ring_at++ % RING];
-		memcpy(it->buf, ip, n);
+		/*
+		 * What is captured of the first SIG_BYTES, in one fixed copy
+		 * (inlined) when there is as much: the signature reads only
+		 * n of them.
+		 */
+		if (len >= SIG_BYTES)
+			memcpy(it->buf, ip, SIG_BYTES);
+		else
+			memcpy(it->buf, ip, n);
 		it->n = n;
 		it->ip_len = ip_len;
 		it->ts_us = ts_us;

@@ -60,6 +60,8 @@ void flowtab_prepare(struct flowtab *ft, const struct packet *pkt, struct flow_p
 {
 	p->canon = pkt->t;
 	p->dir = tuple_canonical(&p->canon) ? 1 : 0;
+	p->ip_len = pkt->ip_len;
+	p->out = pkt->dir == PKT_DIR_OUT;
 	p->h32 = flow_hash(ft, &p->canon);
 	hmap_prefetch(ft->index, p->h32, false);
 }
@@ -70,21 +72,20 @@ void flowtab_prefetch(struct flowtab *ft, const struct flow_prep *p)
 	hmap_prefetch(ft->index, p->h32, true);
 }
 
-bool flowtab_commit(struct flowtab *ft, const struct packet *pkt, const struct flow_prep *p)
+bool flowtab_commit(struct flowtab *ft, const struct flow_prep *p)
 {
 	bool inserted;
-	size_t i = hmap_put_hashed(ft->index, &p->canon, p->h32, ft->max_flows, &inserted);
-	struct flow_counts *c;
+	struct flow_counts *c = hmap_put_value(ft->index, &p->canon, p->h32, ft->max_flows,
+					       &inserted);
 
 	/* Full (or out of memory): the overflow bucket counts it. */
-	if (i == HMAP_NONE) {
-		int odir = pkt->dir == PKT_DIR_OUT ? 0 : 1;
-		ft->overflow.bytes[odir] += pkt->ip_len;
+	if (!c) {
+		int odir = p->out ? 0 : 1;
+		ft->overflow.bytes[odir] += p->ip_len;
 		ft->overflow.packets[odir]++;
 		return false;
 	}
-	c = hmap_value(ft->index, i);
-	c->bytes[p->dir] += pkt->ip_len;
+	c->bytes[p->dir] += p->ip_len;
 	c->packets[p->dir]++;
 	return inserted;
 }
@@ -95,7 +96,7 @@ bool flowtab_add(struct flowtab *ft, const struct packet *pkt, struct tuple *can
 	bool created;
 
 	flowtab_prepare(ft, pkt, &p);
-	created = flowtab_commit(ft, pkt, &p);
+	created = flowtab_commit(ft, &p);
 	*canon = p.canon;
 	return created;
 }

@@ -45,11 +45,13 @@ bool flowtab_add(struct flowtab *ft, const struct packet *pkt, struct tuple *can
 struct flow_prep {
 	struct tuple canon;
 	uint32_t h32;
-	int dir;
+	uint32_t ip_len;
+	uint8_t dir;		/* counter index, 0 or 1 */
+	uint8_t out;		/* sent by this host (for the overflow bucket) */
 };
 void flowtab_prepare(struct flowtab *ft, const struct packet *pkt, struct flow_prep *p);
 void flowtab_prefetch(struct flowtab *ft, const struct flow_prep *p);
-bool flowtab_commit(struct flowtab *ft, const struct packet *pkt, const struct flow_prep *p);
+bool flowtab_commit(struct flowtab *ft, const struct flow_prep *p);
 
 size_t flowtab_count(const struct flowtab *ft);
 const struct tuple *flowtab_key(const struct flowtab *ft, size_t i);

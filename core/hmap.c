@@ -3,9 +3,14 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
+
+#define CHUNK0_SHIFT 6
+#define CHUNK0 ((size_t)1 << CHUNK0_SHIFT)
+#define NCHUNKS 32		/* CHUNK0 * (2^32 - 1) entries: more than a map may hold */
 
 struct hmap {
 	size_t key_size;
@@ -13,9 +18,16 @@ struct hmap {
 	uint8_t seed[16];
 	uint64_t *slots;	/* 0 = empty, else hash32 << 32 | (index + 1) */
 	size_t slot_mask;	/* slot count - 1 */
-	uint8_t *keys;		/* count entries: key, then value */
+	/*
+	 * The entries (key, then value), in chunks that never move: chunk c
+	 * holds CHUNK0 << c of them, from entry CHUNK0 * (2^c - 1) on. A
+	 * growing map adds a chunk and copies nothing, so an entry's address
+	 * stays valid while more are put (hmap.h).
+	 */
+	uint8_t *chunk[NCHUNKS];
+	size_t nchunks;
 	size_t count;
-	size_t cap;		/* keys capacity, in keys */
+	size_t cap;		/* entries the chunks hold */
 	bool host;		/* hmap_new_host: mixhash64 */
 };
 
@@ -51,7 +63,12 @@ static uint64_t load_le64(const uint8_t *p)
 	return v;
 }
 
-uint64_t siphash13(const uint8_t key[16], const void *data, size_t len)
+/*
+ * Inlined where len is a constant (the flow table's keys: 16 or 40 bytes),
+ * so that its loops unroll and the tail's byte loop goes away.
+ */
+static inline __attribute__((always_inline)) uint64_t sip13(const uint8_t key[16],
+							    const void *data, size_t len)
 {
 	const uint8_t *in = data;
 	uint64_t k0 = load_le64(key), k1 = load_le64(key + 8);
@@ -77,6 +94,18 @@ uint64_t siphash13(const uint8_t key[16], const void *data, size_t len)
 	SIP_ROUND(v0, v1, v2, v3);
 	SIP_ROUND(v0, v1, v2, v3);
 	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+uint64_t siphash13(const uint8_t key[16], const void *data, size_t len)
+{
+	switch (len) {
+	case 16:
+		return sip13(key, data, 16);
+	case 40:
+		return sip13(key, data, 40);
+	default:
+		return sip13(key, data, len);
+	}
 }
 
 uint64_t mixhash64(const uint8_t seed[16], const void *data, size_t len, uint64_t tweak)
@@ -151,6 +180,33 @@ bool array_reserve(void **arr, size_t *cap, size_t need, size_t elem)
 	return true;
 }
 
+/*
+ * A large array (a big map's slots or entry chunk, read at random) in
+ * transparent huge pages where the kernel gives them: one TLB entry for
+ * 2 MiB instead of 512, for a flow table that is looked up at a random
+ * place for every packet. Zeroed with zero. Freed with free().
+ */
+#define HUGE_PAGE ((size_t)2 << 20)
+#define HUGE_MIN HUGE_PAGE
+
+static void *big_alloc(size_t bytes, bool zero)
+{
+	void *p;
+
+	if (bytes < HUGE_MIN)
+		return zero ? calloc(1, bytes) : malloc(bytes);
+	bytes = (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+	p = aligned_alloc(HUGE_PAGE, bytes);
+	if (!p)
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	madvise(p, bytes, MADV_HUGEPAGE);	/* advice only: no error to handle */
+#endif
+	if (zero)
+		memset(p, 0, bytes);
+	return p;
+}
+
 struct hmap *hmap_new(size_t key_size, const uint8_t *seed)
 {
 	return hmap_new_kv(key_size, 0, seed);
@@ -191,7 +247,8 @@ void hmap_free(struct hmap *m)
 	if (!m)
 		return;
 	free(m->slots);
-	free(m->keys);
+	for (size_t c = 0; c < m->nchunks; c++)
+		free(m->chunk[c]);
 	free(m);
 }
 
@@ -200,24 +257,33 @@ size_t hmap_count(const struct hmap *m)
 	return m->count;
 }
 
+static inline uint8_t *entry_at(const struct hmap *m, size_t idx)
+{
+	unsigned c = 63 - (unsigned)__builtin_clzll((unsigned long long)(idx >> CHUNK0_SHIFT) + 1);
+
+	return m->chunk[c] + (idx - CHUNK0 * (((size_t)1 << c) - 1)) * m->entry_size;
+}
+
 const void *hmap_key(const struct hmap *m, size_t idx)
 {
-	return m->keys + idx * m->entry_size;
+	return entry_at(m, idx);
 }
 
 void *hmap_value(struct hmap *m, size_t idx)
 {
-	return m->keys + idx * m->entry_size + m->key_size;
+	return entry_at(m, idx) + m->key_size;
 }
 
 /* Slot position where key lives or would be inserted. */
 /* Keys are small: compare them word by word here rather than call memcmp. */
-static bool keys_equal(const void *a, const void *b, size_t n)
+static inline __attribute__((always_inline)) bool keys_equal(const void *a, const void *b,
+								     size_t n)
 {
 	const uint8_t *x = a, *y = b;
 	uint64_t diff = 0;
 	size_t i = 0;
 
+#pragma GCC unroll 8
 	for (; i + 8 <= n; i += 8) {
 		uint64_t u, v;
 		memcpy(&u, x + i, 8);
@@ -229,20 +295,43 @@ static bool keys_equal(const void *a, const void *b, size_t n)
 	return diff == 0;
 }
 
-static size_t probe(const struct hmap *m, const void *key, uint32_t h32)
+/*
+ * Slot position where key lives (*entry: its entry) or would be inserted
+ * (*entry: NULL). Inlined with the key size a constant for the sizes the
+ * flow table uses, so that the comparison unrolls.
+ */
+static inline __attribute__((always_inline)) size_t probe_n(const struct hmap *m,
+							   const void *key, uint32_t h32,
+							   size_t key_size, uint8_t **entry)
 {
 	size_t i = h32 & m->slot_mask;
 
 	for (;;) {
 		uint64_t s = m->slots[i];
-		if (s == 0)
+		if (s == 0) {
+			*entry = NULL;
 			return i;
+		}
 		if ((uint32_t)(s >> 32) == h32) {
-			size_t idx = (size_t)(uint32_t)s - 1;
-			if (keys_equal(hmap_key(m, idx), key, m->key_size))
+			uint8_t *e = entry_at(m, (size_t)(uint32_t)s - 1);
+			if (keys_equal(e, key, key_size)) {
+				*entry = e;
 				return i;
+			}
 		}
 		i = (i + 1) & m->slot_mask;
+	}
+}
+
+static size_t probe(const struct hmap *m, const void *key, uint32_t h32, uint8_t **entry)
+{
+	switch (m->key_size) {
+	case 8:		/* inodes, pointers */
+		return probe_n(m, key, h32, 8, entry);
+	case 40:	/* flow tuples */
+		return probe_n(m, key, h32, 40, entry);
+	default:
+		return probe_n(m, key, h32, m->key_size, entry);
 	}
 }
 
@@ -255,7 +344,8 @@ static uint32_t hash32(const struct hmap *m, const void *key)
 
 size_t hmap_get(const struct hmap *m, const void *key)
 {
-	uint64_t s = m->slots[probe(m, key, hash32(m, key))];
+	uint8_t *e;
+	uint64_t s = m->slots[probe(m, key, hash32(m, key), &e)];
 
 	return s ? (size_t)(uint32_t)s - 1 : HMAP_NONE;
 }
@@ -264,7 +354,7 @@ size_t hmap_get(const struct hmap *m, const void *key)
 static bool grow_slots(struct hmap *m)
 {
 	size_t nslots = (m->slot_mask + 1) * 2;
-	uint64_t *ns = calloc(nslots, sizeof(*ns));
+	uint64_t *ns = nslots > SIZE_MAX / sizeof(*ns) ? NULL : big_alloc(nslots * sizeof(*ns), true);
 
 	if (!ns)
 		return false;
@@ -305,7 +395,7 @@ void hmap_prefetch(const struct hmap *m, uint32_t h32, bool key_too)
 	}
 	if (*slot) {
 		/* A key may straddle two cache lines: fetch both. */
-		const uint8_t *k = m->keys + ((size_t)(uint32_t)*slot - 1) * m->entry_size;
+		const uint8_t *k = entry_at(m, (size_t)(uint32_t)*slot - 1);
 		__builtin_prefetch(k, 1);
 		__builtin_prefetch(k + m->entry_size - 1, 1);
 	}
@@ -323,28 +413,56 @@ size_t hmap_put(struct hmap *m, const void *key, size_t limit, bool *inserted)
 	return hmap_put_hashed(m, key, hash32(m, key), limit, inserted);
 }
 
-size_t hmap_put_hashed(struct hmap *m, const void *key, uint32_t h32, size_t limit,
-		       bool *inserted)
+/* hmap_put_hashed; *value: the entry's value (NULL with HMAP_NONE). */
+static size_t put(struct hmap *m, const void *key, uint32_t h32, size_t limit, bool *inserted,
+		  uint8_t **value)
 {
-	size_t i = probe(m, key, h32);
-	void *keys = m->keys;
+	uint8_t *e;
+	size_t i = probe(m, key, h32, &e);
 
 	*inserted = false;
-	if (m->slots[i])
+	*value = NULL;
+	if (e) {
+		*value = e + m->key_size;
 		return (size_t)(uint32_t)m->slots[i] - 1;
+	}
 	if (m->count >= limit || m->count >= UINT32_MAX - 1)
 		return HMAP_NONE;
-	if (!array_reserve(&keys, &m->cap, m->count + 1, m->entry_size))
-		return HMAP_NONE;
-	m->keys = keys;
+	if (m->count == m->cap) {
+		size_t n = CHUNK0 << m->nchunks;
+
+		if (m->nchunks == NCHUNKS || !(e = big_alloc(n * m->entry_size, false)))
+			return HMAP_NONE;
+		m->chunk[m->nchunks++] = e;
+		m->cap += n;
+	}
 	if ((m->count + 1) * 2 > m->slot_mask + 1) {
 		if (!grow_slots(m))
 			return HMAP_NONE;
-		i = probe(m, key, h32);
+		i = probe(m, key, h32, &e);
 	}
-	memcpy(m->keys + m->count * m->entry_size, key, m->key_size);
-	memset(m->keys + m->count * m->entry_size + m->key_size, 0, m->entry_size - m->key_size);
+	e = entry_at(m, m->count);
+	memcpy(e, key, m->key_size);
+	memset(e + m->key_size, 0, m->entry_size - m->key_size);
 	m->slots[i] = (uint64_t)h32 << 32 | (uint64_t)(m->count + 1);
 	*inserted = true;
+	*value = e + m->key_size;
 	return m->count++;
+}
+
+size_t hmap_put_hashed(struct hmap *m, const void *key, uint32_t h32, size_t limit,
+		       bool *inserted)
+{
+	uint8_t *value;
+
+	return put(m, key, h32, limit, inserted, &value);
+}
+
+void *hmap_put_value(struct hmap *m, const void *key, uint32_t h32, size_t limit,
+		     bool *inserted)
+{
+	uint8_t *value;
+
+	put(m, key, h32, limit, inserted, &value);
+	return value;
 }

@@ -5,7 +5,10 @@
  * SipHash-1-3 keyed with a per-table random seed: an attacker who does not
  * know the seed cannot aim packets at one bucket. Entries are numbered
  * densely in insertion order (0, 1, 2, ...) and never move or go away, so
- * callers keep their values in plain arrays indexed by that number.
+ * callers keep their values in plain arrays indexed by that number. Nor
+ * does an entry's memory move when the map grows (it is kept in chunks):
+ * a key, once put, may be read by another thread while more are put, if
+ * the count it reads up to was handed over with release/acquire.
  * Open addressing with linear probing over a power-of-two slot array;
  * each slot holds 32 bits of the hash and the entry number, so most
  * probes never touch the key array.
@@ -69,6 +72,9 @@ void hmap_prefetch(const struct hmap *m, uint32_t h32, bool key_too);	/* key: it
 size_t hmap_peek(const struct hmap *m, uint32_t h32);
 size_t hmap_put_hashed(struct hmap *m, const void *key, uint32_t h32, size_t limit,
 		       bool *inserted);
+/* The same, for a map with values: the key's value (NULL where that gives HMAP_NONE). */
+void *hmap_put_value(struct hmap *m, const void *key, uint32_t h32, size_t limit,
+		     bool *inserted);
 
 size_t hmap_count(const struct hmap *m);
 const void *hmap_key(const struct hmap *m, size_t idx);

@@ -45,10 +45,7 @@ struct session {
 	size_t sources;		/* interfaces captured on */
 
 	/* Reading a file: packets counted in a pipeline (see pipe_push). */
-	struct batch_item {
-		struct packet pkt;
-		struct flow_prep prep;
-	} batch[BATCH];
+	struct flow_prep batch[BATCH];
 	size_t nbatch;
 	struct resolver *res;
 	struct totals totals;
@@ -376,16 +373,12 @@ static void start_file_pass(struct session *s)
 static void pipe_push(struct session *s, const struct packet *pkt)
 {
 	size_t n = s->nbatch++;
-	struct batch_item *b = &s->batch[n % BATCH];
 
-	b->pkt = *pkt;
-	flowtab_prepare(s->flows, &b->pkt, &b->prep);
+	flowtab_prepare(s->flows, pkt, &s->batch[n % BATCH]);
 	if (n >= PIPE_FETCH)
-		flowtab_prefetch(s->flows, &s->batch[(n - PIPE_FETCH) % BATCH].prep);
-	if (n >= PIPE_COUNT) {
-		b = &s->batch[(n - PIPE_COUNT) % BATCH];
-		flowtab_commit(s->flows, &b->pkt, &b->prep);
-	}
+		flowtab_prefetch(s->flows, &s->batch[(n - PIPE_FETCH) % BATCH]);
+	if (n >= PIPE_COUNT)
+		flowtab_commit(s->flows, &s->batch[(n - PIPE_COUNT) % BATCH]);
 }
 
 /* Count what is still in the pipeline. */
@@ -395,11 +388,9 @@ static void flush_batch(struct session *s)
 	size_t first = n > PIPE_COUNT ? n - PIPE_COUNT : 0;
 
 	for (size_t i = n > PIPE_FETCH ? n - PIPE_FETCH : 0; i < n; i++)
-		flowtab_prefetch(s->flows, &s->batch[i % BATCH].prep);
-	for (size_t i = first; i < n; i++) {
-		struct batch_item *b = &s->batch[i % BATCH];
-		flowtab_commit(s->flows, &b->pkt, &b->prep);
-	}
+		flowtab_prefetch(s->flows, &s->batch[i % BATCH]);
+	for (size_t i = first; i < n; i++)
+		flowtab_commit(s->flows, &s->batch[i % BATCH]);
 	s->nbatch = 0;
 }
 

@@ -374,6 +374,61 @@ static void test_host_map_and_own_hash(void **state)
 }
 
 /* Values beside keys: zero when put, kept through growth, one per key. */
+/*
+ * An entry never moves: its key and value keep their address while the
+ * map grows, and another thread may read them meanwhile (a file's flows
+ * are attributed while packets still add flows). 300,000 entries of 80
+ * bytes also take the large (huge page) allocations.
+ */
+static void test_entries_never_move(void **state)
+{
+	enum { N = 300000 };
+	static const size_t watch[] = { 0, 1, 63, 64, 65, 191, 192, 1000, 65535, 100000 };
+	const void *keyp[sizeof(watch) / sizeof(watch[0])];
+	uint64_t *valp[sizeof(watch) / sizeof(watch[0])];
+	struct hmap *m = hmap_new_kv(16, 64, seed_a);
+	size_t w = 0;
+	bool ins;
+
+	(void)state;
+	assert_non_null(m);
+	for (uint64_t k = 0; k < N; k++) {
+		uint64_t key[2] = { k, ~k };
+		size_t i = hmap_put(m, key, SIZE_MAX, &ins);
+		uint64_t *v = hmap_value(m, i);
+
+		assert_true(ins);
+		assert_int_equal(i, k);
+		v[0] = k + 1;
+		v[7] = k * 7;
+		if (w < sizeof(watch) / sizeof(watch[0]) && watch[w] == k) {
+			keyp[w] = hmap_key(m, i);
+			valp[w] = v;
+			w++;
+		}
+	}
+	for (size_t j = 0; j < w; j++) {
+		uint64_t key[2] = { watch[j], ~(uint64_t)watch[j] };
+		assert_ptr_equal(hmap_key(m, watch[j]), keyp[j]);
+		assert_ptr_equal(hmap_value(m, watch[j]), valp[j]);
+		assert_memory_equal(keyp[j], key, sizeof(key));
+		assert_int_equal(valp[j][0], watch[j] + 1);
+	}
+	for (uint64_t k = 0; k < N; k++) {
+		uint64_t key[2] = { k, ~k };
+		const uint64_t *v;
+
+		assert_int_equal(hmap_get(m, key), k);
+		v = hmap_value(m, k);
+		assert_int_equal(v[0], k + 1);
+		assert_int_equal(v[7], k * 7);
+		/* The value found by hmap_put_value is the same one. */
+		assert_ptr_equal(hmap_put_value(m, key, hmap_hash(m, key), SIZE_MAX, &ins), v);
+		assert_false(ins);
+	}
+	hmap_free(m);
+}
+
 static void test_values_beside_keys(void **state)
 {
 	(void)state;
@@ -499,6 +554,7 @@ int main(void)
 		cmocka_unit_test(test_mixhash64_sensitivity),
 		cmocka_unit_test(test_host_map_and_own_hash),
 		cmocka_unit_test(test_values_beside_keys),
+		cmocka_unit_test(test_entries_never_move),
 		cmocka_unit_test(test_random_seed),
 		cmocka_unit_test(test_array_reserve),
 	};
