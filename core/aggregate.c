@@ -105,15 +105,34 @@ static void count(struct row *row, const struct flow_counts *c, int sent_dir)
 	row->recv_packets += c->packets[!sent_dir];
 }
 
-int aggregate_flow(struct aggregate *ag, const struct attribution *a,
-		   const struct flow_counts *c)
+int aggregate_plan(struct aggregate *ag, const struct attribution *a, struct agg_plan *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->reason = (uint8_t)a->reason;
+	if (a->reason != REASON_NONE) {
+		p->local = (uint8_t)((a->local[0] ? 1 : 0) | (a->local[1] ? 2 : 0));
+		return 0;
+	}
+	for (int end = 0; end < 2; end++) {
+		p->end_reason[end] = (uint8_t)a->end_reason[end];
+		if (a->owner[end]) {
+			struct row *row = proc_row(ag, a->owner[end]);
+			if (!row)
+				return -1;
+			p->row[end] = (uint32_t)(row - ag->rows) + 1;
+		}
+	}
+	return 0;
+}
+
+void aggregate_apply(struct aggregate *ag, const struct agg_plan *p, const struct flow_counts *c)
 {
 	struct row *rows[2] = { NULL, NULL };
 
-	if (a->reason != REASON_NONE) {
-		struct row *u = &ag->unknown[a->reason];
+	if (p->reason != REASON_NONE) {
+		struct row *u = &ag->unknown[p->reason];
 		for (int d = 0; d < 2; d++) {
-			if (a->local[d]) {
+			if (p->local >> d & 1) {
 				u->sent_bytes += c->bytes[d];
 				u->sent_packets += c->packets[d];
 			} else {
@@ -122,17 +141,12 @@ int aggregate_flow(struct aggregate *ag, const struct attribution *a,
 			}
 		}
 		u->flows++;
-		return 0;
-	}
-	/* Create both rows first: adding one may move the array. */
-	for (int end = 0; end < 2; end++) {
-		if (a->owner[end] && !proc_row(ag, a->owner[end]))
-			return -1;
+		return;
 	}
 	for (int end = 0; end < 2; end++) {
-		if (!a->owner[end])
+		if (!p->row[end])
 			continue;
-		rows[end] = proc_row(ag, a->owner[end]);
+		rows[end] = &ag->rows[p->row[end] - 1];
 		count(rows[end], c, end);
 	}
 	if (rows[0])
@@ -141,11 +155,21 @@ int aggregate_flow(struct aggregate *ag, const struct attribution *a,
 		rows[1]->flows++;
 	/* An end of ours that no process owns: its side goes to an unknown row. */
 	for (int end = 0; end < 2; end++) {
-		if (a->end_reason[end] == REASON_NONE)
+		if (p->end_reason[end] == REASON_NONE)
 			continue;
-		count(&ag->unknown[a->end_reason[end]], c, end);
-		ag->unknown[a->end_reason[end]].flows++;
+		count(&ag->unknown[p->end_reason[end]], c, end);
+		ag->unknown[p->end_reason[end]].flows++;
 	}
+}
+
+int aggregate_flow(struct aggregate *ag, const struct attribution *a,
+		   const struct flow_counts *c)
+{
+	struct agg_plan p;
+
+	if (aggregate_plan(ag, a, &p) != 0)
+		return -1;
+	aggregate_apply(ag, &p, c);
 	return 0;
 }
 

@@ -36,6 +36,21 @@ void aggregate_free(struct aggregate *ag);
 int aggregate_flow(struct aggregate *ag, const struct attribution *a,
 		   const struct flow_counts *c);
 
+/*
+ * aggregate_flow in two steps, for a flow attributed before its counters
+ * are final (reading a file, while packets are still read): plan finds
+ * (and makes) its rows, apply adds its counters to them. The rows of a
+ * plan are those of the aggregate it was made in.
+ */
+struct agg_plan {
+	uint32_t row[2];	/* each end's owner: its process row + 1; 0: none */
+	uint8_t reason;		/* enum unknown_reason: the row when no end has an owner */
+	uint8_t local;		/* ... bit d: end d is ours */
+	uint8_t end_reason[2];	/* an end of ours that no process owns: why */
+};
+int aggregate_plan(struct aggregate *ag, const struct attribution *a, struct agg_plan *p);
+void aggregate_apply(struct aggregate *ag, const struct agg_plan *p, const struct flow_counts *c);
+
 /* Count the flow table's overflow bucket; -1 on out of memory. */
 int aggregate_overflow(struct aggregate *ag, const struct flow_counts *c);
 

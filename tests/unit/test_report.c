@@ -58,48 +58,44 @@ static void same_process_both_ends_counts_one_flow(void **state)
 }
 
 /*
- * Flows counted in two aggregates and merged give the rows that one
- * aggregate of them all gives: process rows (with their user), both ends
- * of the same process, unknown rows and end reasons alike.
+ * A random attribution and counters (x: the generator's state): process
+ * rows (of procs[0..4]), both ends of the same process, unknown rows and
+ * end reasons alike.
  */
-static void merge_equals_one_aggregate(void **state)
+static void random_flow(uint64_t *x, struct proc_info *procs, struct attribution *at,
+			struct flow_counts *c)
 {
-	static struct proc_info procs[5];
-	struct aggregate *all = aggregate_new(), *a = aggregate_new(), *b = aggregate_new();
-	const struct row *r1, *r2;
-	uint64_t x = 12345;
-	size_t n1, n2;
+	*at = (struct attribution){ { NULL, NULL }, { false, false }, REASON_NONE,
+				    { REASON_NONE, REASON_NONE } };
+	*x = *x * 6364136223846793005ULL + 1442695040888963407ULL;
+	int o0 = (int)(*x >> 33) % 7, o1 = (int)(*x >> 40) % 7;
+	at->owner[0] = o0 < 5 ? &procs[o0] : NULL;
+	at->owner[1] = o1 < 5 ? &procs[o1] : NULL;
+	at->local[0] = at->owner[0] || (*x >> 50) & 1;
+	at->local[1] = at->owner[1] || (*x >> 51) & 1;
+	if (!at->owner[0] && !at->owner[1])
+		at->reason = 1 + (int)((*x >> 52) % (REASON_COUNT - 1));
+	for (int d = 0; d < 2; d++) {
+		if (!at->owner[d] && at->owner[!d] && at->local[d])
+			at->end_reason[d] = (*x >> (54 + d)) & 1 ? REASON_NO_SOCKET
+								 : REASON_NO_PROCESS;
+	}
+	*c = (struct flow_counts){ { *x % 5000, (*x >> 20) % 5000 },
+				   { 1 + (*x >> 8) % 9, (*x >> 12) % 9 } };
+}
 
-	(void)state;
+static void init_procs(struct proc_info *procs)
+{
 	for (int i = 0; i < 5; i++)
 		procs[i] = (struct proc_info){ .pid = 100 + i, .uid = 0, .have_uid = true,
 					       .comm = "p", .cmdline = (char *)"p" };
-	for (int i = 0; i < 3000; i++) {
-		struct attribution at = { { NULL, NULL }, { false, false }, REASON_NONE,
-					  { REASON_NONE, REASON_NONE } };
-		struct flow_counts c;
+}
 
-		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-		int o0 = (int)(x >> 33) % 7, o1 = (int)(x >> 40) % 7;
-		at.owner[0] = o0 < 5 ? &procs[o0] : NULL;
-		at.owner[1] = o1 < 5 ? &procs[o1] : NULL;
-		at.local[0] = at.owner[0] || (x >> 50) & 1;
-		at.local[1] = at.owner[1] || (x >> 51) & 1;
-		if (!at.owner[0] && !at.owner[1])
-			at.reason = 1 + (int)((x >> 52) % (REASON_COUNT - 1));
-		for (int d = 0; d < 2; d++) {
-			if (!at.owner[d] && at.owner[!d] && at.local[d])
-				at.end_reason[d] = (x >> (54 + d)) & 1 ? REASON_NO_SOCKET
-								       : REASON_NO_PROCESS;
-		}
-		c = (struct flow_counts){ { x % 5000, (x >> 20) % 5000 },
-					  { 1 + (x >> 8) % 9, (x >> 12) % 9 } };
-		assert_int_equal(aggregate_flow(all, &at, &c), 0);
-		assert_int_equal(aggregate_flow(i % 3 ? a : b, &at, &c), 0);
-	}
-	assert_int_equal(aggregate_merge(a, b), 0);
-	r1 = aggregate_rows(all, &n1);
-	r2 = aggregate_rows(a, &n2);
+static void assert_same_rows(struct aggregate *x, struct aggregate *y)
+{
+	size_t n1, n2;
+	const struct row *r1 = aggregate_rows(x, &n1), *r2 = aggregate_rows(y, &n2);
+
 	assert_true(n1 >= 5);
 	assert_int_equal(n1, n2);
 	for (size_t i = 0; i < n1; i++) {
@@ -112,9 +108,60 @@ static void merge_equals_one_aggregate(void **state)
 		assert_int_equal(r1[i].recv_packets, r2[i].recv_packets);
 		assert_int_equal(r1[i].flows, r2[i].flows);
 	}
+}
+
+/* Flows counted in two aggregates and merged give the rows that one aggregate of them all gives. */
+static void merge_equals_one_aggregate(void **state)
+{
+	static struct proc_info procs[5];
+	struct aggregate *all = aggregate_new(), *a = aggregate_new(), *b = aggregate_new();
+	uint64_t x = 12345;
+
+	(void)state;
+	init_procs(procs);
+	for (int i = 0; i < 3000; i++) {
+		struct attribution at;
+		struct flow_counts c;
+
+		random_flow(&x, procs, &at, &c);
+		assert_int_equal(aggregate_flow(all, &at, &c), 0);
+		assert_int_equal(aggregate_flow(i % 3 ? a : b, &at, &c), 0);
+	}
+	assert_int_equal(aggregate_merge(a, b), 0);
+	assert_same_rows(all, a);
 	aggregate_free(all);
 	aggregate_free(a);
 	aggregate_free(b);
+}
+
+/*
+ * Every flow planned first (its rows made, no counters), then every plan
+ * applied with the flow's counters: the rows of aggregate_flow, flow by
+ * flow. (A file's flows are planned while its packets are still read.)
+ */
+static void plan_then_apply_equals_flow(void **state)
+{
+	enum { N = 3000 };
+	static struct proc_info procs[5];
+	static struct agg_plan plans[N];
+	static struct flow_counts counts[N];
+	struct aggregate *whole = aggregate_new(), *planned = aggregate_new();
+	uint64_t x = 777;
+
+	(void)state;
+	init_procs(procs);
+	for (int i = 0; i < N; i++) {
+		struct attribution at;
+
+		random_flow(&x, procs, &at, &counts[i]);
+		assert_int_equal(aggregate_flow(whole, &at, &counts[i]), 0);
+		assert_int_equal(aggregate_plan(planned, &at, &plans[i]), 0);
+	}
+	for (int i = 0; i < N; i++)
+		aggregate_apply(planned, &plans[i], &counts[i]);
+	assert_same_rows(whole, planned);
+	aggregate_free(whole);
+	aggregate_free(planned);
 }
 
 static void unknown_rows_and_order(void **state)
@@ -298,6 +345,7 @@ int main(void)
 		cmocka_unit_test(loopback_sent_for_one_received_for_other),
 		cmocka_unit_test(same_process_both_ends_counts_one_flow),
 		cmocka_unit_test(merge_equals_one_aggregate),
+		cmocka_unit_test(plan_then_apply_equals_flow),
 		cmocka_unit_test(unknown_rows_and_order),
 		cmocka_unit_test(csv_reads_back_the_same_fields),
 		cmocka_unit_test(tsv_escapes),
