@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -16,6 +17,7 @@
 #include "dedup.h"
 #include "flowtab.h"
 #include "fragment.h"
+#include "hmap.h"
 #include "resolve.h"
 #include "rtprio.h"
 
@@ -59,6 +61,19 @@ struct session {
 	bool file_pass;		/* that thread runs */
 	bool file_regular;	/* a regular file, not a pipe */
 	pthread_t file_thread;
+	/*
+	 * ... and then, a regular file's flows are attributed in that thread
+	 * while packets are still read (see attribute_early): the capture
+	 * thread publishes how many flows it has put, and says when it is
+	 * done; the thread leaves a plan for each of the first nearly flows,
+	 * its rows in early_ag.
+	 */
+	atomic_size_t flows_pub;
+	atomic_bool packets_done;
+	struct agg_plan *early;
+	size_t nearly, early_cap;
+	struct aggregate *early_ag;
+	size_t early_used;	/* by the last report */
 
 	/* resolver thread */
 	bool threaded;
@@ -145,14 +160,23 @@ void session_close(struct session *s)
 {
 	if (!s)
 		return;
-	if (s->file_pass)
+	if (s->file_pass) {
+		atomic_store_explicit(&s->packets_done, true, memory_order_release);
 		pthread_join(s->file_thread, NULL);
+	}
+	free(s->early);
+	aggregate_free(s->early_ag);
 	capture_close(s->cap);
 	resolver_free(s->res);
 	flowtab_free(s->flows);
 	fragcache_free(s->frags);
 	dedup_free(s->dedup);
 	free(s);
+}
+
+size_t session_early_flows(const struct session *s)
+{
+	return s->early_used;
 }
 
 const struct totals *session_totals(const struct session *s)
@@ -339,6 +363,46 @@ static void enqueue(struct session *s, const struct tuple *t)
 }
 
 /*
+ * After the pass over /proc, a regular file's flows are attributed here
+ * while the capture thread still reads packets: the resolver no longer
+ * changes (see final_pass), and a flow's key, once put, neither changes
+ * nor moves (hmap.h). Flows come in steps of EARLY_STEP; when the capture
+ * thread is done, the flows not yet taken are left to the report, which
+ * shares them out between two threads.
+ */
+#define EARLY_STEP 1024
+#define EARLY_WAIT_NS 1000000L	/* between two looks for new flows */
+
+static void attribute_early(struct session *s)
+{
+	struct attribution a;
+
+	s->early_ag = aggregate_new();
+	if (!s->early_ag)
+		return;
+	while (!atomic_load_explicit(&s->packets_done, memory_order_acquire)) {
+		size_t n = atomic_load_explicit(&s->flows_pub, memory_order_acquire), to;
+		void *arr = s->early;
+
+		if (n == s->nearly) {
+			struct timespec ts = { 0, EARLY_WAIT_NS };
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		to = n - s->nearly > EARLY_STEP ? s->nearly + EARLY_STEP : n;
+		if (!array_reserve(&arr, &s->early_cap, to, sizeof(*s->early)))
+			return;
+		s->early = arr;
+		for (size_t i = s->nearly; i < to; i++) {
+			attribute_flow(s->res, flowtab_key(s->flows, i), &a);
+			if (aggregate_plan(s->early_ag, &a, &s->early[i]) != 0)
+				return;
+			s->nearly = i + 1;
+		}
+	}
+}
+
+/*
  * Reading a file, the one pass over /proc runs in a thread of its own
  * while the packets are counted: the capture thread does not touch the
  * resolver until it has joined it.
@@ -348,6 +412,8 @@ static void *file_pass_main(void *arg)
 	struct session *s = arg;
 
 	resolver_refresh(s->res);
+	if (s->file_regular)
+		attribute_early(s);
 	return NULL;
 }
 
@@ -505,6 +571,7 @@ static void final_pass(struct session *s)
 	struct tuple *t = NULL;
 
 	if (s->file_pass) {
+		atomic_store_explicit(&s->packets_done, true, memory_order_release);
 		pthread_join(s->file_thread, NULL);
 		s->file_pass = false;
 		if (s->file_regular)
@@ -606,6 +673,9 @@ int session_run(struct session *s, volatile sig_atomic_t *stop, char *err, size_
 			break;
 		if (s->totals.live && !s->done && !*stop)
 			pace(s, n);
+		if (s->file_pass)
+			atomic_store_explicit(&s->flows_pub, flowtab_count(s->flows),
+					      memory_order_release);
 	}
 	/* Packets the kernel already holds belong to the window: take them. */
 	if (rc == 0 && s->totals.live && !s->done &&
@@ -652,9 +722,10 @@ static void *report_part_main(void *arg)
 int session_report(struct session *s, FILE *out, enum out_format fmt, bool header)
 {
 	struct aggregate *ag = aggregate_new();
-	size_t nflows = flowtab_count(s->flows), nrows;
+	size_t nflows = flowtab_count(s->flows), nrows, first = s->nearly;
 	const struct row *rows;
-	struct report_part main_part = { s, 0, nflows, ag, 0 }, other = { s, nflows, nflows, NULL, 0 };
+	struct report_part main_part = { s, first, nflows, ag, 0 },
+			   other = { s, nflows, nflows, NULL, 0 };
 	pthread_t thread;
 	bool split = false;
 	int rc = 0;
@@ -663,10 +734,24 @@ int session_report(struct session *s, FILE *out, enum out_format fmt, bool heade
 		errno = ENOMEM;
 		return -1;
 	}
-	if (nflows >= REPORT_SPLIT_MIN) {
+	/*
+	 * The flows attributed while packets were read: only their counters
+	 * now. The plans are used up (a second report attributes every flow).
+	 */
+	for (size_t i = 0; i < first; i++)
+		aggregate_apply(s->early_ag, &s->early[i], flowtab_counts(s->flows, i));
+	if (first > 0)
+		rc = aggregate_merge(ag, s->early_ag);
+	s->early_used = first;
+	aggregate_free(s->early_ag);
+	free(s->early);
+	s->early_ag = NULL;
+	s->early = NULL;
+	s->nearly = s->early_cap = 0;
+	if (rc == 0 && nflows - first >= REPORT_SPLIT_MIN) {
 		sigset_t all, old;
 
-		other.from = main_part.to = nflows / 2;
+		other.from = main_part.to = first + (nflows - first) / 2;
 		other.ag = aggregate_new();
 		sigfillset(&all);
 		pthread_sigmask(SIG_BLOCK, &all, &old);
@@ -675,8 +760,10 @@ int session_report(struct session *s, FILE *out, enum out_format fmt, bool heade
 		if (!split)
 			main_part.to = nflows;	/* all of them here, then */
 	}
-	report_part_main(&main_part);
-	rc = main_part.rc;
+	if (rc == 0) {
+		report_part_main(&main_part);
+		rc = main_part.rc;
+	}
 	if (split) {
 		pthread_join(thread, NULL);
 		if (rc == 0)

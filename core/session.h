@@ -49,6 +49,13 @@ int session_run(struct session *s, volatile sig_atomic_t *stop, char *err, size_
 /* Attribute, aggregate and write the report; 0, or -1 with errno. */
 int session_report(struct session *s, FILE *out, enum out_format fmt, bool header);
 
+/*
+ * How many flows the last session_report took as attributed while the
+ * packets were still read (a regular file whose /proc pass ended before
+ * its last packet); the others it attributed itself.
+ */
+size_t session_early_flows(const struct session *s);
+
 const struct totals *session_totals(const struct session *s);
 
 void session_close(struct session *s);
