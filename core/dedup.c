@@ -60,6 +60,29 @@ static uint64_t signature(const struct dedup *d, const uint8_t *ip, size_t n, ui
 	return mixhash64(d->seed, buf, sizeof(buf), (uint64_t)ip_len << 32 | n);
 }
 
+/*
+ * n (at most SIG_BYTES) bytes from src to dst, in two fixed-size copies
+ * that overlap (inlined moves) rather than a copy of variable length,
+ * which the compiler makes a "rep movsb" with a slow start: a
+ * headers-only capture has 28 to 60 bytes from the IP header on.
+ */
+static inline void copy_head(uint8_t *dst, const uint8_t *src, size_t n)
+{
+	if (n >= 32) {
+		memcpy(dst, src, 32);
+		memcpy(dst + n - 32, src + n - 32, 32);
+	} else if (n >= 16) {
+		memcpy(dst, src, 16);
+		memcpy(dst + n - 16, src + n - 16, 16);
+	} else if (n >= 8) {
+		memcpy(dst, src, 8);
+		memcpy(dst + n - 8, src + n - 8, 8);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			dst[i] = src[i];
+	}
+}
+
 struct dedup *dedup_new(void)
 {
 	struct dedup *d = calloc(1, sizeof(*d));
@@ -74,38 +97,15 @@ void dedup_free(struct dedup *d)
 	free(d);
 }
 
-bool dedup_copy(struct dedup *d, const uint8_t *ip, size_t len, uint32_t ip_len,
-		uint32_t ifindex, uint64_t ts_us)
+/* dedup_copy once a second interface has shown up (n: bytes to sign). */
+static __attribute__((noinline)) bool copy_multi(struct dedup *d, const uint8_t *ip, size_t n,
+						 uint32_t ip_len, uint32_t ifindex,
+						 uint64_t ts_us)
 {
-	size_t n = len < SIG_BYTES ? len : SIG_BYTES;
 	struct ring_item *it;
 	uint64_t sig;
 	struct slot *s;
 
-	if (n > ip_len)
-		n = ip_len;
-	if (!d->have_first) {
-		d->have_first = true;
-		d->first = ifindex;
-	}
-	if (!d->multi && ifindex == d->first) {
-		/* One interface so far: keep the bytes, hash them only if needed. */
-		it = &d->ring[d->ring_at++ % RING];
-		/*
-		 * What is captured of the first SIG_BYTES, in one fixed copy
-		 * (inlined) when there is as much: the signature reads only
-		 * n of them.
-		 */
-		if (len >= SIG_BYTES)
-			memcpy(it->buf, ip, SIG_BYTES);
-		else
-			memcpy(it->buf, ip, n);
-		it->n = n;
-		it->ip_len = ip_len;
-		it->ts_us = ts_us;
-		it->ifindex = ifindex;
-		return false;
-	}
 	if (!d->multi) {
 		/* A second interface: the last packets of the first go to the table. */
 		d->multi = true;
@@ -127,5 +127,31 @@ bool dedup_copy(struct dedup *d, const uint8_t *ip, size_t len, uint32_t ip_len,
 	s->ts_us = ts_us;
 	s->ifindex = ifindex;
 	s->used = true;
+	return false;
+}
+
+/* The usual case, one interface so far, is kept short: no call, no hash. */
+bool dedup_copy(struct dedup *d, const uint8_t *ip, size_t len, uint32_t ip_len,
+		uint32_t ifindex, uint64_t ts_us)
+{
+	size_t n = len < SIG_BYTES ? len : SIG_BYTES;
+	struct ring_item *it;
+
+	if (n > ip_len)
+		n = ip_len;
+	if (!d->have_first) {
+		d->have_first = true;
+		d->first = ifindex;
+	}
+	if (d->multi || ifindex != d->first)
+		return copy_multi(d, ip, n, ip_len, ifindex, ts_us);
+	/* One interface so far: keep the bytes, hash them only if needed. */
+	it = &d->ring[d->ring_at++ % RING];
+	/* All SIG_BYTES when captured (the signature reads only n of them). */
+	copy_head(it->buf, ip, len >= SIG_BYTES ? SIG_BYTES : n);
+	it->n = n;
+	it->ip_len = ip_len;
+	it->ts_us = ts_us;
+	it->ifindex = ifindex;
 	return false;
 }

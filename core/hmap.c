@@ -77,6 +77,7 @@ static inline __attribute__((always_inline)) uint64_t sip13(const uint8_t key[16
 	size_t full = len & ~(size_t)7;
 	uint64_t m;
 
+#pragma GCC unroll 8
 	for (size_t i = 0; i < full; i += 8) {
 		m = load_le64(in + i);
 		v3 ^= m;
@@ -323,7 +324,9 @@ static inline __attribute__((always_inline)) size_t probe_n(const struct hmap *m
 	}
 }
 
-static size_t probe(const struct hmap *m, const void *key, uint32_t h32, uint8_t **entry)
+static inline __attribute__((always_inline)) size_t probe(const struct hmap *m,
+							   const void *key, uint32_t h32,
+							   uint8_t **entry)
 {
 	switch (m->key_size) {
 	case 8:		/* inodes, pointers */
@@ -414,8 +417,9 @@ size_t hmap_put(struct hmap *m, const void *key, size_t limit, bool *inserted)
 }
 
 /* hmap_put_hashed; *value: the entry's value (NULL with HMAP_NONE). */
-static size_t put(struct hmap *m, const void *key, uint32_t h32, size_t limit, bool *inserted,
-		  uint8_t **value)
+static inline __attribute__((always_inline)) size_t put(struct hmap *m, const void *key,
+						       uint32_t h32, size_t limit,
+						       bool *inserted, uint8_t **value)
 {
 	uint8_t *e;
 	size_t i = probe(m, key, h32, &e);
