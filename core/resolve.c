@@ -178,10 +178,14 @@ struct resolver *resolver_new(const char *proc_root)
 		r->diag = diag_open();
 	free(real);
 	r->last_pid = r->ns_pid = -1;
+	/* Socket tuples: a peer chooses its address and port. */
 	r->socks = hmap_new(sizeof(struct tuple), NULL);
-	r->inodes = hmap_new(sizeof(uint64_t), NULL);
-	r->pids = hmap_new(sizeof(int32_t), NULL);
-	/* This host's addresses: not keys the network chooses. */
+	/*
+	 * Inode numbers and pids, which the kernel hands out, and this host's
+	 * addresses: not keys the network (or a local user) chooses.
+	 */
+	r->inodes = hmap_new_host(sizeof(uint64_t));
+	r->pids = hmap_new_host(sizeof(int32_t));
 	r->addrs = hmap_new_host(sizeof(struct local_key));
 	r->sock_addrs = hmap_new_host(sizeof(struct sock_addr_key));
 	r->ns = calloc(1, sizeof(*r->ns));
