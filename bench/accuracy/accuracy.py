@@ -48,6 +48,7 @@ HELPER = ENV.get("PACC_HELPER", "")
 NETHOGS = ENV.get("PACC_NETHOGS", "1") == "1"
 QUICK = ENV.get("PACC_QUICK", "0") == "1"
 CHECK = ENV.get("PACC_CHECK", "0") == "1"
+RERUNS = 2          # --check: a case that misses its target is run again up to this often
 CASES = [int(c) for c in ENV.get("PACC_CASES", "1,2,3,4,5,6,7,8,9").split(",") if c]
 TIME_LIMIT = 110 if QUICK else 1800
 NETHOGS_DRAIN = 5 if QUICK else 90      # seconds nethogs may take to catch up
@@ -554,13 +555,25 @@ CASES_ALL = {
 
 # ---------------------------------------------------------------- driver
 
+def steal_ms():
+    """CPU time the hypervisor has taken from this machine's CPUs (/proc/stat), in ms."""
+    try:
+        with open("/proc/stat") as f:
+            fields = f.readline().split()
+        return int(fields[8]) * 1000 // os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def run_case(binary, num, ifs):
     name, target, fn = CASES_ALL[num]
     tools = Tools(binary, str(num), NETHOGS)
     t0 = time.monotonic()
+    s0 = steal_ms()
     c = fn()
     took = time.monotonic() - t0
     rows, footer, nh_rows, td_drops = tools.stop()
+    stolen = steal_ms() - s0
     idx = [ifs[n] for n in c.truth_ifs]
     tab = truth.table(tools.pcap, idx)
     tr, reused = truth_of(c.procs, tab)
@@ -627,6 +640,8 @@ def run_case(binary, num, ifs):
     errs = sum(p.get("errors", 0) for p in c.procs + c.extra)
     if errs and num != 3:
         notes.append("%d generator errors" % errs)
+    if stolen:
+        notes.append("host stole %d ms of CPU" % stolen)
     notes.append("%.1fs" % took)
     return dict(num=num, name=name, target=target, truth=total, pct=pct, nh=nh_pct, ok=ok,
                 why=why, notes=notes, nprocs=len(tr))
@@ -697,6 +712,17 @@ def start_peer():
     return keep
 
 
+def try_case(binary, num, ifs, keep):
+    """run_case, with an exception as a failed case; the case's processes are gone after."""
+    try:
+        r = run_case(binary, num, ifs)
+    except Exception as e:          # one broken case must not hide the rest
+        r = dict(num=num, name=CASES_ALL[num][0], target=CASES_ALL[num][1], ok=False,
+                 why=["%s: %s" % (type(e).__name__, e)], notes=[])
+    teardown(keep)
+    return r
+
+
 def main():
     if len(sys.argv) != 2 or not (NS_H and NS_P and NS_C and TMP):
         sys.exit(__doc__)
@@ -715,12 +741,17 @@ def main():
         for num in CASES:
             if num not in CASES_ALL:
                 continue
-            try:
-                r = run_case(binary, num, ifs)
-            except Exception as e:          # one broken case must not hide the rest
-                r = dict(num=num, name=CASES_ALL[num][0], target=CASES_ALL[num][1], ok=False,
-                         why=["%s: %s" % (type(e).__name__, e)], notes=[])
-            teardown(keep)
+            r = try_case(binary, num, ifs, keep)
+            misses = []
+            # See README.md: a miss is run again, up to RERUNS times; the last run decides.
+            while CHECK and not r["ok"] and r.get("pct") is not None and \
+                    len(misses) < RERUNS:
+                misses.append("%s (%s)" % ("; ".join(r["why"]), "; ".join(
+                    n for n in r["notes"] if n.startswith(("pt:", "host stole")))))
+                r = try_case(binary, num, ifs, keep)
+            if misses:
+                r["notes"] = ["run %d of %d; before: %s" % (
+                    len(misses) + 1, len(misses) + 1, " | ".join(misses))] + r["notes"]
             results.append(r)
             print_row(r)
     except Overtime:
