@@ -66,11 +66,14 @@ struct session {
 	 * while packets are still read (see attribute_early): the capture
 	 * thread publishes how many flows it has put, and says when it is
 	 * done; the thread leaves a plan for each of the first nearly flows,
-	 * its rows in early_ag.
+	 * its rows in early_ag. Flows share few plans (one per process and
+	 * direction, or unknown reason): each distinct plan is kept once, in
+	 * plans, and a flow keeps its number (2 bytes, not a 12-byte plan).
 	 */
 	atomic_size_t flows_pub;
 	atomic_bool packets_done;
-	struct agg_plan *early;
+	struct hmap *plans;		/* key: struct agg_plan; index: its number */
+	uint16_t *early;		/* each flow's plan number */
 	size_t nearly, early_cap;
 	struct aggregate *early_ag;
 	size_t early_used;	/* by the last report */
@@ -165,6 +168,7 @@ void session_close(struct session *s)
 		pthread_join(s->file_thread, NULL);
 	}
 	free(s->early);
+	hmap_free(s->plans);
 	aggregate_free(s->early_ag);
 	capture_close(s->cap);
 	resolver_free(s->res);
@@ -373,12 +377,17 @@ static void enqueue(struct session *s, const struct tuple *t)
 #define EARLY_STEP 1024
 #define EARLY_WAIT_NS 1000000L	/* between two looks for new flows */
 
+#define EARLY_PLANS_MAX 65535	/* distinct plans; past them, the report attributes the rest */
+
 static void attribute_early(struct session *s)
 {
 	struct attribution a;
+	struct agg_plan plan;
+	bool inserted;
 
 	s->early_ag = aggregate_new();
-	if (!s->early_ag)
+	s->plans = hmap_new_host(sizeof(struct agg_plan));
+	if (!s->early_ag || !s->plans)
 		return;
 	while (!atomic_load_explicit(&s->packets_done, memory_order_acquire)) {
 		size_t n = atomic_load_explicit(&s->flows_pub, memory_order_acquire), to;
@@ -394,9 +403,15 @@ static void attribute_early(struct session *s)
 			return;
 		s->early = arr;
 		for (size_t i = s->nearly; i < to; i++) {
+			size_t id;
+
 			attribute_flow(s->res, flowtab_key(s->flows, i), &a);
-			if (aggregate_plan(s->early_ag, &a, &s->early[i]) != 0)
+			if (aggregate_plan(s->early_ag, &a, &plan) != 0)
 				return;
+			id = hmap_put(s->plans, &plan, EARLY_PLANS_MAX, &inserted);
+			if (id == HMAP_NONE)
+				return;
+			s->early[i] = (uint16_t)id;
 			s->nearly = i + 1;
 		}
 	}
@@ -739,13 +754,16 @@ int session_report(struct session *s, FILE *out, enum out_format fmt, bool heade
 	 * now. The plans are used up (a second report attributes every flow).
 	 */
 	for (size_t i = 0; i < first; i++)
-		aggregate_apply(s->early_ag, &s->early[i], flowtab_counts(s->flows, i));
+		aggregate_apply(s->early_ag, hmap_key(s->plans, s->early[i]),
+				flowtab_counts(s->flows, i));
 	if (first > 0)
 		rc = aggregate_merge(ag, s->early_ag);
 	s->early_used = first;
 	aggregate_free(s->early_ag);
+	hmap_free(s->plans);
 	free(s->early);
 	s->early_ag = NULL;
+	s->plans = NULL;
 	s->early = NULL;
 	s->nearly = s->early_cap = 0;
 	if (rc == 0 && nflows - first >= REPORT_SPLIT_MIN) {
