@@ -198,6 +198,9 @@ int aggregate_merge(struct aggregate *dst, const struct aggregate *src)
 		const struct proc_info *p;
 		struct row *row;
 
+		/* A row planned for a flow never applied (out of memory) counts nothing. */
+		if (src->rows[i].flows == 0)
+			continue;
 		memcpy(&p, hmap_key(src->by_proc, i), sizeof(p));
 		row = proc_row_user(dst, p, src->rows[i].user);
 		if (!row)

@@ -164,6 +164,30 @@ static void plan_then_apply_equals_flow(void **state)
 	aggregate_free(planned);
 }
 
+/*
+ * A flow planned but never applied (the early attribution gave up on it)
+ * leaves its row with nothing counted: merged, it must not show as a
+ * process row of zeros.
+ */
+static void merge_skips_rows_never_applied(void **state)
+{
+	struct aggregate *early = aggregate_new(), *ag = aggregate_new();
+	struct attribution a = { { &client, NULL }, { true, false }, REASON_NONE,
+				 { REASON_NONE, REASON_NONE } };
+	struct agg_plan plan;
+	const struct row *rows;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(aggregate_plan(early, &a, &plan), 0);
+	assert_int_equal(aggregate_merge(ag, early), 0);
+	rows = aggregate_rows(ag, &n);
+	assert_non_null(rows);
+	assert_int_equal(n, 0);
+	aggregate_free(early);
+	aggregate_free(ag);
+}
+
 static void unknown_rows_and_order(void **state)
 {
 	struct aggregate *ag = aggregate_new();
@@ -346,6 +370,7 @@ int main(void)
 		cmocka_unit_test(same_process_both_ends_counts_one_flow),
 		cmocka_unit_test(merge_equals_one_aggregate),
 		cmocka_unit_test(plan_then_apply_equals_flow),
+		cmocka_unit_test(merge_skips_rows_never_applied),
 		cmocka_unit_test(unknown_rows_and_order),
 		cmocka_unit_test(csv_reads_back_the_same_fields),
 		cmocka_unit_test(tsv_escapes),
