@@ -275,7 +275,6 @@ void *hmap_value(struct hmap *m, size_t idx)
 	return entry_at(m, idx) + m->key_size;
 }
 
-/* Slot position where key lives or would be inserted. */
 /* Keys are small: compare them word by word here rather than call memcmp. */
 static inline __attribute__((always_inline)) bool keys_equal(const void *a, const void *b,
 								     size_t n)
