@@ -10,16 +10,14 @@
 /*
  * Character classes, looked up rather than compared: a socket table of
  * 100,000 lines is 15 MB of text, parsed while packets are counted.
- * HEX: the digit's value + 1 (0: not a hex digit).
+ * hex_plus1: a hex digit's value + 1 (0: not a hex digit).
  */
-#define HEX_DIGITS(base, first, n)                                                     \
-	[(first) + 0] = (base) + 1, [(first) + 1] = (base) + 2, [(first) + 2] = (base) + 3, \
-	[(first) + 3] = (base) + 4, [(first) + 4] = (base) + 5, [(first) + 5] = (base) + 6
 static const uint8_t hex_plus1[256] = {
-	HEX_DIGITS(0, '0', 6), ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
-	HEX_DIGITS(10, 'a', 6), HEX_DIGITS(10, 'A', 6),
+	['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,
+	['7'] = 8,  ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14,
+	['e'] = 15, ['f'] = 16, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15,
+	['F'] = 16,
 };
-#undef HEX_DIGITS
 /* Ends a token: NUL, space, tab, newline. */
 static const bool token_end[256] = { [0] = true, [' '] = true, ['\t'] = true, ['\n'] = true };
 
@@ -127,8 +125,8 @@ bool procnet_parse_line(const char *line, int family, int proto, struct sock_ent
 	 * scanned (the 40 bytes read are known to be there first).
 	 */
 	int skip = 5;
-	if (strnlen(p, 40) == 40 && p[0] == ' ' && p[9] == ':' && p[18] == ' ' && p[21] == ':' && p[30] == ' ' &&
-	    p[31] != ' ' && p[39] == ' ') {
+	if (strnlen(p, 40) == 40 && p[0] == ' ' && p[9] == ':' && p[18] == ' ' && p[21] == ':' &&
+	    p[30] == ' ' && p[31] != ' ' && p[39] == ' ') {
 		p += 39;
 		skip = 2;
 	}
