@@ -34,6 +34,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests",
                                 "lib"))
 import truth  # noqa: E402
+import procs  # noqa: E402
 from procs import Overtime, finish, in_ns, install_handlers, quiet, wait_for  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -87,16 +88,7 @@ def spawn(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE):
 
 
 def teardown(keep=()):
-    for p in children:
-        if p in keep:
-            continue
-        if p.poll() is None:
-            p.kill()
-        try:
-            p.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
-    children[:] = [p for p in children if p in keep]
+    procs.teardown(children, keep)
 
 
 def agen(ns, *args, stdin=subprocess.DEVNULL):

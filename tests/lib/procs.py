@@ -61,6 +61,21 @@ def finish(p, timeout, sig=None):
     return (None if timed_out else p.returncode), out, err
 
 
+def teardown(children, keep=()):
+    """Kill and reap every process of children but those in keep; children
+    keeps only those."""
+    for p in children:
+        if p in keep:
+            continue
+        if p.poll() is None:
+            p.kill()
+        try:
+            p.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+    children[:] = [p for p in children if p in keep]
+
+
 def on_signal(sig, _frame):
     """Handler: a signal ends the run as an exit with 128 + its number."""
     raise SystemExit(128 + sig)

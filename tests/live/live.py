@@ -30,6 +30,7 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import pcaptruth  # noqa: E402
+import procs  # noqa: E402
 from procs import Overtime, finish, in_ns, install_handlers, quiet, wait_for  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -476,13 +477,7 @@ def case_errors(binary):
 # ---------------------------------------------------------------- driver
 
 def teardown():
-    for p in children:
-        if p.poll() is None:
-            p.kill()
-        try:
-            p.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
+    procs.teardown(children)
 
 
 def main():
