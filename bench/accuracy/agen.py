@@ -243,6 +243,33 @@ def tcp_exchange(s, me, send, reply, pace=0):
         me.errors += 1
 
 
+def exchange_batch(me, socks, send, reply, fill, short_is_error=True, close=False):
+    """One request on every socket first, then every answer: the connections
+    of a batch are all open at once. A short answer is an error unless told;
+    with close, each socket is closed as soon as its answer is in."""
+    for s in socks:
+        try:
+            s.sendall(struct.pack(">II", send, reply) + fill * send)
+            me.sent += send + 8
+        except OSError:
+            me.errors += 1
+    for s in socks:
+        got = 0
+        try:
+            while got < reply:
+                d = s.recv(CHUNK)
+                if not d:
+                    break
+                got += len(d)
+        except OSError:
+            pass
+        me.recv += got
+        if short_is_error and got != reply:
+            me.errors += 1
+        if close:
+            s.close()
+
+
 def open_many(me, addrs, port, n):
     """n TCP connections, connecting in parallel (non-blocking); returns the sockets."""
     socks = []
@@ -299,26 +326,7 @@ def step_tcp(me, st):
                 socks = []
         else:
             socks = open_many(me, addrs[done % len(addrs):] + addrs[:done % len(addrs)], port, n)
-        for s in socks:
-            try:
-                s.sendall(struct.pack(">II", st["send"], st["reply"]) + b"s" * st["send"])
-                me.sent += st["send"] + 8
-            except OSError:
-                me.errors += 1
-        for s in socks:
-            got = 0
-            try:
-                while got < st["reply"]:
-                    d = s.recv(CHUNK)
-                    if not d:
-                        break
-                    got += len(d)
-            except OSError:
-                pass
-            me.recv += got
-            if got != st["reply"]:
-                me.errors += 1
-            s.close()
+        exchange_batch(me, socks, st["send"], st["reply"], b"s", close=True)
         done += n
         if gap:
             time.sleep(gap)
@@ -340,23 +348,7 @@ def step_hold(me, st):
     while left:
         n = min(200, left)
         batch = open_many(me, [st["addr"]], st["port"], n)
-        for s in batch:
-            try:
-                s.sendall(struct.pack(">II", st["send"], st["reply"]) + b"h" * st["send"])
-                me.sent += st["send"] + 8
-            except OSError:
-                me.errors += 1
-        for s in batch:
-            got = 0
-            try:
-                while got < st["reply"]:
-                    d = s.recv(CHUNK)
-                    if not d:
-                        break
-                    got += len(d)
-            except OSError:
-                pass
-            me.recv += got
+        exchange_batch(me, batch, st["send"], st["reply"], b"h", short_is_error=False)
         socks += batch
         left -= n
     print("held %d" % len(socks), flush=True)
