@@ -1,267 +1,71 @@
 /*
  * proctraf - bytes sent and received per process over a fixed window.
  *
- * The command line only: options into a session_config, signals, the
- * report to stdout, exit status. Everything else is in core/.
+ * The command line only: options (options.c), signals, the reports to
+ * stdout, a progress line on a terminal, warnings, exit status.
+ * Everything else is in core/.
  * Exit status: 0 success, 1 runtime error, 2 usage error.
  */
 #include <errno.h>
-#include <getopt.h>
-#include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../core/session.h"
-
-#define VERSION "0.1.0"
-#define EXIT_USAGE 2
-#define DEFAULT_MAX_FLOWS 1000000
-#define MAX_MAX_FLOWS 1000000000ULL
-
-static const char usage_text[] =
-	"usage: proctraf [-hV] [--csv | --tsv] [--no-header] [-c count] [-d seconds]\n"
-	"                [-i interface]... [-r file] [--max-flows n] [--proc-root dir]\n"
-	"                [--resolve-interval seconds] [--no-realtime] [expression ...]\n";
-
-static const char help_text[] =
-	"\n"
-	"Count the IP bytes and packets each process sends and receives.\n"
-	"\n"
-	"  -i, --interface IFACE       capture on IFACE (repeatable; default: any)\n"
-	"  -d, --duration SECONDS      stop after SECONDS (decimals allowed)\n"
-	"  -c, --count PACKETS         stop after PACKETS packets\n"
-	"  -r, --read FILE             read a pcap or pcapng file (-: stdin), not capture\n"
-	"      --csv                   write CSV\n"
-	"      --tsv                   write TSV\n"
-	"      --no-header             omit the header line (and the text footer)\n"
-	"      --max-flows N           bound of the flow table (default 1000000)\n"
-	"      --proc-root DIR         read /proc below DIR (default /proc)\n"
-	"      --resolve-interval SEC  re-read sockets and processes every SEC (default 1)\n"
-	"      --no-realtime           capture at normal priority, not SCHED_FIFO\n"
-	"  -h, --help                  show this help\n"
-	"  -V, --version               show the version\n"
-	"  expression                  a BPF filter, as tcpdump takes it\n"
-	"\n"
-	"Columns: pid user command sent_bytes recv_bytes sent_packets recv_packets\n"
-	"flows netns cmdline. Bytes are IP lengths (header + payload). See proctraf(1).\n";
-
-enum {
-	OPT_CSV = 256,
-	OPT_TSV,
-	OPT_NO_HEADER,
-	OPT_MAX_FLOWS,
-	OPT_PROC_ROOT,
-	OPT_RESOLVE_INTERVAL,
-	OPT_NO_REALTIME,
-};
-
-static const struct option long_opts[] = {
-	{ "interface", required_argument, NULL, 'i' },
-	{ "duration", required_argument, NULL, 'd' },
-	{ "count", required_argument, NULL, 'c' },
-	{ "read", required_argument, NULL, 'r' },
-	{ "csv", no_argument, NULL, OPT_CSV },
-	{ "tsv", no_argument, NULL, OPT_TSV },
-	{ "no-header", no_argument, NULL, OPT_NO_HEADER },
-	{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
-	{ "proc-root", required_argument, NULL, OPT_PROC_ROOT },
-	{ "resolve-interval", required_argument, NULL, OPT_RESOLVE_INTERVAL },
-	{ "no-realtime", no_argument, NULL, OPT_NO_REALTIME },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 },
-};
-
-struct options {
-	struct session_config cfg;
-	const char **ifaces;
-	enum out_format format;
-	bool format_set;
-	bool header;
-	char *filter;
-};
+#include "options.h"
 
 static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t report_requested;
 
-static void on_signal(int sig)
+static void on_stop(int sig)
 {
 	(void)sig;
 	stop_requested = 1;
 }
 
-static void die_usage(const char *fmt, const char *arg)
+static void on_report(int sig)
 {
-	fputs("proctraf: ", stderr);
-	fprintf(stderr, fmt, arg);
-	fputs(" (see proctraf --help)\n", stderr);
-	exit(EXIT_USAGE);
+	(void)sig;
+	report_requested = 1;
 }
 
-/* Seconds: a finite decimal > 0. */
-static double parse_seconds(const char *opt, const char *s)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || *end || errno || !isfinite(v) || v <= 0 || v > 1e9) {
-		fprintf(stderr, "proctraf: %s wants a number of seconds > 0, not '%s'\n", opt, s);
-		exit(EXIT_USAGE);
-	}
-	return v;
-}
-
-/* A whole number in [1, max]. */
-static unsigned long long parse_count(const char *opt, const char *s, unsigned long long max)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (s[0] < '0' || s[0] > '9' || *end || errno || v < 1 || v > max) {
-		if (v > max && max != ~0ULL)
-			fprintf(stderr, "proctraf: %s wants a whole number from 1 to %llu, not '%s'\n",
-				opt, max, s);
-		else
-			fprintf(stderr, "proctraf: %s wants a whole number >= 1, not '%s'\n", opt, s);
-		exit(EXIT_USAGE);
-	}
-	return v;
-}
-
-/* Join the trailing arguments into one filter expression. */
-static char *join_args(int argc, char **argv)
-{
-	size_t len = 1;
-	char *s;
-
-	for (int i = 0; i < argc; i++)
-		len += strlen(argv[i]) + 1;
-	s = calloc(1, len);
-	if (!s) {
-		fputs("proctraf: out of memory\n", stderr);
-		exit(EXIT_FAILURE);
-	}
-	for (int i = 0; i < argc; i++) {
-		if (i)
-			strcat(s, " ");
-		strcat(s, argv[i]);
-	}
-	return s;
-}
-
-static void set_format(struct options *o, enum out_format f)
-{
-	if (o->format_set && o->format != f)
-		die_usage("%s", "--csv and --tsv cannot be combined");
-	o->format = f;
-	o->format_set = true;
-}
-
-static void parse_options(int argc, char **argv, struct options *o)
-{
-	int c;
-
-	memset(o, 0, sizeof(*o));
-	o->header = true;
-	o->format = OUT_TEXT;
-	o->cfg.max_flows = DEFAULT_MAX_FLOWS;
-	o->cfg.proc_root = "/proc";
-	o->cfg.resolve_interval = 1.0;
-	o->ifaces = calloc((size_t)argc + 1, sizeof(*o->ifaces));
-	if (!o->ifaces) {
-		fputs("proctraf: out of memory\n", stderr);
-		exit(EXIT_FAILURE);
-	}
-	opterr = 0;
-	/* Options may come anywhere; the other arguments form the filter. */
-	while ((c = getopt_long(argc, argv, ":i:d:c:r:hV", long_opts, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			o->ifaces[o->cfg.n_ifaces++] = optarg;
-			break;
-		case 'd':
-			o->cfg.duration = parse_seconds("-d", optarg);
-			break;
-		case 'c':
-			o->cfg.count = parse_count("-c", optarg, ~0ULL);
-			break;
-		case 'r':
-			o->cfg.file = optarg;
-			break;
-		case OPT_CSV:
-			set_format(o, OUT_CSV);
-			break;
-		case OPT_TSV:
-			set_format(o, OUT_TSV);
-			break;
-		case OPT_NO_HEADER:
-			o->header = false;
-			break;
-		case OPT_MAX_FLOWS:
-			o->cfg.max_flows = (size_t)parse_count("--max-flows", optarg, MAX_MAX_FLOWS);
-			break;
-		case OPT_PROC_ROOT:
-			o->cfg.proc_root = optarg;
-			break;
-		case OPT_RESOLVE_INTERVAL:
-			o->cfg.resolve_interval = parse_seconds("--resolve-interval", optarg);
-			break;
-		case OPT_NO_REALTIME:
-			o->cfg.no_realtime = true;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			fputs(help_text, stdout);
-			exit(fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
-		case 'V':
-			puts("proctraf " VERSION);
-			exit(fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
-		case ':':
-			die_usage("option %s needs an argument", argv[optind - 1]);
-			break;
-		default:
-			if (optopt && optopt < 256) {
-				char opt[3] = { '-', (char)optopt, '\0' };
-				die_usage("unknown option %s", opt);
-			}
-			die_usage("unknown option %s", argv[optind - 1]);
-		}
-	}
-	if (o->cfg.file && o->cfg.n_ifaces)
-		die_usage("%s", "-r and -i cannot be combined");
-	o->cfg.ifaces = o->ifaces;
-	if (optind < argc) {
-		o->filter = join_args(argc - optind, argv + optind);
-		o->cfg.filter = o->filter;
-	}
-}
+/* What the reports and the progress line share. */
+struct app {
+	const struct options *o;
+	pthread_mutex_t lock;	/* reports come from the reporter thread too */
+	bool first;		/* no report written to stdout yet */
+	bool progress;		/* show a progress line (stderr is a terminal) */
+	bool progress_shown;	/* ... one is on the screen now */
+	int write_errno;	/* a write to stdout failed: why */
+	bool unknown_seen[REASON_COUNT];
+};
 
 static void install_signals(void)
 {
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	/* No SA_RESTART: the signal must interrupt poll() at once. */
+	sa.sa_handler = on_stop;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_report;
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_DFL);
 }
 
-/* Write the whole report at once; a half-written one is an error. */
-static int write_all(const char *buf, size_t len)
+/* Write the whole buffer; a half-written one is an error. */
+static int write_all(int fd, const char *buf, size_t len)
 {
 	size_t off = 0;
 
 	while (off < len) {
-		ssize_t n = write(STDOUT_FILENO, buf + off, len - off);
+		ssize_t n = write(fd, buf + off, len - off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -271,54 +75,163 @@ static int write_all(const char *buf, size_t len)
 	return 0;
 }
 
-/* Build the report in memory and write it whole; returns the exit status. */
-static int report(struct session *s, const struct options *o)
+/* Erase the progress line, so that what comes next starts on a clean line. */
+static void progress_clear(struct app *a)
 {
+	if (a->progress_shown) {
+		static const char erase[] = "\r\033[K";
+		(void)write_all(STDERR_FILENO, erase, sizeof(erase) - 1);
+		a->progress_shown = false;
+	}
+}
+
+static void on_tick(void *ctx, const struct totals *t, double elapsed)
+{
+	struct app *a = ctx;
+	char line[160];
+	int n;
+
+	if (!a->progress)
+		return;
+	n = snprintf(line, sizeof(line), "\r\033[Kproctraf: %.0f s, %llu packets, %llu IP bytes",
+		     elapsed, (unsigned long long)t->packets, (unsigned long long)t->ip_bytes);
+	pthread_mutex_lock(&a->lock);
+	if (n > 0 && write_all(STDERR_FILENO, line, (size_t)n) == 0)
+		a->progress_shown = true;
+	pthread_mutex_unlock(&a->lock);
+}
+
+/* Build one report in memory and write it whole: stdout, or stderr for SIGUSR1's. */
+static int on_report_ready(void *ctx, const struct report_data *d)
+{
+	struct app *a = ctx;
+	bool partial = d->sum.kind == REPORT_PARTIAL;
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *mem = open_memstream(&buf, &len);
-	int rc = EXIT_SUCCESS;
+	int rc = 0;
 
-	if (!mem || session_report(s, mem, o->format, o->header) != 0 || fclose(mem) != 0) {
-		fprintf(stderr, "proctraf: cannot build the report: %s\n", strerror(errno));
-		free(buf);
-		return EXIT_FAILURE;
+	if (!mem)
+		return -1;
+	pthread_mutex_lock(&a->lock);
+	if (report_write(mem, &a->o->report, d, partial || a->first) != 0) {
+		fclose(mem);
+		a->write_errno = errno ? errno : ENOMEM;
+		rc = -1;
+	} else if (fclose(mem) != 0) {
+		a->write_errno = errno;
+		rc = -1;
+	} else {
+		progress_clear(a);
+		if (write_all(partial ? STDERR_FILENO : STDOUT_FILENO, buf, len) != 0 &&
+		    !partial) {
+			a->write_errno = errno;
+			rc = -1;
+		}
+		if (!partial)
+			a->first = false;
 	}
-	if (o->format != OUT_TEXT) {
-		const struct totals *t = session_totals(s);
-		if (t->kernel_drops || t->if_drops)
-			fprintf(stderr,
-				"proctraf: warning: %llu packets dropped by the kernel, %llu by the interface\n",
-				(unsigned long long)t->kernel_drops,
-				(unsigned long long)t->if_drops);
-	}
-	if (write_all(buf, len) != 0 && errno != EPIPE) {
-		/* A closed pipe (reader went away) is not worth a word. */
-		fprintf(stderr, "proctraf: write error: %s\n", strerror(errno));
-		rc = EXIT_FAILURE;
-	}
+	for (size_t i = 0; i < d->nrows; i++)
+		a->unknown_seen[d->rows[i].reason] |= d->rows[i].sent_packets || d->rows[i].recv_packets;
+	for (size_t i = 0; i < d->nconns; i++)
+		a->unknown_seen[d->conns[i].owner ? REASON_NONE : d->conns[i].reason] = true;
+	pthread_mutex_unlock(&a->lock);
 	free(buf);
 	return rc;
+}
+
+/* On a terminal: what is captured, and until when. */
+static void intro(const struct options *o)
+{
+	const struct session_config *c = &o->cfg;
+	char iface[256] = "any";
+	size_t at = 0;
+
+	if (c->file)
+		return;
+	for (size_t i = 0; i < c->n_ifaces && at < sizeof(iface); i++)
+		at += (size_t)snprintf(iface + at, sizeof(iface) - at, "%s%s", i ? ", " : "",
+				       c->ifaces[i]);
+	fprintf(stderr, "proctraf: capturing on %s", iface);
+	if (c->duration > 0)
+		fprintf(stderr, " for %g s", c->duration);
+	if (c->count > 0)
+		fprintf(stderr, "%s %llu packets", c->duration > 0 ? " or" : " for",
+			(unsigned long long)c->count);
+	fprintf(stderr, "%s (Ctrl-C ends it and prints the report)\n",
+		c->duration > 0 || c->count > 0 ? "" : " until interrupted");
+}
+
+/* A proc root without net/ finds no socket: say so, rather than report everything not-local. */
+static void check_proc_root(const char *root)
+{
+	char path[4096];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/net", root);
+	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+		fprintf(stderr,
+			"proctraf: warning: %s has no net/ directory (not a proc root?): no socket will be found\n",
+			root);
+}
+
+static void warnings(const struct app *a, const struct session *s)
+{
+	const struct totals *t = session_totals(s);
+
+	if (a->o->report.format != OUT_TEXT && (t->kernel_drops || t->if_drops))
+		fprintf(stderr,
+			"proctraf: warning: %llu packets dropped by the kernel, %llu by the interface\n",
+			(unsigned long long)t->kernel_drops, (unsigned long long)t->if_drops);
 }
 
 int main(int argc, char **argv)
 {
 	struct options o;
+	struct app a;
 	struct session *s = NULL;
+	struct session_signals sig = { &stop_requested, &report_requested };
 	char err[512] = "";
-	int rc;
+	int rc, run_rc;
 
-	parse_options(argc, argv, &o);
+	options_parse(argc, argv, &o);
+	memset(&a, 0, sizeof(a));
+	a.o = &o;
+	a.first = true;
+	a.progress = !o.quiet && isatty(STDERR_FILENO);
+	pthread_mutex_init(&a.lock, NULL);
+	o.cfg.emit = on_report_ready;
+	o.cfg.emit_ctx = &a;
+	o.cfg.tick = on_tick;
+	o.cfg.tick_ctx = &a;
 	install_signals();
 	rc = session_open(&o.cfg, &s, err, sizeof(err));
-	if (rc == 0)
-		rc = session_run(s, &stop_requested, err, sizeof(err));
-	if (rc != 0)
+	if (rc != 0) {
 		fprintf(stderr, "proctraf: %s\n", err);
-	else
-		rc = report(s, &o);
+		options_free(&o);
+		return rc;
+	}
+	check_proc_root(o.cfg.proc_root);
+	if (a.progress)
+		intro(&o);
+	run_rc = session_run(s, &sig, err, sizeof(err));
+	/* What was read before an error is reported, then the error said. */
+	if (run_rc == 0 || session_totals(s)->packets > 0)
+		rc = session_finish(s) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	pthread_mutex_lock(&a.lock);
+	progress_clear(&a);
+	pthread_mutex_unlock(&a.lock);
+	if (a.write_errno && a.write_errno != EPIPE)
+		fprintf(stderr, "proctraf: write error: %s\n", strerror(a.write_errno));
+	else if (rc != 0 && !a.write_errno)
+		fprintf(stderr, "proctraf: cannot build the report: %s\n", strerror(errno));
+	warnings(&a, s);
+	if (run_rc != 0) {
+		fprintf(stderr, "proctraf: %s\n", err);
+		rc = EXIT_FAILURE;
+	}
 	session_close(s);
-	free(o.ifaces);
-	free(o.filter);
+	options_free(&o);
+	pthread_mutex_destroy(&a.lock);
 	return rc;
 }

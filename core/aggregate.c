@@ -46,7 +46,7 @@ void aggregate_free(struct aggregate *ag)
 	free(ag);
 }
 
-static void user_name(const struct proc_info *p, char *buf, size_t len)
+void proc_user_name(const struct proc_info *p, char *buf, size_t len)
 {
 	struct passwd pw, *res = NULL;
 	char tmp[1024];
@@ -84,10 +84,11 @@ static struct row *proc_row_user(struct aggregate *ag, const struct proc_info *p
 	if (user)
 		snprintf(row->user, sizeof(row->user), "%s", user);
 	else
-		user_name(p, row->user, sizeof(row->user));
+		proc_user_name(p, row->user, sizeof(row->user));
 	row->command = p->comm;
 	row->cmdline = p->cmdline ? p->cmdline : "";
 	row->netns = p->netns;
+	row->proc = p;
 	return row;
 }
 

@@ -25,6 +25,7 @@ struct row {
 	uint64_t sent_packets, recv_packets;
 	uint64_t flows;
 	uint64_t netns;			/* the process's network namespace inode; 0: unknown */
+	const struct proc_info *proc;	/* NULL on unknown rows */
 };
 
 struct aggregate;
@@ -59,6 +60,9 @@ int aggregate_overflow(struct aggregate *ag, const struct flow_counts *c);
  * -1 on out of memory. src is left as it was.
  */
 int aggregate_merge(struct aggregate *dst, const struct aggregate *src);
+
+/* The name of p's real uid (its number when it has none, "?" when not known). */
+void proc_user_name(const struct proc_info *p, char *buf, size_t len);
 
 /* The rows, sorted by total bytes descending (see proctraf.1). */
 const struct row *aggregate_rows(struct aggregate *ag, size_t *n);

@@ -43,6 +43,7 @@ struct packet {
 	bool has_ifindex;	/* LINUX_SLL2 says which interface */
 	uint32_t ifindex;
 	uint32_t l3_off;	/* where the IP header starts in the frame */
+	int64_t ts_us;		/* the capture's timestamp (set by the caller) */
 };
 
 /* Is this DLT value one decode_packet understands? */

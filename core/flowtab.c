@@ -8,16 +8,28 @@
 struct flowtab {
 	struct hmap *index;		/* tuple -> struct flow_counts beside it */
 	size_t max_flows;
+	bool times;			/* a struct flow_times after each flow's counts */
 	struct flow_counts overflow;
+};
+
+struct flow_times {
+	int64_t first_us, last_us;
 };
 
 struct flowtab *flowtab_new(size_t max_flows)
 {
+	return flowtab_new_timed(max_flows, false);
+}
+
+struct flowtab *flowtab_new_timed(size_t max_flows, bool times)
+{
 	struct flowtab *ft = calloc(1, sizeof(*ft));
+	size_t value = sizeof(struct flow_counts) + (times ? sizeof(struct flow_times) : 0);
 
 	if (!ft)
 		return NULL;
-	ft->index = hmap_new_kv(sizeof(struct tuple), sizeof(struct flow_counts), NULL);
+	ft->times = times;
+	ft->index = hmap_new_kv(sizeof(struct tuple), value, NULL);
 	if (!ft->index) {
 		free(ft);
 		return NULL;
@@ -61,6 +73,7 @@ void flowtab_prepare(struct flowtab *ft, const struct packet *pkt, struct flow_p
 	p->canon = pkt->t;
 	p->dir = tuple_canonical(&p->canon) ? 1 : 0;
 	p->ip_len = pkt->ip_len;
+	p->ts_us = pkt->ts_us;
 	p->out = pkt->dir == PKT_DIR_OUT;
 	p->h32 = flow_hash(ft, &p->canon);
 	hmap_prefetch(ft->index, p->h32, false);
@@ -87,6 +100,14 @@ bool flowtab_commit(struct flowtab *ft, const struct flow_prep *p)
 	}
 	c->bytes[p->dir] += p->ip_len;
 	c->packets[p->dir]++;
+	if (ft->times) {
+		/* Files need not be in time order: the earliest and the latest. */
+		struct flow_times *tm = (struct flow_times *)(c + 1);
+		if (inserted || p->ts_us < tm->first_us)
+			tm->first_us = p->ts_us;
+		if (inserted || p->ts_us > tm->last_us)
+			tm->last_us = p->ts_us;
+	}
 	return inserted;
 }
 
@@ -104,6 +125,18 @@ bool flowtab_add(struct flowtab *ft, const struct packet *pkt, struct tuple *can
 size_t flowtab_count(const struct flowtab *ft)
 {
 	return hmap_count(ft->index);
+}
+
+void flowtab_times(const struct flowtab *ft, size_t i, int64_t *first_us, int64_t *last_us)
+{
+	const struct flow_times *tm;
+
+	*first_us = *last_us = 0;
+	if (!ft->times)
+		return;
+	tm = (const struct flow_times *)((const struct flow_counts *)hmap_value(ft->index, i) + 1);
+	*first_us = tm->first_us;
+	*last_us = tm->last_us;
 }
 
 const struct tuple *flowtab_key(const struct flowtab *ft, size_t i)

@@ -27,6 +27,12 @@ struct flow_counts {
 struct flowtab;
 
 struct flowtab *flowtab_new(size_t max_flows);
+
+/*
+ * The same; with times, each flow also keeps the timestamps of its first
+ * and last packet (flowtab_times), for --connections.
+ */
+struct flowtab *flowtab_new_timed(size_t max_flows, bool times);
 void flowtab_free(struct flowtab *ft);
 
 /*
@@ -46,6 +52,7 @@ struct flow_prep {
 	struct tuple canon;
 	uint32_t h32;
 	uint32_t ip_len;
+	int64_t ts_us;		/* the packet's timestamp (flows with times) */
 	uint8_t dir;		/* counter index, 0 or 1 */
 	uint8_t out;		/* sent by this host (for the overflow bucket) */
 };
@@ -54,6 +61,9 @@ void flowtab_prefetch(struct flowtab *ft, const struct flow_prep *p);
 bool flowtab_commit(struct flowtab *ft, const struct flow_prep *p);
 
 size_t flowtab_count(const struct flowtab *ft);
+
+/* Flow i's first and last packet times (TIME_NONE-free: 0, 0 without times). */
+void flowtab_times(const struct flowtab *ft, size_t i, int64_t *first_us, int64_t *last_us);
 const struct tuple *flowtab_key(const struct flowtab *ft, size_t i);
 const struct flow_counts *flowtab_counts(const struct flowtab *ft, size_t i);
 

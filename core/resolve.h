@@ -33,6 +33,9 @@ struct proc_info {
 	uint64_t netns;			/* inode of its network namespace; 0: unknown */
 	char comm[64];
 	char *cmdline;			/* NULs turned into spaces; may be "" */
+	char *cgroup;			/* cgroup v2 path; NULL: not known */
+	char *unit;			/* the systemd unit the path names; NULL: none */
+	char *container;		/* the container id the path names; NULL: none */
 };
 
 enum owner_status {

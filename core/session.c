@@ -1,100 +1,25 @@
-/* session.c - the pipeline and the resolver thread; see session.h. */
-#include "session.h"
-
+/*
+ * session.c - the capture thread: packets counted, reports asked for at
+ * their times; see session.h. The resolver thread is in resthread.c,
+ * reading a file's /proc pass in filepass.c, reports during the run in
+ * interval.c.
+ */
 #include <errno.h>
 #include <math.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
-#include "aggregate.h"
-#include "attribute.h"
-#include "capture.h"
 #include "decode.h"
-#include "dedup.h"
-#include "flowtab.h"
-#include "fragment.h"
-#include "hmap.h"
-#include "resolve.h"
-#include "rtprio.h"
+#include "session_priv.h"
 
-#define QUEUE_LEN 4096
-#define BATCH 32	/* the file pipeline's ring: more than PIPE_COUNT packets */
 #define PIPE_FETCH 8	/* packets between hashing one and fetching its flow */
 #define PIPE_COUNT 16	/* ... and counting it */
 #define POLL_MS 100
+#define TICK_S 1.0	/* between two calls of the tick callback */
 
-/* New flows handed from the capture thread to the resolver thread. */
-struct flow_queue {
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	struct tuple items[QUEUE_LEN];
-	size_t n;
-	size_t yielded;		/* items[0..yielded) were looked up in a yield */
-	bool lost;		/* the queue overflowed: refresh anyway */
-	bool stop;
-};
-
-struct session {
-	struct session_config cfg;
-	struct capture *cap;
-	struct flowtab *flows;
-	struct fragcache *frags;
-	struct dedup *dedup;
-	size_t sources;		/* interfaces captured on */
-
-	/* Reading a file: packets counted in a pipeline (see pipe_push). */
-	struct flow_prep batch[BATCH];
-	size_t nbatch;
-	struct resolver *res;
-	struct totals totals;
-
-	/* capture-thread state */
-	bool done;		/* a limit was reached */
-	bool have_first_ts;
-	double first_ts;
-
-	/* reading a file: /proc is read once, beside the packets */
-	bool file_pass;		/* that thread runs */
-	bool file_regular;	/* a regular file, not a pipe */
-	pthread_t file_thread;
-	/*
-	 * ... and then, a regular file's flows are attributed in that thread
-	 * while packets are still read (see attribute_early): the capture
-	 * thread publishes how many flows it has put, and says when it is
-	 * done; the thread leaves a plan for each of the first nearly flows,
-	 * its rows in early_ag. Flows share few plans (one per process and
-	 * direction, or unknown reason): each distinct plan is kept once, in
-	 * plans, and a flow keeps its number (2 bytes, not a 12-byte plan).
-	 */
-	atomic_size_t flows_pub;
-	atomic_bool packets_done;
-	struct hmap *plans;		/* key: struct agg_plan; index: its number */
-	uint16_t *early;		/* each flow's plan number */
-	size_t nearly, early_cap;
-	struct aggregate *early_ag;
-	size_t early_used;	/* by the last report */
-
-	/* resolver thread */
-	bool threaded;
-	pthread_t thread;
-	struct flow_queue q;
-	pthread_mutex_t res_lock;	/* the resolver: its thread, or the capture's */
-	bool res_thread_holds;		/* under res_lock: held by the resolver thread */
-	uint64_t new_flows;		/* capture thread: flows created, live */
-	double busy_start;		/* ... this load window: its start, */
-	uint64_t busy_packets, busy_new;	/* ... packets and new flows then */
-	bool pausing;			/* ... wait between reads (see PAUSE_US) */
-	struct rt_budget rt;		/* ... real-time priority (rtprio.h) */
-	double inline_start;		/* capture thread: this budget window */
-	unsigned inline_used;
-	double inline_time;
-};
-
-static double now_mono(void)
+double session_now_mono(void)
 {
 	struct timespec ts;
 
@@ -102,7 +27,15 @@ static double now_mono(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static struct timespec to_timespec(double t)
+static int64_t now_real_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+struct timespec session_timespec(double t)
 {
 	struct timespec ts;
 
@@ -113,6 +46,39 @@ static struct timespec to_timespec(double t)
 		ts.tv_nsec -= 1000000000L;
 	}
 	return ts;
+}
+
+/* Live: the run's clock now, in µs since the epoch (wall clock at the start, then monotonic). */
+static int64_t live_now_us(const struct session *s, double mono)
+{
+	return s->start_us + (int64_t)llround((mono - s->start_mono) * 1e6);
+}
+
+void session_span(const struct session *s, int64_t *start_us, int64_t *end_us)
+{
+	if (s->totals.live) {
+		*start_us = s->start_us;
+		*end_us = live_now_us(s, s->stop_mono > 0 ? s->stop_mono : session_now_mono());
+		return;
+	}
+	if (!s->have_first_ts) {
+		*start_us = *end_us = TIME_NONE;
+		return;
+	}
+	*start_us = s->first_us;
+	*end_us = s->cut_by_duration ? s->first_us + (int64_t)llround(s->cfg.duration * 1e6)
+				     : s->last_us;
+}
+
+int session_emit(struct session *s, const struct report_data *d)
+{
+	if (!s->cfg.emit)
+		return 0;
+	if (s->cfg.emit(s->cfg.emit_ctx, d) != 0) {
+		atomic_store(&s->emit_failed, true);
+		return -1;
+	}
+	return 0;
 }
 
 int session_open(const struct session_config *cfg, struct session **out, char *err,
@@ -141,7 +107,7 @@ int session_open(const struct session_config *cfg, struct session **out, char *e
 		session_close(s);
 		return 1;
 	}
-	s->flows = flowtab_new(cfg->max_flows);
+	s->flows = flowtab_new_timed(cfg->max_flows, cfg->connections);
 	s->frags = fragcache_new();
 	s->dedup = dedup_new();
 	if (!s->flows || !s->frags || !s->dedup) {
@@ -154,6 +120,8 @@ int session_open(const struct session_config *cfg, struct session **out, char *e
 		struct stat st;
 		int r = strcmp(cfg->file, "-") == 0 ? fstat(0, &st) : stat(cfg->file, &st);
 		s->file_regular = r == 0 && S_ISREG(st.st_mode);
+		/* Plans per flow serve the one report of process rows only. */
+		s->early_ok = s->file_regular && cfg->interval_us <= 0 && !cfg->connections;
 	}
 	*out = s;
 	return 0;
@@ -163,10 +131,8 @@ void session_close(struct session *s)
 {
 	if (!s)
 		return;
-	if (s->file_pass) {
-		atomic_store_explicit(&s->packets_done, true, memory_order_release);
-		pthread_join(s->file_thread, NULL);
-	}
+	interval_close(s);
+	filepass_join(s);
 	free(s->early);
 	hmap_free(s->plans);
 	aggregate_free(s->early_ag);
@@ -188,258 +154,9 @@ const struct totals *session_totals(const struct session *s)
 	return &s->totals;
 }
 
-/*
- * The capture thread, and the resolver thread while it waits for new
- * flows and looks them up, run at real-time priority when they may (see
- * rtprio.h): at normal priority the first packet of a connection that
- * lived a fraction of a millisecond waited up to a scheduler tick (4 ms
- * here) behind the other work of a busy host, and its socket and process
- * were gone by then. The long reads of every process stay at normal
- * priority.
- */
-#define RT_QUICK_MAX 256	/* flows a quick pass may look up at that priority */
-
-/* ---- resolver thread ---------------------------------------------- */
-
-#define YIELD_BATCH 64
-
-/*
- * Called by the resolver in the middle of a long pass (a walk of every
- * process's fds can take 100 ms on a host with a few hundred processes):
- * the resolver thread looks up the flows queued since, at once, as a
- * connection of a millisecond cannot wait for the end of the pass. The
- * capture thread's own passes (resolve_inline) do nothing here.
- */
-static void resolver_yield(void *ctx)
+void session_resolve_stats(const struct session *s, struct resolve_stats *st)
 {
-	struct session *s = ctx;
-	struct tuple t[YIELD_BATCH];
-	size_t n = 0, m = 0;
-
-	if (!s->res_thread_holds)
-		return;
-	pthread_mutex_lock(&s->q.lock);
-	while (s->q.yielded < s->q.n && n < YIELD_BATCH)
-		t[n++] = s->q.items[s->q.yielded++];
-	pthread_mutex_unlock(&s->q.lock);
-	for (size_t i = 0; i < n; i++) {
-		if (!resolver_explains(s->res, &t[i]))
-			t[m++] = t[i];
-	}
-	if (m > 0)
-		resolver_refresh_flows(s->res, t, m, false);
-}
-
-static void *resolver_main(void *arg)
-{
-	struct session *s = arg;
-	struct flow_queue *q = &s->q;
-	struct tuple *batch = malloc(sizeof(struct tuple) * QUEUE_LEN);
-	double gap = RESOLVE_MIN_GAP_MS / 1000.0;
-	double last, last_deep;
-	struct rt_budget rt;
-
-	pthread_mutex_lock(&s->res_lock);
-	s->res_thread_holds = true;
-	resolver_refresh(s->res);
-	s->res_thread_holds = false;
-	pthread_mutex_unlock(&s->res_lock);
-	last = last_deep = now_mono();
-	rt_budget_start(&rt, !s->cfg.no_realtime, now_mono(), NULL, NULL);
-	pthread_mutex_lock(&q->lock);
-	while (!q->stop) {
-		double due = last + s->cfg.resolve_interval;
-		bool pending = resolver_pending(s->res);
-		double wake = pending && last_deep + gap < due ? last_deep + gap : due;
-		struct timespec ts = to_timespec(wake);
-		bool full;
-		size_t n, m = 0;
-
-		/* Waiting at real-time priority: woken at once for a new flow. */
-		rt_thread_set(&rt, rt_budget_may(&rt, now_mono()));
-		while (!q->stop && q->n == 0 && !q->lost && now_mono() < wake)
-			pthread_cond_timedwait(&q->wake, &q->lock, &ts);
-		if (q->stop)
-			break;
-		n = batch ? q->n : 0;
-		if (n)
-			memcpy(batch, q->items, n * sizeof(*batch));
-		full = q->lost || now_mono() >= due || !batch;
-		q->n = 0;
-		q->yielded = 0;
-		q->lost = false;
-		pthread_mutex_unlock(&q->lock);
-
-		pthread_mutex_lock(&s->res_lock);
-		s->res_thread_holds = true;
-		/* The flows no pass has explained yet. */
-		for (size_t i = 0; i < n; i++) {
-			if (!resolver_explains(s->res, &batch[i]))
-				batch[m++] = batch[i];
-		}
-		if (full) {
-			double wait = last_deep + gap - now_mono();
-			if (wait > 0) {
-				struct timespec w = to_timespec(wait);
-				nanosleep(&w, NULL);
-			}
-			rt_thread_set(&rt, false);
-			resolver_refresh(s->res);
-			last = last_deep = now_mono();
-		} else if (m > 0 || pending) {
-			/*
-			 * At once: a short-lived process must be caught while
-			 * it lives. Only the walk of every known process waits
-			 * for the gap, at normal priority.
-			 */
-			bool deep = now_mono() >= last_deep + gap;
-			rt_thread_set(&rt, m <= RT_QUICK_MAX && rt_budget_may(&rt, now_mono()));
-			if (deep && rt.on) {
-				resolver_refresh_flows(s->res, batch, m, false);
-				rt_thread_set(&rt, false);
-			}
-			resolver_refresh_flows(s->res, batch, m, deep);
-			if (deep)
-				last_deep = now_mono();
-		}
-		s->res_thread_holds = false;
-		pthread_mutex_unlock(&s->res_lock);
-		pthread_mutex_lock(&q->lock);
-	}
-	pthread_mutex_unlock(&q->lock);
-	free(batch);
-	return NULL;
-}
-
-static int start_resolver(struct session *s)
-{
-	pthread_condattr_t ca;
-	sigset_t all, old;
-	int rc;
-
-	pthread_mutex_init(&s->q.lock, NULL);
-	pthread_mutex_init(&s->res_lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&s->q.wake, &ca);
-	pthread_condattr_destroy(&ca);
-	/* Before the thread starts: it may call back from its first pass on. */
-	resolver_set_yield(s->res, resolver_yield, s);
-	/* Signals go to the capture thread, whose poll() they interrupt. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	rc = pthread_create(&s->thread, NULL, resolver_main, s);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc == 0)
-		s->threaded = true;
-	else
-		resolver_set_yield(s->res, NULL, NULL);
-	return rc;
-}
-
-static void stop_resolver(struct session *s)
-{
-	if (!s->threaded)
-		return;
-	pthread_mutex_lock(&s->q.lock);
-	s->q.stop = true;
-	pthread_cond_signal(&s->q.wake);
-	pthread_mutex_unlock(&s->q.lock);
-	pthread_join(s->thread, NULL);
-	s->threaded = false;
-	resolver_set_yield(s->res, NULL, NULL);
-	pthread_cond_destroy(&s->q.wake);
-	pthread_mutex_destroy(&s->q.lock);
-	pthread_mutex_destroy(&s->res_lock);
-}
-
-static void enqueue(struct session *s, const struct tuple *t)
-{
-	struct flow_queue *q = &s->q;
-
-	pthread_mutex_lock(&q->lock);
-	if (q->n < QUEUE_LEN)
-		q->items[q->n++] = *t;
-	else
-		q->lost = true;
-	pthread_cond_signal(&q->wake);
-	pthread_mutex_unlock(&q->lock);
-}
-
-/*
- * After the pass over /proc, a regular file's flows are attributed here
- * while the capture thread still reads packets: the resolver no longer
- * changes (see final_pass), and a flow's key, once put, neither changes
- * nor moves (hmap.h). Flows come in steps of EARLY_STEP; when the capture
- * thread is done, the flows not yet taken are left to the report, which
- * shares them out between two threads.
- */
-#define EARLY_STEP 1024
-#define EARLY_WAIT_NS 1000000L	/* between two looks for new flows */
-
-#define EARLY_PLANS_MAX 65535	/* distinct plans; past them, the report attributes the rest */
-
-static void attribute_early(struct session *s)
-{
-	struct attribution a;
-	struct agg_plan plan;
-	bool inserted;
-
-	s->early_ag = aggregate_new();
-	s->plans = hmap_new_host(sizeof(struct agg_plan));
-	if (!s->early_ag || !s->plans)
-		return;
-	while (!atomic_load_explicit(&s->packets_done, memory_order_acquire)) {
-		size_t n = atomic_load_explicit(&s->flows_pub, memory_order_acquire), to;
-		void *arr = s->early;
-
-		if (n == s->nearly) {
-			struct timespec ts = { 0, EARLY_WAIT_NS };
-			nanosleep(&ts, NULL);
-			continue;
-		}
-		to = n - s->nearly > EARLY_STEP ? s->nearly + EARLY_STEP : n;
-		if (!array_reserve(&arr, &s->early_cap, to, sizeof(*s->early)))
-			return;
-		s->early = arr;
-		for (size_t i = s->nearly; i < to; i++) {
-			size_t id;
-
-			attribute_flow(s->res, flowtab_key(s->flows, i), &a);
-			if (aggregate_plan(s->early_ag, &a, &plan) != 0)
-				return;
-			id = hmap_put(s->plans, &plan, EARLY_PLANS_MAX, &inserted);
-			if (id == HMAP_NONE)
-				return;
-			s->early[i] = (uint16_t)id;
-			s->nearly = i + 1;
-		}
-	}
-}
-
-/*
- * Reading a file, the one pass over /proc runs in a thread of its own
- * while the packets are counted: the capture thread does not touch the
- * resolver until it has joined it.
- */
-static void *file_pass_main(void *arg)
-{
-	struct session *s = arg;
-
-	resolver_refresh(s->res);
-	if (s->file_regular)
-		attribute_early(s);
-	return NULL;
-}
-
-static void start_file_pass(struct session *s)
-{
-	sigset_t all, old;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	s->file_pass = pthread_create(&s->file_thread, NULL, file_pass_main, s) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	resolver_stats(s->res, st);
 }
 
 /* ---- capture thread ----------------------------------------------- */
@@ -475,40 +192,43 @@ static void flush_batch(struct session *s)
 	s->nbatch = 0;
 }
 
-/*
- * A new flow, resolved in the capture thread itself when the resolver is
- * idle (a lookup or two and a look at new processes: tens of
- * microseconds), at most INLINE_MAX times and INLINE_TIME seconds per
- * INLINE_WINDOW seconds (a tenth of the capture thread's time):
- * handing it to the resolver thread costs a wake-up that a process living
- * a millisecond may not survive. False: queue it for the resolver thread.
- */
-#define INLINE_MAX 200
-#define INLINE_WINDOW 0.1
-#define INLINE_TIME 0.01	/* seconds of each window, at most */
-
-static bool resolve_inline(struct session *s, const struct tuple *t)
+static void stop_now(struct session *s)
 {
-	double now = now_mono();
-	bool done;
+	s->done = true;
+	capture_break(s->cap);
+}
 
-	if (now >= s->inline_start + INLINE_WINDOW) {
-		s->inline_start = now;
-		s->inline_used = 0;
-		s->inline_time = 0;
-	}
-	if (s->inline_used >= INLINE_MAX || s->inline_time >= INLINE_TIME ||
-	    pthread_mutex_trylock(&s->res_lock) != 0)
+/*
+ * Reading a file, time is the packets' own: -d ends the run at the first
+ * packet at or after the first one's time + duration, and an interval
+ * ends at the first packet at or after its end. False: the run is over.
+ */
+static bool file_time(struct session *s, int64_t ts)
+{
+	if (!s->have_first_ts) {
+		s->have_first_ts = true;
+		s->first_us = s->last_us = ts;
+	} else if (s->cfg.duration > 0 &&
+		   ts >= s->first_us + (int64_t)llround(s->cfg.duration * 1e6)) {
+		s->cut_by_duration = true;
+		stop_now(s);
 		return false;
-	s->inline_used++;
-	done = resolver_explains(s->res, t);
-	if (!done) {
-		resolver_refresh_flows(s->res, t, 1, false);
-		done = resolver_explains(s->res, t) && !resolver_pending(s->res);
 	}
-	pthread_mutex_unlock(&s->res_lock);
-	s->inline_time += now_mono() - now;
-	return done;
+	if (s->cfg.interval_us > 0) {
+		int64_t end = interval_next_end(s);
+		if (ts >= end)
+			flush_batch(s);
+		while (ts >= end && !s->done) {
+			if (interval_end(s, end) != 0) {
+				stop_now(s);
+				return false;
+			}
+			end = interval_next_end(s);
+		}
+	}
+	if (ts > s->last_us)
+		s->last_us = ts;
+	return true;
 }
 
 static void on_packet(void *ctx, int dlt, int source, const struct pcap_pkthdr *h,
@@ -517,21 +237,12 @@ static void on_packet(void *ctx, int dlt, int source, const struct pcap_pkthdr *
 	struct session *s = ctx;
 	struct packet pkt;
 	struct tuple canon;
+	int64_t ts = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
 
 	if (s->done)
 		return;
-	if (!s->totals.live && s->cfg.duration > 0) {
-		/* Reading a file: the window is in the capture's own time. */
-		double ts = (double)h->ts.tv_sec + (double)h->ts.tv_usec / 1e6;
-		if (!s->have_first_ts) {
-			s->have_first_ts = true;
-			s->first_ts = ts;
-		} else if (ts >= s->first_ts + s->cfg.duration) {
-			s->done = true;
-			capture_break(s->cap);
-			return;
-		}
-	}
+	if (!s->totals.live && !file_time(s, ts))
+		return;
 	s->totals.packets++;
 	switch (decode_packet(dlt, data, h->caplen, h->len, &pkt)) {
 	case DECODE_NOT_IP:
@@ -550,6 +261,7 @@ static void on_packet(void *ctx, int dlt, int source, const struct pcap_pkthdr *
 			break;
 		}
 		s->totals.ip_bytes += pkt.ip_len;
+		pkt.ts_us = ts;
 		fragcache_apply(s->frags, &pkt);
 		if (!s->totals.live) {
 			/* No resolver to tell about new flows: pipeline them. */
@@ -558,15 +270,14 @@ static void on_packet(void *ctx, int dlt, int source, const struct pcap_pkthdr *
 		}
 		if (flowtab_add(s->flows, &pkt, &canon)) {
 			s->new_flows++;
-			if (s->threaded && !resolve_inline(s, &canon))
-				enqueue(s, &canon);
+			interval_flow_made(s, flowtab_count(s->flows) - 1);
+			if (s->threaded && !resthread_inline(s, &canon))
+				resthread_enqueue(s, &canon);
 		}
 		break;
 	}
-	if (s->cfg.count && s->totals.packets >= s->cfg.count) {
-		s->done = true;
-		capture_break(s->cap);
-	}
+	if (s->cfg.count && s->totals.packets >= s->cfg.count)
+		stop_now(s);
 }
 
 /*
@@ -582,20 +293,21 @@ static void on_packet(void *ctx, int dlt, int source, const struct pcap_pkthdr *
 static void final_pass(struct session *s)
 {
 	size_t n = flowtab_count(s->flows), m = 0;
-	bool lookups = s->totals.live || (s->file_pass && !s->file_regular);
-	struct tuple *t = NULL;
+	struct tuple *t;
 
-	if (s->file_pass) {
-		atomic_store_explicit(&s->packets_done, true, memory_order_release);
-		pthread_join(s->file_thread, NULL);
-		s->file_pass = false;
+	if (!s->totals.live) {
+		filepass_join(s);
+		if (!atomic_load(&s->pass_ready)) {
+			resolver_refresh(s->res);
+			atomic_store(&s->pass_ready, true);
+			return;
+		}
 		if (s->file_regular)
 			return;
 	}
-	if (lookups && n == 0)
+	if (n == 0)
 		return;
-	if (lookups)
-		t = malloc((n < FINAL_MAX ? n : FINAL_MAX) * sizeof(*t));
+	t = malloc((n < FINAL_MAX ? n : FINAL_MAX) * sizeof(*t));
 	if (!t) {
 		resolver_refresh(s->res);
 		return;
@@ -631,7 +343,7 @@ static void final_pass(struct session *s)
 
 static void pace(struct session *s, int n)
 {
-	double now = now_mono();
+	double now = session_now_mono();
 
 	rt_thread_set(&s->rt, rt_budget_may(&s->rt, now));
 
@@ -650,34 +362,88 @@ static void pace(struct session *s, int n)
 	}
 }
 
-int session_run(struct session *s, volatile sig_atomic_t *stop, char *err, size_t errlen)
+static int start_live(struct session *s, char *err, size_t errlen)
 {
-	double deadline = 0;
+	if (resthread_start(s) != 0) {
+		snprintf(err, errlen, "cannot start the resolver thread");
+		return 1;
+	}
+	s->start_mono = session_now_mono();
+	s->start_us = now_real_us();
+	if (interval_open(s) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return 1;
+	}
+	/* After the other threads are made: they set their own. */
+	rt_budget_start(&s->rt, !s->cfg.no_realtime, session_now_mono(), NULL, NULL);
+	rt_thread_set(&s->rt, true);
+	return 0;
+}
+
+/* How long poll may wait: until the next deadline, interval end or tick. */
+static int poll_timeout(const struct session *s, int64_t deadline_us, double now)
+{
+	int64_t now_us = live_now_us(s, now), next = interval_next_end(s), left;
+	int timeout = POLL_MS;
+
+	if (next != TIME_NONE && (deadline_us == 0 || next < deadline_us)) {
+		left = next - now_us;
+		if (left < (int64_t)timeout * 1000)
+			timeout = left > 0 ? (int)((left + 999) / 1000) : 0;
+	}
+	if (deadline_us > 0) {
+		left = deadline_us - now_us;
+		if (left < (int64_t)timeout * 1000)
+			timeout = left > 0 ? (int)((left + 999) / 1000) : 0;
+	}
+	return timeout;
+}
+
+/* Live: the interval ends that have come. -1 when a report failed. */
+static int live_intervals(struct session *s, int64_t deadline_us)
+{
+	int64_t next = interval_next_end(s);
+
+	while (next != TIME_NONE && live_now_us(s, session_now_mono()) >= next &&
+	       (deadline_us == 0 || next < deadline_us)) {
+		if (interval_end(s, next) != 0)
+			return -1;
+		next = interval_next_end(s);
+	}
+	return 0;
+}
+
+int session_run(struct session *s, const struct session_signals *sig, char *err,
+		size_t errlen)
+{
+	int64_t deadline_us = 0;
+	double last_tick;
 	int rc = 0;
 
 	if (s->totals.live) {
-		if (start_resolver(s) != 0) {
-			snprintf(err, errlen, "cannot start the resolver thread");
+		rc = start_live(s, err, errlen);
+		if (rc != 0)
+			return rc;
+		if (s->cfg.duration > 0)
+			deadline_us = s->start_us + (int64_t)llround(s->cfg.duration * 1e6);
+	} else {
+		s->start_mono = session_now_mono();
+		if (interval_open(s) != 0) {
+			snprintf(err, errlen, "out of memory");
 			return 1;
 		}
-		/* After the resolver thread is made: it sets its own. */
-		rt_budget_start(&s->rt, !s->cfg.no_realtime, now_mono(), NULL, NULL);
-		rt_thread_set(&s->rt, true);
-		if (s->cfg.duration > 0)
-			deadline = now_mono() + s->cfg.duration;
+		/* A file: /proc is read once, beside the packets. */
+		filepass_start(s);
 	}
-	/* A file: /proc is read once, beside the packets. */
-	if (!s->totals.live)
-		start_file_pass(s);
-	while (!s->done && !*stop) {
+	last_tick = session_now_mono();
+	while (!s->done && !*sig->stop) {
+		double now = session_now_mono();
 		int timeout = POLL_MS, n;
 
-		if (deadline > 0) {
-			double left = deadline - now_mono();
-			if (left <= 0)
+		if (s->totals.live) {
+			if (deadline_us > 0 && live_now_us(s, now) >= deadline_us)
 				break;
-			if (left * 1000 < timeout)
-				timeout = (int)ceil(left * 1000);
+			timeout = poll_timeout(s, deadline_us, now);
 		}
 		n = capture_dispatch(s->cap, timeout, on_packet, s, err, errlen);
 		if (n == -1) {
@@ -686,11 +452,26 @@ int session_run(struct session *s, volatile sig_atomic_t *stop, char *err, size_
 		}
 		if (n == -2)
 			break;
-		if (s->totals.live && !s->done && !*stop)
+		if (s->totals.live && live_intervals(s, deadline_us) != 0)
+			s->done = true;
+		if (sig->report && *sig->report) {
+			*sig->report = 0;
+			flush_batch(s);
+			if (interval_partial(s) != 0)
+				s->done = true;
+		}
+		if (atomic_load(&s->emit_failed))
+			s->done = true;
+		if (s->totals.live && !s->done && !*sig->stop)
 			pace(s, n);
-		if (s->file_pass)
+		if (s->file_pass && s->early_ok)
 			atomic_store_explicit(&s->flows_pub, flowtab_count(s->flows),
 					      memory_order_release);
+		now = session_now_mono();
+		if (s->cfg.tick && now >= last_tick + TICK_S) {
+			last_tick = now;
+			s->cfg.tick(s->cfg.tick_ctx, &s->totals, now - s->start_mono);
+		}
 	}
 	/* Packets the kernel already holds belong to the window: take them. */
 	if (rc == 0 && s->totals.live && !s->done &&
@@ -698,107 +479,20 @@ int session_run(struct session *s, volatile sig_atomic_t *stop, char *err, size_
 		rc = 1;
 	if (s->totals.live) {
 		/* The last pass and the report need no hurry. */
+		s->stop_mono = session_now_mono();
 		rt_thread_set(&s->rt, false);
 		capture_drops(s->cap, &s->totals.kernel_drops, &s->totals.if_drops);
-		stop_resolver(s);
+		interval_stop_reporter(s);
+		resthread_stop(s);
 	}
 	flush_batch(s);
 	final_pass(s);
 	return rc;
 }
 
-/* Flows from..to attributed and counted into ag. */
-struct report_part {
-	const struct session *s;
-	size_t from, to;
-	struct aggregate *ag;
-	int rc;
-};
-
-static void *report_part_main(void *arg)
+int session_finish(struct session *s)
 {
-	struct report_part *p = arg;
-	struct attribution a;
-
-	p->rc = p->ag ? 0 : -1;
-	for (size_t i = p->from; i < p->to && p->rc == 0; i++) {
-		attribute_flow(p->s->res, flowtab_key(p->s->flows, i), &a);
-		p->rc = aggregate_flow(p->ag, &a, flowtab_counts(p->s->flows, i));
-	}
-	return NULL;
-}
-
-/*
- * From this many flows on, a second thread attributes half of them (the
- * resolver is only read now): a tenth of a second at 100,000 flows.
- */
-#define REPORT_SPLIT_MIN 4096
-
-int session_report(struct session *s, FILE *out, enum out_format fmt, bool header)
-{
-	struct aggregate *ag = aggregate_new();
-	size_t nflows = flowtab_count(s->flows), nrows, first = s->nearly;
-	const struct row *rows;
-	struct report_part main_part = { s, first, nflows, ag, 0 },
-			   other = { s, nflows, nflows, NULL, 0 };
-	pthread_t thread;
-	bool split = false;
-	int rc = 0;
-
-	if (!ag) {
-		errno = ENOMEM;
+	if (atomic_load(&s->emit_failed))
 		return -1;
-	}
-	/*
-	 * The flows attributed while packets were read: only their counters
-	 * now. The plans are used up (a second report attributes every flow).
-	 */
-	for (size_t i = 0; i < first; i++)
-		aggregate_apply(s->early_ag, hmap_key(s->plans, s->early[i]),
-				flowtab_counts(s->flows, i));
-	if (first > 0)
-		rc = aggregate_merge(ag, s->early_ag);
-	s->early_used = first;
-	aggregate_free(s->early_ag);
-	hmap_free(s->plans);
-	free(s->early);
-	s->early_ag = NULL;
-	s->plans = NULL;
-	s->early = NULL;
-	s->nearly = s->early_cap = 0;
-	if (rc == 0 && nflows - first >= REPORT_SPLIT_MIN) {
-		sigset_t all, old;
-
-		other.from = main_part.to = first + (nflows - first) / 2;
-		other.ag = aggregate_new();
-		sigfillset(&all);
-		pthread_sigmask(SIG_BLOCK, &all, &old);
-		split = other.ag && pthread_create(&thread, NULL, report_part_main, &other) == 0;
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		if (!split)
-			main_part.to = nflows;	/* all of them here, then */
-	}
-	if (rc == 0) {
-		report_part_main(&main_part);
-		rc = main_part.rc;
-	}
-	if (split) {
-		pthread_join(thread, NULL);
-		if (rc == 0)
-			rc = other.rc;
-		if (rc == 0)
-			rc = aggregate_merge(ag, other.ag);
-	}
-	aggregate_free(other.ag);
-	if (rc == 0)
-		rc = aggregate_overflow(ag, flowtab_overflow(s->flows));
-	rows = aggregate_rows(ag, &nrows);
-	if (rc != 0 || !rows) {
-		aggregate_free(ag);
-		errno = ENOMEM;
-		return -1;
-	}
-	rc = output_report(out, fmt, header, rows, nrows, &s->totals);
-	aggregate_free(ag);
-	return rc;
+	return interval_finish(s);
 }

@@ -1,12 +1,15 @@
 /*
  * session.h - one proctraf run: capture -> decode -> flow table, with the
- * resolver beside it, then attribute -> aggregate -> output.
+ * resolver beside it, then attribute -> aggregate -> reports.
  *
  * During a live capture the resolver runs in its own thread, so reading
  * /proc never stalls the packet path. The capture thread only hands it
  * the tuples of new flows through a small queue; the resolver re-reads
  * /proc at once (at most every RESOLVE_MIN_GAP_MS) when one of them is not
  * explained by a socket it knows, and every resolve_interval regardless.
+ * Reports made during the run (each --interval, SIGUSR1's report so far)
+ * are attributed and written by a reporter thread of their own (see
+ * interval.h), so writing them never stalls the packet path either.
  */
 #ifndef PROCTRAF_SESSION_H
 #define PROCTRAF_SESSION_H
@@ -18,8 +21,16 @@
 #include <stdio.h>
 
 #include "output.h"
+#include "report.h"
+#include "resolve.h"
 
 #define RESOLVE_MIN_GAP_MS 10
+
+/* Called with each report as it is ready; 0, or -1 to end the run. */
+typedef int (*session_emit_fn)(void *ctx, const struct report_data *d);
+
+/* Called about once a second during a run: what it has counted so far. */
+typedef void (*session_tick_fn)(void *ctx, const struct totals *t, double elapsed);
 
 struct session_config {
 	const char *const *ifaces;	/* none: "any" */
@@ -32,6 +43,19 @@ struct session_config {
 	const char *proc_root;
 	double resolve_interval;	/* seconds */
 	bool no_realtime;		/* live: keep the capture thread's priority */
+	int64_t interval_us;		/* --interval; 0: one report at the end */
+	bool total;			/* with an interval: the whole run at the end too */
+	bool connections;		/* reports of connections: flows keep their times */
+	session_emit_fn emit;		/* where reports go (NULL: nowhere) */
+	void *emit_ctx;
+	session_tick_fn tick;		/* NULL: none */
+	void *tick_ctx;
+};
+
+/* What the command line's signal handlers set. */
+struct session_signals {
+	volatile sig_atomic_t *stop;	/* end the capture */
+	volatile sig_atomic_t *report;	/* a report of the run so far, please (SIGUSR1) */
 };
 
 struct session;
@@ -41,22 +65,32 @@ int session_open(const struct session_config *cfg, struct session **out, char *e
 		 size_t errlen);
 
 /*
- * Capture until a limit is reached, the file ends, or *stop becomes
- * non-zero (set it from a signal handler). Returns 0, or 1 with err.
+ * Capture until a limit is reached, the file ends, *sig->stop becomes
+ * non-zero, an emit fails, or reading fails. Returns 0, or 1 with err
+ * (a capture error: what was counted before it can still be reported).
  */
-int session_run(struct session *s, volatile sig_atomic_t *stop, char *err, size_t errlen);
-
-/* Attribute, aggregate and write the report; 0, or -1 with errno. */
-int session_report(struct session *s, FILE *out, enum out_format fmt, bool header);
+int session_run(struct session *s, const struct session_signals *sig, char *err,
+		size_t errlen);
 
 /*
- * How many flows the last session_report took as attributed while the
- * packets were still read (a regular file whose /proc pass ended before
- * its last packet); the others it attributed itself.
+ * After session_run: the last reports, through emit (the one report of
+ * the run; or the last interval, then the total if asked). 0, or -1 when
+ * memory ran out (errno) or emit failed.
+ */
+int session_finish(struct session *s);
+
+/*
+ * How many flows the last report took as attributed while the packets
+ * were still read (a regular file whose /proc pass ended before its last
+ * packet); the others it attributed itself.
  */
 size_t session_early_flows(const struct session *s);
 
+/* The whole run's counters. */
 const struct totals *session_totals(const struct session *s);
+
+/* What the resolver learned and met (resolve.h). */
+void session_resolve_stats(const struct session *s, struct resolve_stats *st);
 
 void session_close(struct session *s);
 

@@ -39,6 +39,15 @@ command -v timeout >/dev/null 2>&1 && limit="timeout 10"
 
 have_python=
 command -v python3 >/dev/null 2>&1 && have_python=1
+have_jq=
+command -v jq >/dev/null 2>&1 && have_jq=1
+[ -n "$have_jq" ] || echo "note: no jq; JSON outputs not read back"
+
+# Does a case's option list ask for JSON?
+json_case() {
+	case " $1 " in *" --json "*) return 0 ;; esac
+	return 1
+}
 : >"$tmp/bad"
 if [ -z "$update" ]; then
 	if [ -n "$have_python" ]; then
@@ -87,8 +96,18 @@ while read -r name cap fixture expect opts; do
 		fi
 	else
 		diff -u "$exp" "$tmp/out" >"$tmp/diff" || ok=0
-		if [ "$rc" -ne 0 ] || [ -s "$tmp/err" ]; then
+		if [ -f "$exp.stderr" ]; then
+			# A report, then an error (a file cut in a record).
+			{ echo "exit $rc"; cat "$tmp/err"; } >"$tmp/got"
+			diff -u "$exp.stderr" "$tmp/got" >>"$tmp/diff" || ok=0
+		elif [ "$rc" -ne 0 ] || [ -s "$tmp/err" ]; then
 			{ echo "exit $rc, stderr:"; head -c 2000 "$tmp/err"; } >>"$tmp/diff"
+			ok=0
+		fi
+		# Every JSON line must be JSON to a real reader.
+		if [ -n "$have_jq" ] && [ -s "$tmp/out" ] && json_case "$opts" &&
+			! jq -c . "$tmp/out" >/dev/null 2>"$tmp/jq"; then
+			{ echo "jq cannot read the output:"; cat "$tmp/jq"; } >>"$tmp/diff"
 			ok=0
 		fi
 	fi
@@ -110,7 +129,14 @@ while read -r name cap fixture expect opts; do
 		cat "captures/$cap" | $limit "$bin" -r - --proc-root "proc/$fixture" $opts \
 			>"$tmp/out" 2>"$tmp/err"
 		rc=$?
-		if diff -u "$exp" "$tmp/out" >"$tmp/diff" && [ "$rc" -eq 0 ] && [ ! -s "$tmp/err" ]; then
+		want_rc=0
+		# From a pipe the error names "-", not the file: its status is what counts.
+		if [ -f "$exp.stderr" ]; then
+			want_rc=$(sed -n '1s/^exit //p' "$exp.stderr")
+			[ "$(wc -l <"$tmp/err")" -eq 1 ] && : >"$tmp/err"
+		fi
+		if diff -u "$exp" "$tmp/out" >"$tmp/diff" && [ "$rc" -eq "$want_rc" ] &&
+			[ ! -s "$tmp/err" ]; then
 			passed=$((passed + 1))
 		else
 			failed=$((failed + 1))

@@ -49,6 +49,8 @@ HEADER = ["pid", "user", "command", "sent_bytes", "recv_bytes", "sent_packets",
 TEXT_HEADER = [h.upper() for h in HEADER]
 FOOTER = re.compile(r"^captured \d+ packets, \d+ IP bytes; \d+ not IP, \d+ malformed; "
                     r"dropped: \d+ by kernel, \d+ by interface$")
+SPAN = re.compile(r"^from (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z) to "
+                  r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z) \((\d+\.\d{6}) s\)$")
 NUMS = ("sent_bytes", "recv_bytes", "sent_packets", "recv_packets")
 MAX_HDR = 100          # bytes of headers a packet may carry beyond its payload
 TIME_LIMIT = int(ENV.get("LIVE_TIME_LIMIT", "55"))
@@ -145,9 +147,9 @@ def parse_text(text):
         rows.append(d)
         i += 1
     rest = [ln for ln in lines[i + 1:] if ln != ""]
-    if len(rest) != 1 or lines[-1] != "":
+    if len(rest) != 2 or lines[-1] != "" or not SPAN.match(rest[0]):
         return None, None, "after the rows: %r" % lines[i:]
-    return rows, rest[0], None
+    return rows, rest[1], None
 
 
 def row_of(rows, pid):

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "../../core/output.h"
+#include "report_shim.h"
 #include "helpers.h"
 
 /* An inode number of a network namespace, as /proc/PID/ns/net links show them. */
@@ -86,13 +87,14 @@ static void test_text_exact(void **state)
 		"   -  -      unknown:no-socket          40           0             1             0"
 		"      1           -  no socket matched this traffic\n"
 		"\n"
+		SHIM_SPAN
 		"captured 120 packets, 65540 IP bytes; 3 not IP, 2 malformed; "
 		"dropped: 4 by kernel, 5 by interface\n");
 	free(out);
 
 	/* From a file: no drops part. */
 	out = report(OUT_TEXT, true, rows, 2, &file_totals);
-	assert_non_null(strstr(out, "\n\ncaptured 120 packets, 65540 IP bytes; 3 not IP, "
+	assert_non_null(strstr(out, "\n\n" SHIM_SPAN "captured 120 packets, 65540 IP bytes; 3 not IP, "
 				    "2 malformed\n"));
 	assert_null(strstr(out, "dropped"));
 	free(out);
@@ -112,6 +114,7 @@ static void test_text_exact(void **state)
 		"PID  USER  COMMAND  SENT_BYTES  RECV_BYTES  SENT_PACKETS  RECV_PACKETS  FLOWS"
 		"  NETNS  CMDLINE\n"
 		"\n"
+		SHIM_SPAN
 		"captured 120 packets, 65540 IP bytes; 3 not IP, 2 malformed\n");
 	free(out);
 	out = report(OUT_TEXT, false, rows, 0, &file_totals);
@@ -194,6 +197,7 @@ static void test_netns_text(void **state)
 		" 42  bob   nc              100         200             1             2      1"
 		"  4026532999  nc -l 9\n"
 		"\n"
+		SHIM_SPAN
 		"captured 120 packets, 65540 IP bytes; 3 not IP, 2 malformed\n");
 	free(out);
 
@@ -240,7 +244,7 @@ static void test_footer_duplicates(void **state)
 	/* Right after "malformed", before the drops. */
 	t.duplicates = 7;
 	out = report(OUT_TEXT, true, rows, 2, &t);
-	assert_non_null(strstr(out, "\n\ncaptured 120 packets, 65540 IP bytes; 3 not IP, "
+	assert_non_null(strstr(out, "\n\n" SHIM_SPAN "captured 120 packets, 65540 IP bytes; 3 not IP, "
 				    "2 malformed, 7 copies of packets seen on another "
 				    "interface; dropped: 4 by kernel, 5 by interface\n"));
 	free(out);
@@ -252,6 +256,7 @@ static void test_footer_duplicates(void **state)
 		"PID  USER  COMMAND  SENT_BYTES  RECV_BYTES  SENT_PACKETS  RECV_PACKETS  FLOWS"
 		"  NETNS  CMDLINE\n"
 		"\n"
+		SHIM_SPAN
 		"captured 120 packets, 65540 IP bytes; 3 not IP, 2 malformed, "
 		"7 copies of packets seen on another interface\n");
 	free(out);
@@ -406,9 +411,14 @@ static void test_tsv_escaping(void **state)
 	assert_string_equal(buf, "a\\\\b\\tc\\nd\\re");
 	assert_int_equal(output_escape_tsv("", buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "");
-	/* Only those four: other bytes pass as they are. */
-	assert_int_equal(output_escape_tsv("\x01 \xff,\"", buf, sizeof(buf)), 5);
-	assert_string_equal(buf, "\x01 \xff,\"");
+	/* Other control bytes and invalid UTF-8 as in text: \xNN. */
+	assert_int_equal(output_escape_tsv("\x01 \xff,\"", buf, sizeof(buf)), 11);
+	assert_string_equal(buf, "\\x01 \\xff,\"");
+	assert_int_equal(output_escape_tsv("\x1b[2J\a", buf, sizeof(buf)), 11);
+	assert_string_equal(buf, "\\x1b[2J\\x07");
+	/* Valid UTF-8 stays; a C1 control (U+009B, CSI) does not. */
+	assert_int_equal(output_escape_tsv("caf\xc3\xa9\xc2\x9b", buf, sizeof(buf)), 13);
+	assert_string_equal(buf, "caf\xc3\xa9\\xc2\\x9b");
 	assert_int_equal(output_escape_tsv("\\\\", buf, sizeof(buf)), 4);
 	assert_string_equal(buf, "\\\\\\\\");
 
@@ -444,12 +454,17 @@ static void test_text_escaping(void **state)
 	esc("\t\n\r", "\\x09\\x0a\\x0d", 12);
 	esc("\x1b[31mred", "\\x1b[31mred", 11);
 	esc("\x7f", "\\x7f", 4);
-	/* Valid UTF-8 kept; the width counts code points. */
+	/* Valid UTF-8 kept; the width is what a terminal gives it (wcwidth). */
 	esc("caf\xc3\xa9", "caf\xc3\xa9", 4);
-	esc("\xe6\x97\xa5\xe6\x9c\xac", "\xe6\x97\xa5\xe6\x9c\xac", 2);
-	esc("\xf0\x9f\x98\x80!", "\xf0\x9f\x98\x80!", 2);
+	esc("\xe6\x97\xa5\xe6\x9c\xac", "\xe6\x97\xa5\xe6\x9c\xac", 4);	/* CJK: 2 each */
+	esc("\xf0\x9f\x98\x80!", "\xf0\x9f\x98\x80!", 3);		/* an emoji: 2 */
+	esc("e\xcc\x81", "e\xcc\x81", 1);			/* a combining accent: 0 */
 	esc("\xef\xbf\xbd", "\xef\xbf\xbd", 1);			/* U+FFFD */
-	esc("\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf", 1);		/* U+10FFFF */
+	/* Code points a terminal acts on, or that hide or reorder text: escaped. */
+	esc("\xc2\x9b" "2J", "\\xc2\\x9b" "2J", 10);		/* U+009B, CSI */
+	esc("a\xe2\x80\xae" "b", "a\\xe2\\x80\\xae" "b", 14);	/* U+202E, RLO */
+	esc("a\xe2\x80\x8b" "b", "a\\xe2\\x80\\x8b" "b", 14);	/* U+200B, ZWSP */
+	esc("\xf4\x8f\xbf\xbf", "\\xf4\\x8f\\xbf\\xbf", 16);	/* U+10FFFF, no character */
 	/* Invalid UTF-8, byte by byte. */
 	esc("\xff", "\\xff", 4);
 	esc("\x80", "\\x80", 4);
@@ -493,7 +508,7 @@ static void test_escaping_cut_to_fit(void **state)
 	}
 }
 
-/* Escaped text in the table, and columns aligned by code points. */
+/* Escaped text in the table, and columns aligned by display width. */
 static void test_text_alignment(void **state)
 {
 	(void)state;
@@ -509,7 +524,7 @@ static void test_text_alignment(void **state)
 	assert_string_equal(out,
 		/* NETNS right-aligned: "-" (0: not known), 10 digits, 2 digits */
 		"  1  b\xc3\xb6" "b   caf\xc3\xa9    5  0  1  0  1           -  a\\\\b\n"
-		" 22  x     \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e     3  0  1  0  1  4026532305"
+		" 22  x     \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e  3  0  1  0  1  4026532305"
 		"  tab\\x09here\n"
 		"333  \\xff  a\\x01" "b  1  0  1  0  1          42  \xe2\x82\xac\n");
 	free(out);

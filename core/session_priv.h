@@ -1,0 +1,175 @@
+/*
+ * session_priv.h - the inside of a session, shared by the modules that
+ * make one up: session.c (the capture thread), resthread.c (the resolver
+ * thread), filepass.c (reading a file: the /proc pass beside the packets,
+ * the report of all flows), interval.c (reports during the run).
+ */
+#ifndef PROCTRAF_SESSION_PRIV_H
+#define PROCTRAF_SESSION_PRIV_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "aggregate.h"
+#include "attribute.h"
+#include "capture.h"
+#include "dedup.h"
+#include "flowtab.h"
+#include "fragment.h"
+#include "hmap.h"
+#include "resolve.h"
+#include "rtprio.h"
+#include "session.h"
+
+#define QUEUE_LEN 4096
+#define BATCH 32	/* the file pipeline's ring: more than PIPE_COUNT packets */
+
+/* New flows handed from the capture thread to the resolver thread. */
+struct flow_queue {
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct tuple items[QUEUE_LEN];
+	size_t n;
+	size_t yielded;		/* items[0..yielded) were looked up in a yield */
+	bool lost;		/* the queue overflowed: refresh anyway */
+	bool stop;
+};
+
+struct interval;
+
+struct session {
+	struct session_config cfg;
+	struct capture *cap;
+	struct flowtab *flows;
+	struct fragcache *frags;
+	struct dedup *dedup;
+	size_t sources;		/* interfaces captured on */
+
+	/* Reading a file: packets counted in a pipeline (see pipe_push). */
+	struct flow_prep batch[BATCH];
+	size_t nbatch;
+	struct resolver *res;
+	struct totals totals;
+
+	/* capture-thread state */
+	bool done;		/* a limit was reached, or an emit failed */
+	atomic_bool emit_failed;	/* set by whichever thread emitted */
+	bool have_first_ts;	/* reading a file: the first packet's time is known */
+	int64_t first_us;	/* ... that time */
+	int64_t last_us;	/* ... the latest packet time counted */
+	bool cut_by_duration;	/* ... -d ended the run (at first_us + duration) */
+	int64_t start_us;	/* live: the wall clock when the capture started */
+	double start_mono;	/* ... and the monotonic clock then */
+	double stop_mono;	/* ... when it stopped */
+
+	/* reading a file: /proc is read once, beside the packets */
+	bool file_pass;		/* that thread runs (not joined yet) */
+	bool file_regular;	/* a regular file, not a pipe */
+	bool early_ok;		/* flows may be attributed while packets are read */
+	pthread_t file_thread;
+	atomic_bool pass_ready;	/* the pass is over: the resolver only read from now on */
+	/*
+	 * ... and then, a regular file's flows are attributed in that thread
+	 * while packets are still read (see attribute_early): the capture
+	 * thread publishes how many flows it has put, and says when it is
+	 * done; the thread leaves a plan for each of the first nearly flows,
+	 * its rows in early_ag. Flows share few plans (one per process and
+	 * direction, or unknown reason): each distinct plan is kept once, in
+	 * plans, and a flow keeps its number (2 bytes, not a 12-byte plan).
+	 */
+	atomic_size_t flows_pub;
+	atomic_bool packets_done;
+	struct hmap *plans;		/* key: struct agg_plan; index: its number */
+	uint16_t *early;		/* each flow's plan number */
+	size_t nearly, early_cap;
+	struct aggregate *early_ag;
+	size_t early_used;	/* by the last report */
+
+	/* resolver thread */
+	bool threaded;
+	pthread_t thread;
+	struct flow_queue q;
+	pthread_mutex_t res_lock;	/* the resolver: its thread, the capture's, the reporter's */
+	bool res_thread_holds;		/* under res_lock: held by the resolver thread */
+	/*
+	 * Passes that may find a flow's owner (full passes, and lookups of
+	 * queued flows that walk every process): numbered as they start, and
+	 * the number of the last one finished. A flow made while pass k was
+	 * the latest started has been looked for once pass_done > k.
+	 */
+	atomic_uint pass_started, pass_done;
+	uint64_t new_flows;		/* capture thread: flows created, live */
+	double busy_start;		/* ... this load window: its start, */
+	uint64_t busy_packets, busy_new;	/* ... packets and new flows then */
+	bool pausing;			/* ... wait between reads (see PAUSE_US) */
+	struct rt_budget rt;		/* ... real-time priority (rtprio.h) */
+	double inline_start;		/* capture thread: this budget window */
+	unsigned inline_used;
+	double inline_time;
+
+	/* reports during the run (interval.c); NULL until needed */
+	struct interval *iv;
+};
+
+double session_now_mono(void);
+struct timespec session_timespec(double t);
+
+/* The run's span so far (live: now; a file: its packets' times). */
+void session_span(const struct session *s, int64_t *start_us, int64_t *end_us);
+
+/* ---- resthread.c ---- */
+int resthread_start(struct session *s);
+void resthread_stop(struct session *s);
+void resthread_enqueue(struct session *s, const struct tuple *t);
+bool resthread_inline(struct session *s, const struct tuple *t);
+
+/* ---- filepass.c ---- */
+void filepass_start(struct session *s);
+/* Wait for the pass over /proc (and let its thread go on with early attribution). */
+void filepass_wait_ready(struct session *s);
+/* End the thread: no more early attribution. */
+void filepass_join(struct session *s);
+/*
+ * A report of every flow with its counters so far (kind ONCE, TOTAL or
+ * PARTIAL) through emit; the caller holds the resolver (or no other
+ * thread writes it). 0, or -1.
+ */
+int filepass_report_all(struct session *s, enum report_kind kind);
+
+/* ---- interval.c ---- */
+int interval_open(struct session *s);
+void interval_close(struct session *s);
+/* Capture thread: flow idx was just made. */
+void interval_flow_made(struct session *s, size_t idx);
+/* Capture thread: the interval ends at end_us (its counters are final). */
+int interval_end(struct session *s, int64_t end_us);
+/* Capture thread: the next interval's end, in the run's clock (µs). */
+int64_t interval_next_end(const struct session *s);
+/* Capture thread: SIGUSR1's report of the run so far. */
+int interval_partial(struct session *s);
+/* Capture thread, live: wait for the reporter thread's work and end it. */
+void interval_stop_reporter(struct session *s);
+/* After the run: the last interval (and the total, if asked). */
+int interval_finish(struct session *s);
+
+/* Emit one report; a failed emit ends the run. */
+int session_emit(struct session *s, const struct report_data *d);
+
+/*
+ * The reports' flows: attribute each through the resolver and count it,
+ * in rows or in connection rows (cfg.connections), then emit. Shared by
+ * filepass.c and interval.c.
+ */
+struct report_builder {
+	struct aggregate *ag;
+	struct conn *conns;
+	size_t nconns, cap;
+};
+int builder_init(struct report_builder *b, const struct session *s);
+void builder_free(struct report_builder *b);
+int builder_flow(struct report_builder *b, const struct attribution *a, const struct tuple *t,
+		 const struct flow_counts *c, int64_t first_us, int64_t last_us);
+int builder_emit(struct session *s, struct report_builder *b, const struct summary *sum,
+		 const struct flow_counts *overflow);
+
+#endif
