@@ -1,7 +1,8 @@
 #!/bin/sh
 # Run every test layer and print one total: "N passed, N failed".
 #   tests/check.sh BUILD_DIR ASAN_BUILD_DIR
-# 1. unit tests (cmocka), 2. golden tests, 3. the scale test (6,000
+# 1. unit tests (cmocka), 2. golden tests, then the shell completions
+# (bash, zsh, fish; tests/completions), 3. the scale test (6,000
 # flows against a generated ledger), 4. live tests (network namespaces,
 # root), 5. accuracy cases (bench/accuracy, root), 6. unit, golden and
 # scale tests again under ASan+UBSan.
@@ -65,6 +66,7 @@ layer() {
 
 unit "$build"
 layer golden sh tests/golden/run.sh "$build/proctraf"
+layer completions sh tests/completions/run.sh
 layer scale sh tests/scale/run.sh "$build/proctraf"
 layer live sh tests/live/run.sh "$build/proctraf"
 # Attribution against the truth of a capture beside it (bench/accuracy):
