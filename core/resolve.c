@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1560,8 +1561,18 @@ enum owner_status resolver_lookup_end(const struct resolver *r, int family, int 
 		has[i][2] = wild && family == TUPLE_V4 && (partial || n->wild[1]);
 	}
 
+	/*
+	 * The responder's end of an ICMP echo (port 0, the pinger's identifier
+	 * at the other end: see decode.c) is the kernel's, which answers echo
+	 * requests itself: no raw socket takes it. Else a raw ICMP socket (ping
+	 * where ping sockets are not allowed) pinging a local address would be
+	 * credited with both ends, every packet sent and received.
+	 */
+	bool echo_responder = (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6) && lport == 0 &&
+			      rport != 0;
+
 	/* A connected ping socket shows the peer with port 0: ids are local. */
-	if (proto == 1 || proto == 58)
+	if (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6)
 		rport = 0;
 	/*
 	 * Exact tuple; bound, not connected; wildcard; dual-stack wildcard;
@@ -1588,7 +1599,7 @@ enum owner_status resolver_lookup_end(const struct resolver *r, int family, int 
 		int col = tries[t].has;
 
 		/* A raw socket takes only what no socket with ports matched. */
-		if (tries[t].kind == TUPLE_RAW && port_seen)
+		if (tries[t].kind == TUPLE_RAW && (port_seen || echo_responder))
 			break;
 		for (size_t j = 0; j < nns; j++) {
 			bool here = false;

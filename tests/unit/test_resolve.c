@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -587,6 +588,44 @@ static void test_known_processes_newest_first(void **state)
 	assert_int_equal(st1.fd_links - st0.fd_links, 4);
 }
 
+/*
+ * Echo ends (decode.c): the pinger's end carries the identifier, the
+ * responder's end port 0. A ping socket matches the pinger's end by its
+ * identifier; the responder's end is the kernel's, which no raw ICMP
+ * socket takes either, while an ICMP message without identifier (ports 0
+ * at both ends) still goes to a raw socket.
+ */
+static void test_icmp_echo_ends(void **state)
+{
+	struct rt *t = *state;
+	struct fx_table icmp, raw;
+	static const uint64_t ping_fds[] = { 3101 }, raw_fds[] = { 3102 };
+
+	fx_table_init(&icmp, TUPLE_V4);
+	fx_add(&icmp, TUPLE_V4, "0.0.0.0", 0x0d05, "0.0.0.0", 0, 0x07, 3101);
+	fx_puts(t->fx.root, "net/icmp", icmp.text);
+	fx_table_init(&raw, TUPLE_V4);
+	fx_add(&raw, TUPLE_V4, "127.0.0.1", IPPROTO_ICMP, "0.0.0.0", 0, 0x07, 3102);
+	fx_puts(t->fx.root, "net/raw", raw.text);
+	fx_proc(t->fx.root, 700, "ping", 0, CMD("ping\0"), 10, ping_fds, 1);
+	fx_proc(t->fx.root, 701, "ping", 0, CMD("ping\0-I\0"), 11, raw_fds, 1);
+	assert_int_equal(resolver_refresh(t->r), 0);
+
+	/* The ping socket's end, on loopback and on another local address. */
+	assert_int_equal(pid_of(t->r, TUPLE_V4, IPPROTO_ICMP, "127.0.0.1", 0x0d05, "127.0.0.1", 0),
+			 700);
+	assert_int_equal(pid_of(t->r, TUPLE_V4, IPPROTO_ICMP, "10.0.0.5", 0x0d05, "192.0.2.9", 0),
+			 700);
+	/* The responder's end, of its echo or of the raw socket's: nobody's. */
+	lookup(t->r, TUPLE_V4, IPPROTO_ICMP, "127.0.0.1", 0, "127.0.0.1", 0x0d05, OWNER_NO_SOCKET);
+	lookup(t->r, TUPLE_V4, IPPROTO_ICMP, "127.0.0.1", 0, "127.0.0.1", 701, OWNER_NO_SOCKET);
+	/* The raw socket's own echo: its end has the identifier. */
+	assert_int_equal(pid_of(t->r, TUPLE_V4, IPPROTO_ICMP, "127.0.0.1", 701, "127.0.0.1", 0),
+			 701);
+	/* An ICMP message that is no echo (ports 0): the raw socket's. */
+	assert_int_equal(pid_of(t->r, TUPLE_V4, IPPROTO_ICMP, "127.0.0.1", 0, "127.0.0.1", 0), 701);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -608,6 +647,7 @@ int main(void)
 		T(test_pid_reuse),
 		T(test_stats_and_lazy_walks),
 		T(test_known_processes_newest_first),
+		T(test_icmp_echo_ends),
 #undef T
 	};
 
