@@ -87,6 +87,15 @@ PROCS = {
     801: (b"ping", (0, 0, 0, 0), [b"ping", b"-I", b"10.0.0.5", b"198.51.100.7"],
           {3: "socket:[8011]"}, True),
     802: (b"ping", (0, 0, 0, 0), [b"ping", b"-6", b"2001:db8::99"], {3: "socket:[8021]"}, True),
+    # Pings of this host's own addresses (the pinger's identifier is the
+    # port of its end only; the kernel answers): ping with an unbound ping
+    # socket to 127.0.0.1, ping -6 with one to ::1, and ping -I 127.0.0.1
+    # as root where ping sockets are not allowed: a raw ICMP socket.
+    860: (b"ping", (0, 0, 0, 0), [b"ping", b"-c3", b"127.0.0.1"], {3: "socket:[8601]"}, True),
+    861: (b"ping", (0, 0, 0, 0), [b"ping", b"-c2", b"-I", b"127.0.0.1", b"127.0.0.1"],
+          {3: "socket:[8611]"}, True),
+    862: (b"ping", (65534, 65534, 65534, 65534), [b"ping", b"-6", b"-c2", b"::1"],
+          {3: "socket:[8621]"}, True),
     # Raw sockets (net/raw, net/raw6; the port is the protocol): a GRE
     # daemon with a connected IPv4 socket and an IPv6 one bound to its local
     # address; ospfd on the wildcard; hping3 with a raw TCP socket bound to
@@ -159,6 +168,10 @@ SOCKETS = [
     ("icmp6", "::", 0x5152, "::", 0, 0x07, 65534, 8002),
     ("icmp", "10.0.0.5", 0x0801, "0.0.0.0", 0, 0x07, 0, 8011),
     ("icmp6", "2001:db8::5", 0x0803, "2001:db8::99", 0, 0x01, 0, 8021),
+    # the loopback pingers: two ping sockets, a raw ICMP socket bound to 127.0.0.1
+    ("icmp", "0.0.0.0", 0x0D05, "0.0.0.0", 0, 0x07, 0, 8601),
+    ("icmp6", "::", 0x0D06, "::", 0, 0x07, 65534, 8621),
+    ("raw", "127.0.0.1", 1, "0.0.0.0", 0, 0x07, 0, 8611),
     # raw sockets: local port = IP protocol, remote port 0
     ("raw", "10.0.0.5", 47, "192.0.2.50", 0, 0x01, 0, 8101),
     ("raw6", "2001:db8::5", 47, "::", 0, 0x07, 0, 8102),
@@ -361,8 +374,8 @@ def udp_hdr(sport, dport, payload):
     return struct.pack(">HHHH", sport, dport, 8 + payload, 0) + b"u" * payload
 
 
-def icmp_echo(itype, ident, payload):
-    return struct.pack(">BBHHH", itype, 0, 0, ident, 1) + b"i" * payload
+def icmp_echo(itype, ident, payload, seq=1):
+    return struct.pack(">BBHHH", itype, 0, 0, ident, seq) + b"i" * payload
 
 
 def ipv4(src, dst, proto, body, options=b"", ident=0x1234, frag=0x4000, total=None, vihl=None):
@@ -431,8 +444,10 @@ class Capture:
     Ledger entry of a packet:
       kind      "ip", "not-ip" or "malformed"
       iplen     IP length written in the header (ip only)
-      proto, src, sport, dst, dport   the 5-tuple (ip only; ports of ICMP
-                echo are its identifier, of other protocols 0)
+      proto, src, sport, dst, dport   the 5-tuple (ip only; an ICMP echo's
+                identifier is the port of the pinger's end: the sport of
+                a request, the dport of a reply, the other 0; other
+                protocols have ports 0)
       vlan      how many 802.1Q/802.1ad tags the frame carries (for filters)
       out       the link layer marks it outgoing (cooked captures)
       host      attribution with proc/host: sender pid, receiver pid,
@@ -473,8 +488,9 @@ class Capture:
         if ports is None:
             if proto in (6, 17, 132):
                 ports = struct.unpack(">HH", l4[:4])
-            elif proto in (1, 58) and l4[0] in (0, 8, 128, 129):
-                ports = (struct.unpack(">H", l4[4:6])[0],) * 2
+            elif proto in (1, 58) and l4[0] in ((8, 0) if proto == 1 else (128, 129)):
+                ident = struct.unpack(">H", l4[4:6])[0]
+                ports = (ident, 0) if l4[0] in (8, 128) else (0, ident)
             else:
                 ports = (0, 0)
         self._add(frame, dict(kind="ip", iplen=iplen, proto=proto, v=v,
@@ -828,6 +844,33 @@ def cap_pingraw():
     return c
 
 
+def cap_pinglo():
+    """Ethernet as on lo (MAC addresses 0): pings of this host's own
+    addresses. The pinger sends the requests and receives the replies; the
+    kernel, which answers them, has no socket: its side of each packet is
+    in unknown:no-socket. Nothing is counted twice."""
+    c = Capture("pinglo", 1)
+    L, L6 = "127.0.0.1", "::1"
+
+    def lo(ip, **kw):
+        c.ip(b"\0" * 12 + struct.pack(">H", etype_of(ip)) + ip, ip, **kw)
+
+    # ping -c3 127.0.0.1 (ping socket, identifier 0x0d05): 6 packets, 504 bytes
+    for seq in range(3):
+        lo(ipv4(L, L, 1, icmp_echo(8, 0x0D05, 56, seq)), sender=860)
+        lo(ipv4(L, L, 1, icmp_echo(0, 0x0D05, 56, seq)), receiver=860)
+    # ping -6 -c2 ::1 (ICMPv6 ping socket, 0x0d06)
+    for seq in range(2):
+        lo(ipv6(L6, L6, 58, icmp_echo(128, 0x0D06, 56, seq)), sender=862)
+        lo(ipv6(L6, L6, 58, icmp_echo(129, 0x0D06, 56, seq)), receiver=862)
+    # ping -c2 -I 127.0.0.1 127.0.0.1 through a raw ICMP socket (identifier:
+    # its pid): the responder's end is the kernel's, not the raw socket's
+    for seq in range(2):
+        lo(ipv4(L, L, 1, icmp_echo(8, 861, 56, seq)), sender=861)
+        lo(ipv4(L, L, 1, icmp_echo(0, 861, 56, seq)), receiver=861)
+    return c
+
+
 def sctp_pkt(sport, dport, chunk, body=b"", vtag=0x1234ABCD):
     """An SCTP common header and one chunk (padded to 4 bytes)."""
     ch = struct.pack(">BBH", chunk, 3 if chunk == 0 else 0, 4 + len(body)) + body
@@ -935,7 +978,7 @@ def main():
             cap_bsd("null", 0, lambda af: struct.pack("<I", af)),
             cap_bsd("loop", 108, lambda af: struct.pack(">I", af)),
             cap_unknown(), cap_hostile(), cap_frag(), cap_malformed(), cap_ties(),
-            cap_ipv6ext(), cap_pingraw(), cap_precedence(), cap_sctp()]
+            cap_ipv6ext(), cap_pingraw(), cap_precedence(), cap_sctp(), cap_pinglo()]
     ledger = {"captures": {}, "fixtures": {}}
     for c in caps:
         # loop.pcap: big-endian file with nanosecond timestamps
