@@ -50,6 +50,8 @@ struct resolver {
 	size_t unowned;			/* inodes at OWNER_UNKNOWN */
 
 	struct hmap *pids;		/* int32_t pid */
+	struct hmap *denied;		/* int32_t pid: its fds we were not allowed to read */
+	bool some_denied;		/* ... one at least (kept when out of memory) */
 	int32_t *pid_proc;		/* latest proc index for that pid, or PROC_UNREAD */
 	struct fd_hint {		/* by pid slot: its fd table at the last full read */
 		int max_fd;
@@ -187,6 +189,7 @@ struct resolver *resolver_new(const char *proc_root)
 	 */
 	r->inodes = hmap_new_host(sizeof(uint64_t));
 	r->pids = hmap_new_host(sizeof(int32_t));
+	r->denied = hmap_new_host(sizeof(int32_t));
 	r->addrs = hmap_new_host(sizeof(struct local_key));
 	r->sock_addrs = hmap_new_host(sizeof(struct sock_addr_key));
 	r->ns = calloc(1, sizeof(*r->ns));
@@ -195,7 +198,8 @@ struct resolver *resolver_new(const char *proc_root)
 		r->ns[0].ino = ns_inode(r->rootfd, "self/ns/net");
 		r->ns[0].diag = r->diag;
 	}
-	if (!r->socks || !r->inodes || !r->pids || !r->addrs || !r->sock_addrs || !r->ns) {
+	if (!r->socks || !r->inodes || !r->pids || !r->denied || !r->addrs || !r->sock_addrs ||
+	    !r->ns) {
 		resolver_free(r);
 		errno = ENOMEM;
 		return NULL;
@@ -213,6 +217,7 @@ void resolver_free(struct resolver *r)
 	hmap_free(r->socks);
 	hmap_free(r->inodes);
 	hmap_free(r->pids);
+	hmap_free(r->denied);
 	hmap_free(r->sock_addrs);
 	free(r->sock_inode);
 	free(r->inode_owner);
@@ -824,6 +829,22 @@ static void save_hint(struct resolver *r, size_t slot, int max_fd, int nfds, int
 }
 
 /*
+ * We were not allowed to read pid's fds (EACCES, EPERM: another user's
+ * process, without CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE). Its sockets
+ * cannot be placed: see OWNER_NO_PERMISSION. A pid that may be a thread's
+ * id is noted as its process's, so that a process counts once.
+ */
+static void note_denied(struct resolver *r, int pid, bool maybe_thread)
+{
+	int32_t key = maybe_thread ? tgid_of(r, pid) : pid;
+	bool inserted;
+
+	r->some_denied = true;
+	/* Out of memory: not counted, but the rule above still holds. */
+	hmap_put(r->denied, &key, SIZE_MAX, &inserted);
+}
+
+/*
  * Scan one process's fds and credit it with the sockets it may take. Its
  * fds are read first and its details only then, and only if it holds one:
  * a process about to exit loses its fds before its name. A known pid is
@@ -835,14 +856,17 @@ static void scan_fds(struct resolver *r, int pid, bool maybe_thread)
 	char path[64], target[64];
 	size_t take[64], ntake = 0, slot = HMAP_NONE;
 	struct dirent *de;
-	bool inserted, pause = false;
+	bool inserted, pause = false, denied = false;
 	int max_fd = -1, nfds = 0, last_fd = -1, since = 0;
 	DIR *d;
 
 	snprintf(path, sizeof(path), "%d/fd", pid);
 	d = open_dir_below(r->rootfd, path);
-	if (!d)
+	if (!d) {
+		if (errno == EACCES || errno == EPERM)
+			note_denied(r, pid, maybe_thread);
 		return;
+	}
 	for (;;) {
 		de = readdir(d);
 		if (de) {
@@ -861,6 +885,11 @@ static void scan_fds(struct resolver *r, int pid, bool maybe_thread)
 			/* A large table: let the caller in now and then (yield). */
 			pause = ++since >= YIELD_LINKS && r->yield_fn && !r->in_yield;
 			n = readlinkat(dirfd(d), de->d_name, target, sizeof(target));
+			/* The directory may be listed, its links not read (no CAP_SYS_PTRACE). */
+			if (n < 0 && (errno == EACCES || errno == EPERM) && !denied) {
+				denied = true;
+				note_denied(r, pid, maybe_thread);
+			}
 			if (n > 0 && (size_t)n < sizeof(target) &&
 			    procnet_socket_link(target, (size_t)n, &inode) &&
 			    (j = hmap_get(r->inodes, &inode)) != HMAP_NONE && j < r->inode_cap &&
@@ -920,6 +949,8 @@ static int probe_fd(struct resolver *r, int pid, size_t slot, int fd)
 	snprintf(path, sizeof(path), "%d/fd/%d", pid, fd);
 	r->fd_links++;
 	n = readlinkat(r->rootfd, path, target, sizeof(target));
+	if (n < 0 && (errno == EACCES || errno == EPERM))
+		note_denied(r, pid, false);
 	if (n <= 0)
 		return -1;
 	if ((size_t)n >= sizeof(target) || !procnet_socket_link(target, (size_t)n, &inode))
@@ -1591,7 +1622,7 @@ enum owner_status resolver_lookup_end(const struct resolver *r, int family, int 
 		{ TUPLE_RAW, 0, true, false },	{ TUPLE_RAW, 0, false, false },
 		{ TUPLE_RAW, 1, false, false },
 	};
-	bool seen = false, port_seen = false;
+	bool seen = false, port_seen = false, held = false;
 
 	*owner = NULL;
 	/* Each try in every namespace, then the next. */
@@ -1627,10 +1658,18 @@ enum owner_status resolver_lookup_end(const struct resolver *r, int family, int 
 			 * packets.
 			 */
 			seen = true;
+			held |= inode != 0;
 			port_seen |= tries[t].kind == TUPLE_FLOW;
 		}
 	}
-	return seen ? OWNER_NO_PROCESS : OWNER_NO_SOCKET;
+	if (!seen)
+		return OWNER_NO_SOCKET;
+	/*
+	 * A socket with an inode has (or had) a file, so some process held
+	 * it: if we were not allowed to read some process's fds, it may be
+	 * that one's. A closing socket (inode 0) is nobody's either way.
+	 */
+	return held && r->some_denied ? OWNER_NO_PERMISSION : OWNER_NO_PROCESS;
 }
 
 bool resolver_explains(const struct resolver *r, const struct tuple *t)
@@ -1666,4 +1705,5 @@ void resolver_stats(const struct resolver *r, struct resolve_stats *st)
 	st->fd_links = r->fd_links;
 	st->sockets = hmap_count(r->socks);
 	st->processes = r->nprocs;
+	st->denied = hmap_count(r->denied);
 }

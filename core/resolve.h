@@ -35,10 +35,20 @@ struct proc_info {
 	char *cmdline;			/* NULs turned into spaces; may be "" */
 };
 
+/*
+ * A socket that matched but whose owner is not known is OWNER_NO_PERMISSION
+ * when it has an inode (so a process holds, or held, it) and we were not
+ * allowed to read the fds of some process (EACCES or EPERM on
+ * /proc/PID/fd or its links: another user's process, without
+ * CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE; resolve_stats.denied counts
+ * them): it may be that process's. Otherwise, and always for a socket
+ * with inode 0 (a connection closing, in TIME_WAIT), OWNER_NO_PROCESS.
+ */
 enum owner_status {
 	OWNER_FOUND,
 	OWNER_NO_PROCESS,	/* a socket matched, but no process held it */
 	OWNER_NO_SOCKET,	/* no socket matched */
+	OWNER_NO_PERMISSION,	/* a socket matched; its process may be one we may not see */
 };
 
 struct resolve_stats {
@@ -47,6 +57,7 @@ struct resolve_stats {
 	uint64_t fd_links;	/* /proc/PID/fd/N links read */
 	uint64_t sockets;	/* distinct socket tuples learned */
 	uint64_t processes;	/* processes learned */
+	uint64_t denied;	/* processes whose fds we were not allowed to read */
 };
 
 struct resolver;

@@ -10,12 +10,18 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <grp.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "../../core/attribute.h"
 #include "../../core/resolve.h"
 #include "helpers.h"
+
+#define NOBODY 65534	/* a uid that file modes bind, for the tests run as root */
 
 struct rt {
 	struct fixture fx;
@@ -626,6 +632,153 @@ static void test_icmp_echo_ends(void **state)
 	assert_int_equal(pid_of(t->r, TUPLE_V4, IPPROTO_ICMP, "127.0.0.1", 0, "127.0.0.1", 0), 701);
 }
 
+/* ---- processes whose fds we may not read ---- */
+
+/* What the unprivileged child saw (see as_unprivileged). */
+struct denied_view {
+	int done;			/* 1: the child got this far */
+	int secret, listed, closed, time_wait, found;	/* enum owner_status */
+	int found_pid;
+	uint64_t denied;		/* resolve_stats.denied */
+	int flow_reason;		/* attribute_flow of secret's connection */
+	int end_reason;			/* ... of a loopback flow: the denied end */
+};
+
+static void denied_lookups(const char *root, struct denied_view *v)
+{
+	struct resolver *r = resolver_new(root);
+	const struct proc_info *owner;
+	struct resolve_stats st;
+	struct attribution a;
+	struct tuple x;
+	uint8_t l[16], rem[16];
+
+	if (!r || resolver_refresh(r) != 0)
+		return;
+	addr_parse(l, TUPLE_V4, "10.0.0.5");
+	addr_parse(rem, TUPLE_V4, "192.0.2.9");
+	v->secret = resolver_lookup(r, TUPLE_V4, 6, l, 4444, rem, 5555, &owner);
+	v->listed = resolver_lookup(r, TUPLE_V4, 6, l, 4446, rem, 5557, &owner);
+	v->closed = resolver_lookup(r, TUPLE_V4, 6, l, 7000, rem, 7001, &owner);
+	v->time_wait = resolver_lookup(r, TUPLE_V4, 6, l, 5555, rem, 6000, &owner);
+	v->found = resolver_lookup(r, TUPLE_V4, 6, l, 80, rem, 40000, &owner);
+	v->found_pid = owner ? owner->pid : -1;
+	memset(&st, 0, sizeof(st));
+	resolver_stats(r, &st);
+	v->denied = st.denied;
+	x = canon(TUPLE_V4, 6, "10.0.0.5", 4444, "192.0.2.9", 5555);
+	attribute_flow(r, &x, &a);
+	v->flow_reason = a.reason;
+	/* 127.0.0.1:4447 (secret's) to the listener 127.0.0.1:6000 (pid 111). */
+	memset(&x, 0, sizeof(x));
+	addr_parse(x.src, TUPLE_V4, "127.0.0.1");
+	addr_parse(x.dst, TUPLE_V4, "127.0.0.1");
+	x.sport = 4447;
+	x.dport = 6000;
+	x.family = TUPLE_V4;
+	x.proto = 6;
+	attribute_flow(r, &x, &a);
+	v->end_reason = a.owner[1] && a.owner[1]->pid == 111 ? (int)a.end_reason[0] : -1;
+	v->done = 1;
+	resolver_free(r);
+}
+
+/*
+ * denied_lookups on the fixture root in a child process that file modes
+ * bind: root reads any directory whatever its mode, so as root the child
+ * becomes nobody (and loses every capability with its uid) first. False
+ * when that cannot be done.
+ */
+static bool as_unprivileged(const char *root, struct denied_view *v)
+{
+	int fds[2];
+	pid_t pid;
+	ssize_t n;
+	int status;
+
+	memset(v, 0, sizeof(*v));
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct denied_view cv;
+
+		memset(&cv, 0, sizeof(cv));
+		close(fds[0]);
+		if (geteuid() == 0 && (setgroups(0, NULL) != 0 ||
+				       setresgid(NOBODY, NOBODY, NOBODY) != 0 ||
+				       setresuid(NOBODY, NOBODY, NOBODY) != 0))
+			_exit(2);
+		denied_lookups(root, &cv);
+		n = write(fds[1], &cv, sizeof(cv));
+		_exit(n == (ssize_t)sizeof(cv) ? 0 : 1);
+	}
+	close(fds[1]);
+	n = read(fds[0], v, sizeof(*v));
+	close(fds[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 2)
+		return false;
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(n, (ssize_t)sizeof(*v));
+	return true;
+}
+
+/*
+ * Processes whose fds we may not read (another user's, without
+ * CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE): 800's fd directory cannot be
+ * opened, 801's can be listed but its links not read. Their sockets, and
+ * any other socket with an inode whose owner was not found, are
+ * OWNER_NO_PERMISSION (unknown:no-permission), not "no process held it";
+ * a socket without inode (TIME_WAIT) stays OWNER_NO_PROCESS, and what we
+ * may read is found as before. With nothing denied, the same fixture
+ * gives OWNER_NO_PROCESS and a denied count of 0.
+ */
+static void test_no_permission(void **state)
+{
+	struct rt *t = *state;
+	static const uint64_t secret[] = { 3500, 3502 }, listed[] = { 3501 };
+	char path[PATH_MAX];
+	struct denied_view v;
+
+	fx_proc(t->fx.root, 800, "secret", 0, CMD("secret\0"), 20, secret, 2);
+	fx_proc(t->fx.root, 801, "listed", 0, CMD("listed\0"), 21, listed, 1);
+	fx_add(&t->fx.tcp, TUPLE_V4, "10.0.0.5", 4444, "192.0.2.9", 5555, 0x01, 3500);
+	fx_add(&t->fx.tcp, TUPLE_V4, "10.0.0.5", 4446, "192.0.2.9", 5557, 0x01, 3501);
+	fx_add(&t->fx.tcp, TUPLE_V4, "127.0.0.1", 4447, "127.0.0.1", 6000, 0x01, 3502);
+	fx_write_tables(&t->fx);
+	/* mkdtemp made the root 0700: the child must get in. */
+	assert_int_equal(chmod(t->fx.root, 0755), 0);
+
+	/* Control: every fd readable. */
+	if (!as_unprivileged(t->fx.root, &v))
+		skip();
+	assert_int_equal(v.done, 1);
+	assert_int_equal(v.denied, 0);
+	assert_int_equal(v.secret, OWNER_FOUND);
+	assert_int_equal(v.closed, OWNER_NO_PROCESS);
+	assert_int_equal(v.time_wait, OWNER_NO_PROCESS);
+
+	fx_join(path, sizeof(path), t->fx.root, "800/fd");
+	assert_int_equal(chmod(path, 0), 0);
+	fx_join(path, sizeof(path), t->fx.root, "801/fd");
+	assert_int_equal(chmod(path, 0400), 0);	/* listed; no entry reachable */
+	assert_true(as_unprivileged(t->fx.root, &v));
+	assert_int_equal(v.done, 1);
+	assert_int_equal(v.denied, 2);
+	assert_int_equal(v.secret, OWNER_NO_PERMISSION);
+	assert_int_equal(v.listed, OWNER_NO_PERMISSION);
+	/* Held by no process we could read, and some we could not: not "no process". */
+	assert_int_equal(v.closed, OWNER_NO_PERMISSION);
+	/* No inode: closing, nobody's. */
+	assert_int_equal(v.time_wait, OWNER_NO_PROCESS);
+	assert_int_equal(v.found, OWNER_FOUND);
+	assert_int_equal(v.found_pid, 101);
+	assert_int_equal(v.flow_reason, REASON_NO_PERMISSION);
+	assert_int_equal(v.end_reason, REASON_NO_PERMISSION);
+	/* The fixture is removed by root (teardown) whatever the modes. */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -648,6 +801,7 @@ int main(void)
 		T(test_stats_and_lazy_walks),
 		T(test_known_processes_newest_first),
 		T(test_icmp_echo_ends),
+		T(test_no_permission),
 #undef T
 	};
 
