@@ -292,6 +292,10 @@ static int report(struct session *s, const struct options *o)
 				(unsigned long long)t->kernel_drops,
 				(unsigned long long)t->if_drops);
 	}
+	if (session_unknown_packets(s, REASON_NO_PERMISSION) > 0)
+		fputs("proctraf: warning: not allowed to see the processes of some sockets "
+		      "(needs CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE); "
+		      "their traffic is in unknown:no-permission\n", stderr);
 	if (write_all(buf, len) != 0 && errno != EPIPE) {
 		/* A closed pipe (reader went away) is not worth a word. */
 		fprintf(stderr, "proctraf: write error: %s\n", strerror(errno));

@@ -51,6 +51,7 @@ struct session {
 	size_t nbatch;
 	struct resolver *res;
 	struct totals totals;
+	uint64_t unknown_packets[REASON_COUNT];	/* the last report's unknown rows */
 
 	/* capture-thread state */
 	bool done;		/* a limit was reached */
@@ -798,7 +799,18 @@ int session_report(struct session *s, FILE *out, enum out_format fmt, bool heade
 		errno = ENOMEM;
 		return -1;
 	}
+	memset(s->unknown_packets, 0, sizeof(s->unknown_packets));
+	for (size_t i = 0; i < nrows; i++) {
+		if (rows[i].reason != REASON_NONE && rows[i].reason < REASON_COUNT)
+			s->unknown_packets[rows[i].reason] = rows[i].sent_packets +
+							     rows[i].recv_packets;
+	}
 	rc = output_report(out, fmt, header, rows, nrows, &s->totals);
 	aggregate_free(ag);
 	return rc;
+}
+
+uint64_t session_unknown_packets(const struct session *s, enum unknown_reason reason)
+{
+	return reason > REASON_NONE && reason < REASON_COUNT ? s->unknown_packets[reason] : 0;
 }

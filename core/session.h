@@ -58,6 +58,13 @@ size_t session_early_flows(const struct session *s);
 
 const struct totals *session_totals(const struct session *s);
 
+/*
+ * Packets of the last session_report's unknown row of reason (0: it had
+ * none). REASON_NO_PERMISSION: traffic of sockets whose process we may not
+ * have been allowed to see, which the command line warns about.
+ */
+uint64_t session_unknown_packets(const struct session *s, enum unknown_reason reason);
+
 void session_close(struct session *s);
 
 #endif
