@@ -22,10 +22,12 @@ import ipaddress
 import json
 import os
 import re
+import shutil
 import signal
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.dont_write_bytecode = True
@@ -54,6 +56,7 @@ FOOTER = re.compile(r"^captured \d+ packets, \d+ IP bytes; \d+ not IP, \d+ malfo
 NUMS = ("sent_bytes", "recv_bytes", "sent_packets", "recv_packets")
 MAX_HDR = 100          # bytes of headers a packet may carry beyond its payload
 TIME_LIMIT = int(ENV.get("LIVE_TIME_LIMIT", "55"))
+NOBODY = 65534         # the unprivileged user of case_no_permission
 
 results = []
 children = []
@@ -441,6 +444,71 @@ def case_ping(binary):
               "unknown rows %r" % unknown)
 
 
+NO_PERMISSION_WARNING = ("proctraf: warning: not allowed to see the processes of some sockets "
+                         "(needs CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE); their traffic is in "
+                         "unknown:no-permission\n")
+
+
+def case_no_permission(binary):
+    """proctraf as nobody with only CAP_NET_RAW and CAP_NET_ADMIN (file
+    capabilities on a copy of the binary, as README's setcap line gives
+    them), root's clients moving traffic: their sockets are found, their
+    processes may not be looked at, so their traffic is exactly
+    unknown:no-permission (not no-process), with one warning on stderr."""
+    specs = [dict(name="noperm tcp4",
+                  client=["tcp-client", B4, 5041, "--send", 60000, "--pace", 0.5],
+                  server=["tcp-server", B4, 5041, "--reply", 30000, "--pace", 0.5]),
+             dict(name="noperm udp4",
+                  client=["udp-client", B4, 5042, "--count", 40, "--size", 400, "--pace", 0.5],
+                  server=["udp-server", B4, 5042, "--count", 40, "--size", 200])]
+    # A directory nobody may enter, the copy with the capabilities in it.
+    d = tempfile.mkdtemp(prefix="proctraf-noperm.")
+    try:
+        os.chmod(d, 0o755)
+        copy = os.path.join(d, "proctraf")
+        shutil.copy(binary, copy)
+        os.chmod(copy, 0o755)
+        r = subprocess.run(["setcap", "cap_net_raw,cap_net_admin+ep", copy],
+                           capture_output=True, text=True, timeout=10)
+        if not check("noperm setcap", r.returncode == 0, r.stderr.strip()):
+            return
+        servers = start_servers(specs)
+        cap = Capture(NS_A, VETH_A, "noperm")
+        pt = spawn(in_ns(NS_A, "setpriv", "--reuid=%d" % NOBODY, "--regid=%d" % NOBODY,
+                         "--clear-groups", "--inh-caps=-all", copy, "-i", VETH_A, "-d", "3",
+                         "--csv", "tcp or udp"))
+        time.sleep(1)
+        reps, srvs, _ = run_clients(specs, servers, 6)
+        in_window = pt.poll() is None
+        rc, out, err = finish(pt, 10)
+        dropped = cap.stop()
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+    check("noperm exit 0", rc == 0, "exit %s, stderr %r" % (rc, err))
+    check("noperm traffic inside the window", in_window, "proctraf ended first")
+    check("noperm tcpdump dropped nothing", dropped == 0, cap.err.strip())
+    check("noperm stderr is the warning, once", err == NO_PERMISSION_WARNING, repr(err))
+    rows, why = parse_csv(out)
+    if not check("noperm CSV parses", rows is not None, "%s; stdout %r" % (why, out[:300])):
+        return
+    tab = cap.truth()
+    want = dict.fromkeys(NUMS, 0)
+    for spec, rep, srv in zip(specs, reps, srvs):
+        check_generators(spec["name"], rep, srv)
+        check(spec["name"] + " no row of its own", row_of(rows, rep["pid"]) is None,
+              repr(row_of(rows, rep["pid"])))
+        t = truth_of(tab, rep)
+        for k in NUMS:
+            want[k] += t[k]
+    found = [r for r in rows if r["command"] == "unknown:no-permission"]
+    got = found and {k: found[0][k] for k in NUMS}
+    print("noperm unknown:no-permission %s, tcpdump %s" % (got, want), flush=True)
+    check("noperm root's traffic is unknown:no-permission, exactly", got == want,
+          "proctraf %s, tcpdump %s; rows %r" % (got, want, rows))
+    check("noperm nothing in unknown:no-process",
+          not [r for r in rows if r["command"] == "unknown:no-process"], repr(rows))
+
+
 def expect_error(name, cmd, want_rc, want_text=None, stdout=None):
     """Exit want_rc, one stderr line `proctraf: ...` (containing want_text), nothing on stdout."""
     full = stdout is not None
@@ -539,7 +607,7 @@ def main():
     install_handlers(TIME_LIMIT)
     status = 0
     try:
-        for case in [globals()[c] for c in os.environ.get("LIVE_CASES", "case_main case_sigint case_loopback case_any case_ping case_priority case_errors").split()]:
+        for case in [globals()[c] for c in os.environ.get("LIVE_CASES", "case_main case_sigint case_loopback case_any case_ping case_no_permission case_priority case_errors").split()]:
             try:
                 case(binary)
             except Exception as e:          # one broken case must not hide the rest
