@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "diag.h"
 #include "hmap.h"
 
@@ -224,8 +225,12 @@ void resolver_free(struct resolver *r)
 	free(r->inode_walk);
 	free(r->pid_proc);
 	free(r->fd_hint);
-	for (size_t i = 0; i < r->nprocs; i++)
+	for (size_t i = 0; i < r->nprocs; i++) {
 		free(r->procs[i].cmdline);
+		free(r->procs[i].cgroup);
+		free(r->procs[i].unit);
+		free(r->procs[i].container);
+	}
 	free(r->procs);
 	free(r->local);
 	free(r->local_ns_of);
@@ -670,6 +675,30 @@ static unsigned long long parse_starttime(const char *stat)
 	return v;
 }
 
+/*
+ * PID/cgroup: the cgroup v2 path, and the systemd unit and container it
+ * names (cgroup.h). Left NULL when unknown, or when out of memory.
+ */
+static void read_cgroup(int rootfd, int pid, struct proc_info *pi)
+{
+	char path[64], buf[CGROUP_FILE_MAX + 2];
+	char unit[CGROUP_UNIT_MAX], container[CGROUP_CONTAINER_MAX];
+	const char *v2;
+	size_t len;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%d/cgroup", pid);
+	n = read_small(rootfd, path, buf, sizeof(buf));
+	/* Longer than CGROUP_FILE_MAX: its last line may be part of one. */
+	if (n <= 0 || (size_t)n > CGROUP_FILE_MAX || !cgroup_v2_path(buf, (size_t)n, &v2, &len))
+		return;
+	pi->cgroup = strndup(v2, len);
+	if (cgroup_unit(v2, len, unit))
+		pi->unit = strdup(unit);
+	if (cgroup_container(v2, len, container))
+		pi->container = strdup(container);
+}
+
 static void read_proc_info(int rootfd, int pid, struct proc_info *pi)
 {
 	char path[64], buf[CMDLINE_MAX + 1];
@@ -704,6 +733,8 @@ static void read_proc_info(int rootfd, int pid, struct proc_info *pi)
 
 	snprintf(path, sizeof(path), "%d/ns/net", pid);
 	pi->netns = ns_inode(rootfd, path);
+
+	read_cgroup(rootfd, pid, pi);
 
 	snprintf(path, sizeof(path), "%d/cmdline", pid);
 	n = read_small(rootfd, path, buf, sizeof(buf));

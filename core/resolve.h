@@ -4,7 +4,7 @@
  * A resolver remembers everything it has learned during a session: every
  * socket tuple it saw in /proc/net/{tcp,tcp6,udp,udp6} with its inode,
  * every inode it found behind a /proc/PID/fd link, and every process it
- * met (pid, uid, comm, cmdline). Nothing is forgotten when a socket closes
+ * met (pid, uid, comm, cmdline, cgroup). Nothing is forgotten when a socket closes
  * or a process exits, so traffic of short-lived sockets and processes can
  * still be attributed after they are gone, provided one pass saw them.
  *
@@ -33,6 +33,9 @@ struct proc_info {
 	uint64_t netns;			/* inode of its network namespace; 0: unknown */
 	char comm[64];
 	char *cmdline;			/* NULs turned into spaces; may be "" */
+	char *cgroup;			/* cgroup v2 path (PID/cgroup "0::"); NULL: unknown */
+	char *unit;			/* systemd unit it is in; NULL: none (cgroup.h) */
+	char *container;		/* container id or name; NULL: none (cgroup.h) */
 };
 
 /*

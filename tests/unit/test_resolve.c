@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "../../core/attribute.h"
+#include "../../core/cgroup.h"
 #include "../../core/resolve.h"
 #include "helpers.h"
 
@@ -334,6 +335,67 @@ static void test_process_files_edge_cases(void **state)
 	assert_true(n > 1000 && n <= 4096);
 	assert_memory_equal(p->cmdline, "abcdefghi abcdefghi ", 20);
 	assert_null(memchr(p->cmdline, '\0', n));
+}
+
+/*
+ * PID/cgroup is read with the other files of a process: the cgroup v2
+ * path, and the systemd unit and container it names (cgroup.h); NULL
+ * when the file is missing, has no v2 line (a v1-only host), or is longer
+ * than CGROUP_FILE_MAX.
+ */
+static void test_process_cgroup(void **state)
+{
+	struct rt *t = *state;
+	static const uint64_t i1[] = { 3201 }, i2[] = { 3202 }, i3[] = { 3203 }, i4[] = { 3204 };
+	const struct proc_info *p;
+	char *big;
+
+	fx_proc(t->fx.root, 901, "svc", 0, CMD("svc\0"), 31, i1, 1);
+	fx_puts(t->fx.root, "901/cgroup",
+		"1:name=systemd:/system.slice/svc.service\n0::/system.slice/svc.service\n");
+	fx_proc(t->fx.root, 902, "app", 0, CMD("app\0"), 32, i2, 1);
+	fx_puts(t->fx.root, "902/cgroup",
+		"0::/system.slice/docker-0123456789abcdef0123456789abcdef"
+		"0123456789abcdef0123456789abcdef.scope\n");
+	fx_proc(t->fx.root, 903, "old", 0, CMD("old\0"), 33, i3, 1);
+	fx_puts(t->fx.root, "903/cgroup", "4:memory:/x\n1:name=systemd:/user.slice\n");
+	/* A file longer than is read: nothing taken from it, though it starts well. */
+	fx_proc(t->fx.root, 904, "huge", 0, CMD("huge\0"), 34, i4, 1);
+	big = malloc(CGROUP_FILE_MAX + 100);
+	assert_non_null(big);
+	memset(big, 'a', CGROUP_FILE_MAX + 100);
+	memcpy(big, "0::/init.scope\n1:x:/", 20);
+	fx_write(t->fx.root, "904/cgroup", big, CGROUP_FILE_MAX + 100);
+	free(big);
+	fx_add(&t->fx.tcp, TUPLE_V4, "10.0.0.5", 9201, "192.0.2.9", 9201, 1, 3201);
+	fx_add(&t->fx.tcp, TUPLE_V4, "10.0.0.5", 9202, "192.0.2.9", 9202, 1, 3202);
+	fx_add(&t->fx.tcp, TUPLE_V4, "10.0.0.5", 9203, "192.0.2.9", 9203, 1, 3203);
+	fx_add(&t->fx.tcp, TUPLE_V4, "10.0.0.5", 9204, "192.0.2.9", 9204, 1, 3204);
+	fx_write_tables(&t->fx);
+	assert_int_equal(resolver_refresh(t->r), 0);
+
+	p = lookup(t->r, TUPLE_V4, 6, "10.0.0.5", 9201, "192.0.2.9", 9201, OWNER_FOUND);
+	assert_string_equal(p->cgroup, "/system.slice/svc.service");
+	assert_string_equal(p->unit, "svc.service");
+	assert_null(p->container);
+	p = lookup(t->r, TUPLE_V4, 6, "10.0.0.5", 9202, "192.0.2.9", 9202, OWNER_FOUND);
+	assert_string_equal(p->unit, "docker-0123456789abcdef0123456789abcdef"
+				     "0123456789abcdef0123456789abcdef.scope");
+	assert_string_equal(p->container, "0123456789abcdef0123456789abcdef"
+					  "0123456789abcdef0123456789abcdef");
+	p = lookup(t->r, TUPLE_V4, 6, "10.0.0.5", 9203, "192.0.2.9", 9203, OWNER_FOUND);
+	assert_null(p->cgroup);
+	assert_null(p->unit);
+	assert_null(p->container);
+	p = lookup(t->r, TUPLE_V4, 6, "10.0.0.5", 9204, "192.0.2.9", 9204, OWNER_FOUND);
+	assert_null(p->cgroup);
+	assert_null(p->unit);
+	/* No cgroup file at all (the standard fixture's processes). */
+	p = lookup(t->r, TUPLE_V4, 6, "10.0.0.5", 80, "192.0.2.9", 40000, OWNER_FOUND);
+	assert_int_equal(p->pid, 101);
+	assert_null(p->cgroup);
+	assert_null(p->unit);
+	assert_null(p->container);
 }
 
 static void test_is_local(void **state)
@@ -793,6 +855,7 @@ int main(void)
 		T(test_closed_connection_goes_to_listener),
 		T(test_process_info),
 		T(test_process_files_edge_cases),
+		T(test_process_cgroup),
 		T(test_is_local),
 		T(test_explains),
 		T(test_lowest_pid_wins),
