@@ -9,7 +9,10 @@ proc/host/                 a /proc stand-in: socket tables, local addresses,
 proc/empty/                a /proc with nothing in it (every file missing)
 ledger.json                what every packet is: its IP length as written,
                            its 5-tuple, and (per fixture) which process sends
-                           it, which receives it, or which unknown row takes it
+                           it, which receives it, or which unknown row takes
+                           it; per fixture process, what a report shows of it
+                           (comm, user, cmdline, netns, and the cgroup, unit
+                           and container its PID/cgroup names, or null)
 
 The ledger is written by hand next to each packet, never computed by
 re-implementing the resolver: oracle.py turns it into the exact report a
@@ -122,6 +125,65 @@ PROCS = {
 
 # The network namespace of every fixture process (/proc/PID/ns/net).
 NETNS = 4026531840
+
+# /proc/PID/cgroup of the fixture processes: pid -> (file contents, then by
+# hand what proctraf must take from it: the cgroup v2 path, the systemd
+# unit, the container; None when none).  A process not listed has no
+# cgroup file at all.  A pure v2 host writes one "0::" line; a hybrid host
+# v1 lines too (not read); a v1-only host no "0::" line at all.
+DOCKER_ID = "3f4e5d6c7b8a99887766554433221100ffeeddccbbaa00112233445566778899"
+CRI_ID = "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90"
+V1_LINES = ("12:cpuset:/\n11:memory:/user.slice/user-0.slice/session-7.scope\n"
+            "1:name=systemd:/user.slice/user-0.slice/session-7.scope\n")
+CGROUPS = {
+    # a user's session scope (curl, ssh from a login shell)
+    100: ("0::/user.slice/user-0.slice/session-7.scope\n",
+          "/user.slice/user-0.slice/session-7.scope", "session-7.scope", None),
+    110: ("0::/user.slice/user-0.slice/session-7.scope\n",
+          "/user.slice/user-0.slice/session-7.scope", "session-7.scope", None),
+    # system services; sshd's on a hybrid host (v1 lines before the v2 one)
+    120: (V1_LINES.replace("user.slice/user-0.slice/session-7.scope", "system.slice/ssh.service") +
+          "0::/system.slice/ssh.service\n", "/system.slice/ssh.service", "ssh.service", None),
+    121: ("0::/system.slice/ssh.service\n", "/system.slice/ssh.service", "ssh.service", None),
+    200: ("0::/system.slice/resolver.service\n", "/system.slice/resolver.service",
+          "resolver.service", None),
+    700: ("0::/system.slice/named.service\n", "/system.slice/named.service", "named.service",
+          None),
+    1603: ("0::/system.slice/nginx.service\n", "/system.slice/nginx.service", "nginx.service",
+           None),
+    820: ("0::/system.slice/frr.service\n", "/system.slice/frr.service", "frr.service", None),
+    # docker (systemd cgroup driver): web6 and mdns6 in one container
+    300: ("0::/system.slice/docker-%s.scope\n" % DOCKER_ID,
+          "/system.slice/docker-%s.scope" % DOCKER_ID, "docker-%s.scope" % DOCKER_ID, DOCKER_ID),
+    310: ("0::/system.slice/docker-%s.scope\n" % DOCKER_ID,
+          "/system.slice/docker-%s.scope" % DOCKER_ID, "docker-%s.scope" % DOCKER_ID, DOCKER_ID),
+    # a Kubernetes pod's container (containerd, systemd driver): the unit is its scope
+    500: ("0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod0f1e2d3c_4b5a_6978"
+          "_8796_a5b4c3d2e1f0.slice/cri-containerd-%s.scope\n" % CRI_ID,
+          "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod0f1e2d3c_4b5a_6978_8796"
+          "_a5b4c3d2e1f0.slice/cri-containerd-%s.scope" % CRI_ID,
+          "cri-containerd-%s.scope" % CRI_ID, CRI_ID),
+    # an LXC container's process, below its own init.scope
+    501: ("0::/lxc.payload.web1/system.slice/dualsrv.service\n",
+          "/lxc.payload.web1/system.slice/dualsrv.service", None, "web1"),
+    # a user manager's app scope: the unit is user@UID.service
+    800: ("0::/user.slice/user-65534.slice/user@65534.service/app.slice/fping.scope\n",
+          "/user.slice/user-65534.slice/user@65534.service/app.slice/fping.scope",
+          "user@65534.service", None),
+    # the root cgroup (a kernel thread's, or pid 1 before systemd moves it)
+    830: ("0::/\n", "/", None, None),
+    840: ("0::/init.scope\n", "/init.scope", "init.scope", None),
+    # a v1-only host: no "0::" line, nothing known
+    400: (V1_LINES, None, None, None),
+    # a hybrid host's file with the v2 line last, no newline at its end
+    401: (V1_LINES + "0::/user.slice/user-0.slice/session-7.scope",
+          "/user.slice/user-0.slice/session-7.scope", "session-7.scope", None),
+    # a cgroup named "x\n0::/system.slice/sshd.service" makes two "0::" lines: none
+    1601: ("0::/user.slice/user-1000.slice/x\n0::/system.slice/ssh.service\n",
+           None, None, None),
+    # "0::" with an empty path
+    1602: ("0::\n", None, None, None),
+}
 
 # A process without an fd directory (exited between listing and reading).
 ZOMBIE = 999
@@ -350,6 +412,8 @@ def make_proc():
         os.makedirs(os.path.join(d, "fd"))
         for fd, target in sorted(fds.items()):
             os.symlink(target, os.path.join(d, "fd", str(fd)))
+        if pid in CGROUPS:
+            write(os.path.join(d, "cgroup"), CGROUPS[pid][0])
         # Every process in one network namespace, the one "self" is in.
         os.makedirs(os.path.join(d, "ns"))
         os.symlink("net:[%d]" % NETNS, os.path.join(d, "ns", "net"))
@@ -1006,8 +1070,10 @@ def main():
     ledger["captures"]["empty.pcap"] = {"linktype": 1, "packets": []}
     procs = {}
     for pid, (comm, uids, args, fds, has_stat) in PROCS.items():
+        cg = CGROUPS.get(pid, (None, None, None, None))
         procs[str(pid)] = {"comm": comm.hex(), "user": USERS[uids[0]], "netns": NETNS,
-                           "cmdline_file": cmdline_file(args).hex()}
+                           "cmdline_file": cmdline_file(args).hex(),
+                           "cgroup": cg[1], "unit": cg[2], "container": cg[3]}
     ledger["fixtures"]["host"] = {"procs": procs, "local": LOCAL}
     ledger["fixtures"]["empty"] = {"procs": {}, "local": []}
     with open(os.path.join(HERE, "ledger.json"), "w") as f:
