@@ -7,6 +7,7 @@
  * Exit status: 0 success, 1 runtime error, 2 usage error.
  */
 #include <errno.h>
+#include <linux/capability.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -175,6 +176,28 @@ static void check_proc_root(const char *root)
 			root);
 }
 
+/*
+ * Has this process both capabilities that let it see other users'
+ * processes? Then a process it may not see holds capabilities it lacks
+ * (a container's init, say), and naming the two would mislead.
+ */
+static bool may_see_all(void)
+{
+	const unsigned long long need = 1ULL << CAP_DAC_READ_SEARCH | 1ULL << CAP_SYS_PTRACE;
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	unsigned long long eff = 0;
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "CapEff: %llx", &eff) == 1)
+			break;
+	}
+	fclose(f);
+	return (eff & need) == need;
+}
+
 static void warnings(const struct app *a, const struct session *s)
 {
 	const struct totals *t = session_totals(s);
@@ -183,6 +206,11 @@ static void warnings(const struct app *a, const struct session *s)
 		fprintf(stderr,
 			"proctraf: warning: %llu packets dropped by the kernel, %llu by the interface\n",
 			(unsigned long long)t->kernel_drops, (unsigned long long)t->if_drops);
+	if (a->unknown_seen[REASON_NO_PERMISSION])
+		fprintf(stderr, "proctraf: warning: not allowed to see the processes of some sockets "
+			"(%s); their traffic is in unknown:no-permission\n",
+			may_see_all() ? "they hold capabilities this process lacks"
+				      : "needs CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE");
 }
 
 int main(int argc, char **argv)

@@ -1,6 +1,19 @@
 /* attribute.c - flow ends to processes; see attribute.h. */
 #include "attribute.h"
 
+/* Why an end of ours with no owner has none. */
+static enum unknown_reason end_reason(enum owner_status st)
+{
+	switch (st) {
+	case OWNER_NO_PERMISSION:
+		return REASON_NO_PERMISSION;
+	case OWNER_NO_PROCESS:
+		return REASON_NO_PROCESS;
+	default:
+		return REASON_NO_SOCKET;
+	}
+}
+
 void attribute_flow(const struct resolver *r, const struct tuple *t, struct attribution *a)
 {
 	enum owner_status st[2] = { OWNER_NO_SOCKET, OWNER_NO_SOCKET };
@@ -16,11 +29,12 @@ void attribute_flow(const struct resolver *r, const struct tuple *t, struct attr
 	for (int d = 0; d < 2; d++) {
 		a->end_reason[d] = REASON_NONE;
 		if (!a->owner[d] && a->owner[!d] && a->local[d])
-			a->end_reason[d] = st[d] == OWNER_NO_PROCESS ? REASON_NO_PROCESS
-								     : REASON_NO_SOCKET;
+			a->end_reason[d] = end_reason(st[d]);
 	}
 	if (a->owner[0] || a->owner[1])
 		a->reason = REASON_NONE;
+	else if (st[0] == OWNER_NO_PERMISSION || st[1] == OWNER_NO_PERMISSION)
+		a->reason = REASON_NO_PERMISSION;
 	else if (st[0] == OWNER_NO_PROCESS || st[1] == OWNER_NO_PROCESS)
 		a->reason = REASON_NO_PROCESS;
 	else if (a->local[0] || a->local[1])
@@ -36,6 +50,8 @@ const char *reason_name(enum unknown_reason reason)
 		return "unknown:no-socket";
 	case REASON_NO_PROCESS:
 		return "unknown:no-process";
+	case REASON_NO_PERMISSION:
+		return "unknown:no-permission";
 	case REASON_NOT_LOCAL:
 		return "unknown:not-local";
 	case REASON_TABLE_FULL:
@@ -52,6 +68,8 @@ const char *reason_text(enum unknown_reason reason)
 		return "no socket matched this traffic";
 	case REASON_NO_PROCESS:
 		return "socket found but no process held it";
+	case REASON_NO_PERMISSION:
+		return "socket found, but no permission to see its process";
 	case REASON_NOT_LOCAL:
 		return "neither end is an address of this host";
 	case REASON_TABLE_FULL:

@@ -7,6 +7,12 @@
  * each end: sent once for one, received once for the other. An end of ours
  * with no owner, when the other end has one, is counted in an unknown row
  * for its direction, so that no local end's traffic goes unreported.
+ *
+ * Why an end has no owner is the resolver's answer (resolve.h): no socket,
+ * a socket no process held, or a socket whose process we may not have been
+ * allowed to see (OWNER_NO_PERMISSION: an inode, and some process's fds
+ * denied to us). A flow owned at neither end takes the reason of one end:
+ * no-permission before no-process before no-socket.
  */
 #ifndef PROCTRAF_ATTRIBUTE_H
 #define PROCTRAF_ATTRIBUTE_H
@@ -20,6 +26,7 @@ enum unknown_reason {
 	REASON_NONE,
 	REASON_NO_SOCKET,	/* an end is local, no socket matched */
 	REASON_NO_PROCESS,	/* a socket matched, no process held it */
+	REASON_NO_PERMISSION,	/* a socket matched; we may not see its process (resolve.h) */
 	REASON_NOT_LOCAL,	/* neither end is an address of this host */
 	REASON_TABLE_FULL,	/* beyond --max-flows */
 	REASON_COUNT

@@ -6,6 +6,9 @@
 #include "decode.h"
 
 #include <arpa/inet.h>
+#include <netinet/icmp6.h>
+#include <netinet/in.h>
+#include <netinet/ip_icmp.h>
 #include <pcap/dlt.h>
 #include <string.h>
 
@@ -61,14 +64,20 @@ static bool skip_vlan_tags(struct cursor *c, uint16_t *type)
 }
 
 /*
- * ICMP echo request/reply: the identifier stands for both ports, as ping
- * sockets show it in /proc/net/icmp. Other ICMP types keep ports 0.
+ * ICMP echo request/reply: the identifier is the pinger's "port", as ping
+ * sockets show it in /proc/net/icmp, and it is put on the pinger's end
+ * only: a request goes from (pinger, id) to (responder, 0), a reply from
+ * (responder, 0) to (pinger, id). Request and reply are then one flow with
+ * a direction, and the responder's end (the kernel, which answers echo
+ * requests itself) matches no ping socket. With the identifier at both
+ * ends, a ping of a local address matched the ping socket at both ends of
+ * loopback and counted each packet as sent and as received. Other ICMP
+ * types keep ports 0.
  */
 static enum decode_result decode_icmp_echo(struct cursor *c, struct packet *pkt)
 {
 	uint8_t type;
 	uint16_t id;
-	bool echo;
 
 	if (pkt->frag == FRAG_LATER)
 		return DECODE_IP;
@@ -78,9 +87,10 @@ static enum decode_result decode_icmp_echo(struct cursor *c, struct packet *pkt)
 		return DECODE_MALFORMED;
 	type = h[0];
 	id = hdr_be16(h, 4);
-	echo = pkt->t.proto == 1 ? (type == 8 || type == 0) : (type == 128 || type == 129);
-	if (echo)
-		pkt->t.sport = pkt->t.dport = id;
+	if (pkt->t.proto == IPPROTO_ICMP ? type == ICMP_ECHO : type == ICMP6_ECHO_REQUEST)
+		pkt->t.sport = id;
+	else if (pkt->t.proto == IPPROTO_ICMP ? type == ICMP_ECHOREPLY : type == ICMP6_ECHO_REPLY)
+		pkt->t.dport = id;
 	return DECODE_IP;
 }
 
@@ -100,8 +110,8 @@ static enum decode_result decode_ports(struct cursor *c, struct packet *pkt)
 	case 132:		/* SCTP common header */
 		min = 12;
 		break;
-	case 1:			/* ICMP */
-	case 58:		/* ICMPv6 */
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
 		return decode_icmp_echo(c, pkt);
 	default:
 		return DECODE_IP;

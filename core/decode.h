@@ -4,7 +4,9 @@
  * Link types: EN10MB (with 802.1Q/802.1ad tags), LINUX_SLL, LINUX_SLL2,
  * RAW/IPV4/IPV6, NULL and LOOP. Network: IPv4 with options (RFC 791),
  * IPv6 with extension headers (RFC 8200). Transport: ports of TCP, UDP,
- * UDP-Lite and SCTP; any other protocol is kept by its number with ports 0.
+ * UDP-Lite and SCTP; the identifier of an ICMP or ICMPv6 echo as the port
+ * of the pinger's end (sport of a request, dport of a reply; the other 0);
+ * any other protocol is kept by its number with ports 0.
  * All reads go through struct cursor (cursor.h).
  */
 #ifndef PROCTRAF_DECODE_H

@@ -5,11 +5,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "diag.h"
 #include "hmap.h"
 
@@ -49,6 +51,8 @@ struct resolver {
 	size_t unowned;			/* inodes at OWNER_UNKNOWN */
 
 	struct hmap *pids;		/* int32_t pid */
+	struct hmap *denied;		/* int32_t pid: its fds we were not allowed to read */
+	bool some_denied;		/* ... one at least (kept when out of memory) */
 	int32_t *pid_proc;		/* latest proc index for that pid, or PROC_UNREAD */
 	struct fd_hint {		/* by pid slot: its fd table at the last full read */
 		int max_fd;
@@ -186,6 +190,7 @@ struct resolver *resolver_new(const char *proc_root)
 	 */
 	r->inodes = hmap_new_host(sizeof(uint64_t));
 	r->pids = hmap_new_host(sizeof(int32_t));
+	r->denied = hmap_new_host(sizeof(int32_t));
 	r->addrs = hmap_new_host(sizeof(struct local_key));
 	r->sock_addrs = hmap_new_host(sizeof(struct sock_addr_key));
 	r->ns = calloc(1, sizeof(*r->ns));
@@ -194,7 +199,8 @@ struct resolver *resolver_new(const char *proc_root)
 		r->ns[0].ino = ns_inode(r->rootfd, "self/ns/net");
 		r->ns[0].diag = r->diag;
 	}
-	if (!r->socks || !r->inodes || !r->pids || !r->addrs || !r->sock_addrs || !r->ns) {
+	if (!r->socks || !r->inodes || !r->pids || !r->denied || !r->addrs || !r->sock_addrs ||
+	    !r->ns) {
 		resolver_free(r);
 		errno = ENOMEM;
 		return NULL;
@@ -212,14 +218,19 @@ void resolver_free(struct resolver *r)
 	hmap_free(r->socks);
 	hmap_free(r->inodes);
 	hmap_free(r->pids);
+	hmap_free(r->denied);
 	hmap_free(r->sock_addrs);
 	free(r->sock_inode);
 	free(r->inode_owner);
 	free(r->inode_walk);
 	free(r->pid_proc);
 	free(r->fd_hint);
-	for (size_t i = 0; i < r->nprocs; i++)
+	for (size_t i = 0; i < r->nprocs; i++) {
 		free(r->procs[i].cmdline);
+		free(r->procs[i].cgroup);
+		free(r->procs[i].unit);
+		free(r->procs[i].container);
+	}
 	free(r->procs);
 	free(r->local);
 	free(r->local_ns_of);
@@ -664,6 +675,30 @@ static unsigned long long parse_starttime(const char *stat)
 	return v;
 }
 
+/*
+ * PID/cgroup: the cgroup v2 path, and the systemd unit and container it
+ * names (cgroup.h). Left NULL when unknown, or when out of memory.
+ */
+static void read_cgroup(int rootfd, int pid, struct proc_info *pi)
+{
+	char path[64], buf[CGROUP_FILE_MAX + 2];
+	char unit[CGROUP_UNIT_MAX], container[CGROUP_CONTAINER_MAX];
+	const char *v2;
+	size_t len;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%d/cgroup", pid);
+	n = read_small(rootfd, path, buf, sizeof(buf));
+	/* Longer than CGROUP_FILE_MAX: its last line may be part of one. */
+	if (n <= 0 || (size_t)n > CGROUP_FILE_MAX || !cgroup_v2_path(buf, (size_t)n, &v2, &len))
+		return;
+	pi->cgroup = strndup(v2, len);
+	if (cgroup_unit(v2, len, unit))
+		pi->unit = strdup(unit);
+	if (cgroup_container(v2, len, container))
+		pi->container = strdup(container);
+}
+
 static void read_proc_info(int rootfd, int pid, struct proc_info *pi)
 {
 	char path[64], buf[CMDLINE_MAX + 1];
@@ -698,6 +733,8 @@ static void read_proc_info(int rootfd, int pid, struct proc_info *pi)
 
 	snprintf(path, sizeof(path), "%d/ns/net", pid);
 	pi->netns = ns_inode(rootfd, path);
+
+	read_cgroup(rootfd, pid, pi);
 
 	snprintf(path, sizeof(path), "%d/cmdline", pid);
 	n = read_small(rootfd, path, buf, sizeof(buf));
@@ -823,6 +860,22 @@ static void save_hint(struct resolver *r, size_t slot, int max_fd, int nfds, int
 }
 
 /*
+ * We were not allowed to read pid's fds (EACCES, EPERM: another user's
+ * process, without CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE). Its sockets
+ * cannot be placed: see OWNER_NO_PERMISSION. A pid that may be a thread's
+ * id is noted as its process's, so that a process counts once.
+ */
+static void note_denied(struct resolver *r, int pid, bool maybe_thread)
+{
+	int32_t key = maybe_thread ? tgid_of(r, pid) : pid;
+	bool inserted;
+
+	r->some_denied = true;
+	/* Out of memory: not counted, but the rule above still holds. */
+	hmap_put(r->denied, &key, SIZE_MAX, &inserted);
+}
+
+/*
  * Scan one process's fds and credit it with the sockets it may take. Its
  * fds are read first and its details only then, and only if it holds one:
  * a process about to exit loses its fds before its name. A known pid is
@@ -834,14 +887,17 @@ static void scan_fds(struct resolver *r, int pid, bool maybe_thread)
 	char path[64], target[64];
 	size_t take[64], ntake = 0, slot = HMAP_NONE;
 	struct dirent *de;
-	bool inserted, pause = false;
+	bool inserted, pause = false, denied = false;
 	int max_fd = -1, nfds = 0, last_fd = -1, since = 0;
 	DIR *d;
 
 	snprintf(path, sizeof(path), "%d/fd", pid);
 	d = open_dir_below(r->rootfd, path);
-	if (!d)
+	if (!d) {
+		if (errno == EACCES || errno == EPERM)
+			note_denied(r, pid, maybe_thread);
 		return;
+	}
 	for (;;) {
 		de = readdir(d);
 		if (de) {
@@ -860,6 +916,11 @@ static void scan_fds(struct resolver *r, int pid, bool maybe_thread)
 			/* A large table: let the caller in now and then (yield). */
 			pause = ++since >= YIELD_LINKS && r->yield_fn && !r->in_yield;
 			n = readlinkat(dirfd(d), de->d_name, target, sizeof(target));
+			/* The directory may be listed, its links not read (no CAP_SYS_PTRACE). */
+			if (n < 0 && (errno == EACCES || errno == EPERM) && !denied) {
+				denied = true;
+				note_denied(r, pid, maybe_thread);
+			}
 			if (n > 0 && (size_t)n < sizeof(target) &&
 			    procnet_socket_link(target, (size_t)n, &inode) &&
 			    (j = hmap_get(r->inodes, &inode)) != HMAP_NONE && j < r->inode_cap &&
@@ -919,6 +980,8 @@ static int probe_fd(struct resolver *r, int pid, size_t slot, int fd)
 	snprintf(path, sizeof(path), "%d/fd/%d", pid, fd);
 	r->fd_links++;
 	n = readlinkat(r->rootfd, path, target, sizeof(target));
+	if (n < 0 && (errno == EACCES || errno == EPERM))
+		note_denied(r, pid, false);
 	if (n <= 0)
 		return -1;
 	if ((size_t)n >= sizeof(target) || !procnet_socket_link(target, (size_t)n, &inode))
@@ -1560,8 +1623,18 @@ enum owner_status resolver_lookup_end(const struct resolver *r, int family, int 
 		has[i][2] = wild && family == TUPLE_V4 && (partial || n->wild[1]);
 	}
 
+	/*
+	 * The responder's end of an ICMP echo (port 0, the pinger's identifier
+	 * at the other end: see decode.c) is the kernel's, which answers echo
+	 * requests itself: no raw socket takes it. Else a raw ICMP socket (ping
+	 * where ping sockets are not allowed) pinging a local address would be
+	 * credited with both ends, every packet sent and received.
+	 */
+	bool echo_responder = (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6) && lport == 0 &&
+			      rport != 0;
+
 	/* A connected ping socket shows the peer with port 0: ids are local. */
-	if (proto == 1 || proto == 58)
+	if (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6)
 		rport = 0;
 	/*
 	 * Exact tuple; bound, not connected; wildcard; dual-stack wildcard;
@@ -1580,7 +1653,7 @@ enum owner_status resolver_lookup_end(const struct resolver *r, int family, int 
 		{ TUPLE_RAW, 0, true, false },	{ TUPLE_RAW, 0, false, false },
 		{ TUPLE_RAW, 1, false, false },
 	};
-	bool seen = false, port_seen = false;
+	bool seen = false, port_seen = false, held = false;
 
 	*owner = NULL;
 	/* Each try in every namespace, then the next. */
@@ -1588,7 +1661,7 @@ enum owner_status resolver_lookup_end(const struct resolver *r, int family, int 
 		int col = tries[t].has;
 
 		/* A raw socket takes only what no socket with ports matched. */
-		if (tries[t].kind == TUPLE_RAW && port_seen)
+		if (tries[t].kind == TUPLE_RAW && (port_seen || echo_responder))
 			break;
 		for (size_t j = 0; j < nns; j++) {
 			bool here = false;
@@ -1616,10 +1689,18 @@ enum owner_status resolver_lookup_end(const struct resolver *r, int family, int 
 			 * packets.
 			 */
 			seen = true;
+			held |= inode != 0;
 			port_seen |= tries[t].kind == TUPLE_FLOW;
 		}
 	}
-	return seen ? OWNER_NO_PROCESS : OWNER_NO_SOCKET;
+	if (!seen)
+		return OWNER_NO_SOCKET;
+	/*
+	 * A socket with an inode has (or had) a file, so some process held
+	 * it: if we were not allowed to read some process's fds, it may be
+	 * that one's. A closing socket (inode 0) is nobody's either way.
+	 */
+	return held && r->some_denied ? OWNER_NO_PERMISSION : OWNER_NO_PROCESS;
 }
 
 bool resolver_explains(const struct resolver *r, const struct tuple *t)
@@ -1655,4 +1736,5 @@ void resolver_stats(const struct resolver *r, struct resolve_stats *st)
 	st->fd_links = r->fd_links;
 	st->sockets = hmap_count(r->socks);
 	st->processes = r->nprocs;
+	st->denied = hmap_count(r->denied);
 }

@@ -4,7 +4,7 @@
  * A resolver remembers everything it has learned during a session: every
  * socket tuple it saw in /proc/net/{tcp,tcp6,udp,udp6} with its inode,
  * every inode it found behind a /proc/PID/fd link, and every process it
- * met (pid, uid, comm, cmdline). Nothing is forgotten when a socket closes
+ * met (pid, uid, comm, cmdline, cgroup). Nothing is forgotten when a socket closes
  * or a process exits, so traffic of short-lived sockets and processes can
  * still be attributed after they are gone, provided one pass saw them.
  *
@@ -33,15 +33,25 @@ struct proc_info {
 	uint64_t netns;			/* inode of its network namespace; 0: unknown */
 	char comm[64];
 	char *cmdline;			/* NULs turned into spaces; may be "" */
-	char *cgroup;			/* cgroup v2 path; NULL: not known */
-	char *unit;			/* the systemd unit the path names; NULL: none */
-	char *container;		/* the container id the path names; NULL: none */
+	char *cgroup;			/* cgroup v2 path (PID/cgroup "0::"); NULL: unknown */
+	char *unit;			/* systemd unit it is in; NULL: none (cgroup.h) */
+	char *container;		/* container id or name; NULL: none (cgroup.h) */
 };
 
+/*
+ * A socket that matched but whose owner is not known is OWNER_NO_PERMISSION
+ * when it has an inode (so a process holds, or held, it) and we were not
+ * allowed to read the fds of some process (EACCES or EPERM on
+ * /proc/PID/fd or its links: another user's process, without
+ * CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE; resolve_stats.denied counts
+ * them): it may be that process's. Otherwise, and always for a socket
+ * with inode 0 (a connection closing, in TIME_WAIT), OWNER_NO_PROCESS.
+ */
 enum owner_status {
 	OWNER_FOUND,
 	OWNER_NO_PROCESS,	/* a socket matched, but no process held it */
 	OWNER_NO_SOCKET,	/* no socket matched */
+	OWNER_NO_PERMISSION,	/* a socket matched; its process may be one we may not see */
 };
 
 struct resolve_stats {
@@ -50,6 +60,7 @@ struct resolve_stats {
 	uint64_t fd_links;	/* /proc/PID/fd/N links read */
 	uint64_t sockets;	/* distinct socket tuples learned */
 	uint64_t processes;	/* processes learned */
+	uint64_t denied;	/* processes whose fds we were not allowed to read */
 };
 
 struct resolver;

@@ -9,7 +9,10 @@ proc/host/                 a /proc stand-in: socket tables, local addresses,
 proc/empty/                a /proc with nothing in it (every file missing)
 ledger.json                what every packet is: its IP length as written,
                            its 5-tuple, and (per fixture) which process sends
-                           it, which receives it, or which unknown row takes it
+                           it, which receives it, or which unknown row takes
+                           it; per fixture process, what a report shows of it
+                           (comm, user, cmdline, netns, and the cgroup, unit
+                           and container its PID/cgroup names, or null)
 
 The ledger is written by hand next to each packet, never computed by
 re-implementing the resolver: oracle.py turns it into the exact report a
@@ -87,6 +90,15 @@ PROCS = {
     801: (b"ping", (0, 0, 0, 0), [b"ping", b"-I", b"10.0.0.5", b"198.51.100.7"],
           {3: "socket:[8011]"}, True),
     802: (b"ping", (0, 0, 0, 0), [b"ping", b"-6", b"2001:db8::99"], {3: "socket:[8021]"}, True),
+    # Pings of this host's own addresses (the pinger's identifier is the
+    # port of its end only; the kernel answers): ping with an unbound ping
+    # socket to 127.0.0.1, ping -6 with one to ::1, and ping -I 127.0.0.1
+    # as root where ping sockets are not allowed: a raw ICMP socket.
+    860: (b"ping", (0, 0, 0, 0), [b"ping", b"-c3", b"127.0.0.1"], {3: "socket:[8601]"}, True),
+    861: (b"ping", (0, 0, 0, 0), [b"ping", b"-c2", b"-I", b"127.0.0.1", b"127.0.0.1"],
+          {3: "socket:[8611]"}, True),
+    862: (b"ping", (65534, 65534, 65534, 65534), [b"ping", b"-6", b"-c2", b"::1"],
+          {3: "socket:[8621]"}, True),
     # Raw sockets (net/raw, net/raw6; the port is the protocol): a GRE
     # daemon with a connected IPv4 socket and an IPv6 one bound to its local
     # address; ospfd on the wildcard; hping3 with a raw TCP socket bound to
@@ -113,6 +125,65 @@ PROCS = {
 
 # The network namespace of every fixture process (/proc/PID/ns/net).
 NETNS = 4026531840
+
+# /proc/PID/cgroup of the fixture processes: pid -> (file contents, then by
+# hand what proctraf must take from it: the cgroup v2 path, the systemd
+# unit, the container; None when none).  A process not listed has no
+# cgroup file at all.  A pure v2 host writes one "0::" line; a hybrid host
+# v1 lines too (not read); a v1-only host no "0::" line at all.
+DOCKER_ID = "3f4e5d6c7b8a99887766554433221100ffeeddccbbaa00112233445566778899"
+CRI_ID = "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90"
+V1_LINES = ("12:cpuset:/\n11:memory:/user.slice/user-0.slice/session-7.scope\n"
+            "1:name=systemd:/user.slice/user-0.slice/session-7.scope\n")
+CGROUPS = {
+    # a user's session scope (curl, ssh from a login shell)
+    100: ("0::/user.slice/user-0.slice/session-7.scope\n",
+          "/user.slice/user-0.slice/session-7.scope", "session-7.scope", None),
+    110: ("0::/user.slice/user-0.slice/session-7.scope\n",
+          "/user.slice/user-0.slice/session-7.scope", "session-7.scope", None),
+    # system services; sshd's on a hybrid host (v1 lines before the v2 one)
+    120: (V1_LINES.replace("user.slice/user-0.slice/session-7.scope", "system.slice/ssh.service") +
+          "0::/system.slice/ssh.service\n", "/system.slice/ssh.service", "ssh.service", None),
+    121: ("0::/system.slice/ssh.service\n", "/system.slice/ssh.service", "ssh.service", None),
+    200: ("0::/system.slice/resolver.service\n", "/system.slice/resolver.service",
+          "resolver.service", None),
+    700: ("0::/system.slice/named.service\n", "/system.slice/named.service", "named.service",
+          None),
+    1603: ("0::/system.slice/nginx.service\n", "/system.slice/nginx.service", "nginx.service",
+           None),
+    820: ("0::/system.slice/frr.service\n", "/system.slice/frr.service", "frr.service", None),
+    # docker (systemd cgroup driver): web6 and mdns6 in one container
+    300: ("0::/system.slice/docker-%s.scope\n" % DOCKER_ID,
+          "/system.slice/docker-%s.scope" % DOCKER_ID, "docker-%s.scope" % DOCKER_ID, DOCKER_ID),
+    310: ("0::/system.slice/docker-%s.scope\n" % DOCKER_ID,
+          "/system.slice/docker-%s.scope" % DOCKER_ID, "docker-%s.scope" % DOCKER_ID, DOCKER_ID),
+    # a Kubernetes pod's container (containerd, systemd driver): the unit is its scope
+    500: ("0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod0f1e2d3c_4b5a_6978"
+          "_8796_a5b4c3d2e1f0.slice/cri-containerd-%s.scope\n" % CRI_ID,
+          "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod0f1e2d3c_4b5a_6978_8796"
+          "_a5b4c3d2e1f0.slice/cri-containerd-%s.scope" % CRI_ID,
+          "cri-containerd-%s.scope" % CRI_ID, CRI_ID),
+    # an LXC container's process, below its own init.scope
+    501: ("0::/lxc.payload.web1/system.slice/dualsrv.service\n",
+          "/lxc.payload.web1/system.slice/dualsrv.service", None, "web1"),
+    # a user manager's app scope: the unit is user@UID.service
+    800: ("0::/user.slice/user-65534.slice/user@65534.service/app.slice/fping.scope\n",
+          "/user.slice/user-65534.slice/user@65534.service/app.slice/fping.scope",
+          "user@65534.service", None),
+    # the root cgroup (a kernel thread's, or pid 1 before systemd moves it)
+    830: ("0::/\n", "/", None, None),
+    840: ("0::/init.scope\n", "/init.scope", "init.scope", None),
+    # a v1-only host: no "0::" line, nothing known
+    400: (V1_LINES, None, None, None),
+    # a hybrid host's file with the v2 line last, no newline at its end
+    401: (V1_LINES + "0::/user.slice/user-0.slice/session-7.scope",
+          "/user.slice/user-0.slice/session-7.scope", "session-7.scope", None),
+    # a cgroup named "x\n0::/system.slice/sshd.service" makes two "0::" lines: none
+    1601: ("0::/user.slice/user-1000.slice/x\n0::/system.slice/ssh.service\n",
+           None, None, None),
+    # "0::" with an empty path
+    1602: ("0::\n", None, None, None),
+}
 
 # A process without an fd directory (exited between listing and reading).
 ZOMBIE = 999
@@ -159,6 +230,10 @@ SOCKETS = [
     ("icmp6", "::", 0x5152, "::", 0, 0x07, 65534, 8002),
     ("icmp", "10.0.0.5", 0x0801, "0.0.0.0", 0, 0x07, 0, 8011),
     ("icmp6", "2001:db8::5", 0x0803, "2001:db8::99", 0, 0x01, 0, 8021),
+    # the loopback pingers: two ping sockets, a raw ICMP socket bound to 127.0.0.1
+    ("icmp", "0.0.0.0", 0x0D05, "0.0.0.0", 0, 0x07, 0, 8601),
+    ("icmp6", "::", 0x0D06, "::", 0, 0x07, 65534, 8621),
+    ("raw", "127.0.0.1", 1, "0.0.0.0", 0, 0x07, 0, 8611),
     # raw sockets: local port = IP protocol, remote port 0
     ("raw", "10.0.0.5", 47, "192.0.2.50", 0, 0x01, 0, 8101),
     ("raw6", "2001:db8::5", 47, "::", 0, 0x07, 0, 8102),
@@ -337,6 +412,8 @@ def make_proc():
         os.makedirs(os.path.join(d, "fd"))
         for fd, target in sorted(fds.items()):
             os.symlink(target, os.path.join(d, "fd", str(fd)))
+        if pid in CGROUPS:
+            write(os.path.join(d, "cgroup"), CGROUPS[pid][0])
         # Every process in one network namespace, the one "self" is in.
         os.makedirs(os.path.join(d, "ns"))
         os.symlink("net:[%d]" % NETNS, os.path.join(d, "ns", "net"))
@@ -361,8 +438,8 @@ def udp_hdr(sport, dport, payload):
     return struct.pack(">HHHH", sport, dport, 8 + payload, 0) + b"u" * payload
 
 
-def icmp_echo(itype, ident, payload):
-    return struct.pack(">BBHHH", itype, 0, 0, ident, 1) + b"i" * payload
+def icmp_echo(itype, ident, payload, seq=1):
+    return struct.pack(">BBHHH", itype, 0, 0, ident, seq) + b"i" * payload
 
 
 def ipv4(src, dst, proto, body, options=b"", ident=0x1234, frag=0x4000, total=None, vihl=None):
@@ -431,8 +508,10 @@ class Capture:
     Ledger entry of a packet:
       kind      "ip", "not-ip" or "malformed"
       iplen     IP length written in the header (ip only)
-      proto, src, sport, dst, dport   the 5-tuple (ip only; ports of ICMP
-                echo are its identifier, of other protocols 0)
+      proto, src, sport, dst, dport   the 5-tuple (ip only; an ICMP echo's
+                identifier is the port of the pinger's end: the sport of
+                a request, the dport of a reply, the other 0; other
+                protocols have ports 0)
       vlan      how many 802.1Q/802.1ad tags the frame carries (for filters)
       out       the link layer marks it outgoing (cooked captures)
       host      attribution with proc/host: sender pid, receiver pid,
@@ -473,8 +552,9 @@ class Capture:
         if ports is None:
             if proto in (6, 17, 132):
                 ports = struct.unpack(">HH", l4[:4])
-            elif proto in (1, 58) and l4[0] in (0, 8, 128, 129):
-                ports = (struct.unpack(">H", l4[4:6])[0],) * 2
+            elif proto in (1, 58) and l4[0] in ((8, 0) if proto == 1 else (128, 129)):
+                ident = struct.unpack(">H", l4[4:6])[0]
+                ports = (ident, 0) if l4[0] in (8, 128) else (0, ident)
             else:
                 ports = (0, 0)
         self._add(frame, dict(kind="ip", iplen=iplen, proto=proto, v=v,
@@ -828,6 +908,33 @@ def cap_pingraw():
     return c
 
 
+def cap_pinglo():
+    """Ethernet as on lo (MAC addresses 0): pings of this host's own
+    addresses. The pinger sends the requests and receives the replies; the
+    kernel, which answers them, has no socket: its side of each packet is
+    in unknown:no-socket. Nothing is counted twice."""
+    c = Capture("pinglo", 1)
+    L, L6 = "127.0.0.1", "::1"
+
+    def lo(ip, **kw):
+        c.ip(b"\0" * 12 + struct.pack(">H", etype_of(ip)) + ip, ip, **kw)
+
+    # ping -c3 127.0.0.1 (ping socket, identifier 0x0d05): 6 packets, 504 bytes
+    for seq in range(3):
+        lo(ipv4(L, L, 1, icmp_echo(8, 0x0D05, 56, seq)), sender=860)
+        lo(ipv4(L, L, 1, icmp_echo(0, 0x0D05, 56, seq)), receiver=860)
+    # ping -6 -c2 ::1 (ICMPv6 ping socket, 0x0d06)
+    for seq in range(2):
+        lo(ipv6(L6, L6, 58, icmp_echo(128, 0x0D06, 56, seq)), sender=862)
+        lo(ipv6(L6, L6, 58, icmp_echo(129, 0x0D06, 56, seq)), receiver=862)
+    # ping -c2 -I 127.0.0.1 127.0.0.1 through a raw ICMP socket (identifier:
+    # its pid): the responder's end is the kernel's, not the raw socket's
+    for seq in range(2):
+        lo(ipv4(L, L, 1, icmp_echo(8, 861, 56, seq)), sender=861)
+        lo(ipv4(L, L, 1, icmp_echo(0, 861, 56, seq)), receiver=861)
+    return c
+
+
 def sctp_pkt(sport, dport, chunk, body=b"", vtag=0x1234ABCD):
     """An SCTP common header and one chunk (padded to 4 bytes)."""
     ch = struct.pack(">BBH", chunk, 3 if chunk == 0 else 0, 4 + len(body)) + body
@@ -935,7 +1042,7 @@ def main():
             cap_bsd("null", 0, lambda af: struct.pack("<I", af)),
             cap_bsd("loop", 108, lambda af: struct.pack(">I", af)),
             cap_unknown(), cap_hostile(), cap_frag(), cap_malformed(), cap_ties(),
-            cap_ipv6ext(), cap_pingraw(), cap_precedence(), cap_sctp()]
+            cap_ipv6ext(), cap_pingraw(), cap_precedence(), cap_sctp(), cap_pinglo()]
     ledger = {"captures": {}, "fixtures": {}}
     for c in caps:
         # loop.pcap: big-endian file with nanosecond timestamps
@@ -963,8 +1070,10 @@ def main():
     ledger["captures"]["empty.pcap"] = {"linktype": 1, "packets": []}
     procs = {}
     for pid, (comm, uids, args, fds, has_stat) in PROCS.items():
+        cg = CGROUPS.get(pid, (None, None, None, None))
         procs[str(pid)] = {"comm": comm.hex(), "user": USERS[uids[0]], "netns": NETNS,
-                           "cmdline_file": cmdline_file(args).hex()}
+                           "cmdline_file": cmdline_file(args).hex(),
+                           "cgroup": cg[1], "unit": cg[2], "container": cg[3]}
     ledger["fixtures"]["host"] = {"procs": procs, "local": LOCAL}
     ledger["fixtures"]["empty"] = {"procs": {}, "local": []}
     with open(os.path.join(HERE, "ledger.json"), "w") as f:

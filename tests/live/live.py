@@ -18,12 +18,16 @@ accounting, not how short a process's life proctraf can still catch.
 """
 import csv
 import io
+import ipaddress
 import json
 import os
 import re
+import shutil
 import signal
+import struct
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.dont_write_bytecode = True
@@ -54,6 +58,7 @@ SPAN = re.compile(r"^from (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z) to "
 NUMS = ("sent_bytes", "recv_bytes", "sent_packets", "recv_packets")
 MAX_HDR = 100          # bytes of headers a packet may carry beyond its payload
 TIME_LIMIT = int(ENV.get("LIVE_TIME_LIMIT", "55"))
+NOBODY = 65534         # the unprivileged user of case_no_permission
 
 results = []
 children = []
@@ -370,25 +375,140 @@ def case_any(binary):
     check("any nothing unattributed", not unknown_rows(rows), repr(unknown_rows(rows)))
 
 
+def echo_truth(path, addr, ident):
+    """The ICMP echoes of the pinger (addr, ident) in a tcpdump file: requests
+    from it and replies to it, as IP lengths and packets."""
+    out = dict(req_bytes=0, req_packets=0, rep_bytes=0, rep_packets=0)
+    with open(path, "rb") as f:
+        data = f.read()
+    for linktype, frame in pcaptruth.records(data):
+        ip = pcaptruth.ip_of(linktype, frame)
+        if not ip or ip[0] >> 4 != 4 or len(ip) < 20 or ip[9] != 1:
+            continue
+        l4 = ip[(ip[0] & 15) * 4:]
+        if len(l4) < 8 or struct.unpack(">H", l4[4:6])[0] != ident:
+            continue
+        src, dst = (str(ipaddress.ip_address(ip[i:i + 4])) for i in (12, 16))
+        if l4[0] == 8 and src == addr:
+            k = "req"
+        elif l4[0] == 0 and dst == addr:
+            k = "rep"
+        else:
+            continue
+        out[k + "_bytes"] += struct.unpack(">H", ip[2:4])[0]
+        out[k + "_packets"] += 1
+    return out
+
+
 def case_ping(binary):
-    """A ping (ICMP datagram) socket: /proc/net/icmp shows the echo id as its port."""
+    """Ping sockets (/proc/net/icmp shows the echo id as their port), to B over
+    the veth and to 127.0.0.1 on lo at once, a proctraf and a tcpdump on each:
+    the pinger's row has its requests as sent and its replies as received,
+    once (tcpdump truth); on lo the kernel's side of them is unknown:no-socket."""
     subprocess.run(in_ns(NS_A, "sysctl", "-qw", "net.ipv4.ping_group_range=0 2147483647"),
                    check=True, timeout=10, stdout=subprocess.DEVNULL)
-    pt = spawn(in_ns(NS_A, binary, "-i", VETH_A, "-d", "2.5", "--csv", "icmp"))
+    runs = [("ping veth", VETH_A, B4), ("ping lo", "lo", "127.0.0.1")]
+    caps = [Capture(NS_A, dev, name.replace(" ", "-"), ("icmp",)) for name, dev, _ in runs]
+    pts = [spawn(in_ns(NS_A, binary, "-i", dev, "-d", "2.5", "--csv", "icmp"))
+           for _, dev, _ in runs]
     time.sleep(1)
-    rep = gen_report(gen(NS_A, "ping", B4, "--count", 20, "--size", 56, "--pace", 0.4), "ping")
-    rc, out, err = finish(pt, 10)
+    pings = [gen(NS_A, "ping", addr, "--count", 20, "--size", 56, "--pace", 0.4)
+             for _, _, addr in runs]
+    reps = [gen_report(g, name) for g, (name, _, _) in zip(pings, runs)]
+    for (name, _, addr), pt, cap, rep in zip(runs, pts, caps, reps):
+        rc, out, err = finish(pt, 10)
+        dropped = cap.stop()
+        rows, why = parse_csv(out)
+        row = row_of(rows, rep["pid"])
+        t = echo_truth(cap.path, rep["laddr"], rep["lport"])
+        want = (t["req_bytes"], t["rep_bytes"], t["req_packets"], t["rep_packets"])
+        got = row and tuple(row[k] for k in NUMS)
+        print("%s pid=%s id=%d sent=%s/%d recv=%s/%d packets=%s/%d,%s/%d (proctraf/tcpdump)" % (
+            name, rep["pid"], rep["lport"], got and got[0], want[0], got and got[1], want[1],
+            got and got[2], want[2], got and got[3], want[3]), flush=True)
+        check(name + " exit 0, stderr empty", rc == 0 and err == "",
+              "exit %s, stderr %r" % (rc, err))
+        check(name + " tcpdump dropped nothing", dropped == 0, cap.err.strip())
+        # 20 echoes of 20 + 8 + 56 bytes each way: the capture saw them all.
+        check(name + " capture has every echo", want == (1680, 1680, 20, 20), repr(t))
+        check(name + " ping socket: its requests sent, its replies received, once",
+              got == want, "row %r; %s" % (row, why))
+        unknown = unknown_rows(rows)
+        if addr == B4:
+            check(name + " nothing unattributed", rows is not None and not unknown,
+                  repr(unknown))
+            continue
+        # The kernel received the requests and sent the replies: no socket.
+        ns = [r for r in unknown if r["command"] == "unknown:no-socket"]
+        kernel = ns and tuple(ns[0][k] for k in NUMS)
+        check(name + " the kernel's side is unknown:no-socket",
+              len(unknown) == 1 and kernel == (want[1], want[0], want[3], want[2]),
+              "unknown rows %r" % unknown)
+
+
+NO_PERMISSION_WARNING = ("proctraf: warning: not allowed to see the processes of some sockets "
+                         "(needs CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE); their traffic is in "
+                         "unknown:no-permission\n")
+
+
+def case_no_permission(binary):
+    """proctraf as nobody with only CAP_NET_RAW and CAP_NET_ADMIN (file
+    capabilities on a copy of the binary, as README's setcap line gives
+    them), root's clients moving traffic: their sockets are found, their
+    processes may not be looked at, so their traffic is exactly
+    unknown:no-permission (not no-process), with one warning on stderr."""
+    specs = [dict(name="noperm tcp4",
+                  client=["tcp-client", B4, 5041, "--send", 60000, "--pace", 0.5],
+                  server=["tcp-server", B4, 5041, "--reply", 30000, "--pace", 0.5]),
+             dict(name="noperm udp4",
+                  client=["udp-client", B4, 5042, "--count", 40, "--size", 400, "--pace", 0.5],
+                  server=["udp-server", B4, 5042, "--count", 40, "--size", 200])]
+    # A directory nobody may enter, the copy with the capabilities in it.
+    d = tempfile.mkdtemp(prefix="proctraf-noperm.")
+    try:
+        os.chmod(d, 0o755)
+        copy = os.path.join(d, "proctraf")
+        shutil.copy(binary, copy)
+        os.chmod(copy, 0o755)
+        r = subprocess.run(["setcap", "cap_net_raw,cap_net_admin+ep", copy],
+                           capture_output=True, text=True, timeout=10)
+        if not check("noperm setcap", r.returncode == 0, r.stderr.strip()):
+            return
+        servers = start_servers(specs)
+        cap = Capture(NS_A, VETH_A, "noperm")
+        pt = spawn(in_ns(NS_A, "setpriv", "--reuid=%d" % NOBODY, "--regid=%d" % NOBODY,
+                         "--clear-groups", "--inh-caps=-all", copy, "-i", VETH_A, "-d", "3",
+                         "--csv", "tcp or udp"))
+        time.sleep(1)
+        reps, srvs, _ = run_clients(specs, servers, 6)
+        in_window = pt.poll() is None
+        rc, out, err = finish(pt, 10)
+        dropped = cap.stop()
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+    check("noperm exit 0", rc == 0, "exit %s, stderr %r" % (rc, err))
+    check("noperm traffic inside the window", in_window, "proctraf ended first")
+    check("noperm tcpdump dropped nothing", dropped == 0, cap.err.strip())
+    check("noperm stderr is the warning, once", err == NO_PERMISSION_WARNING, repr(err))
     rows, why = parse_csv(out)
-    row = row_of(rows, rep["pid"])
-    want = 20 * (20 + 8 + 56)         # IPv4 header + ICMP header + payload, each way
-    got = row and tuple(row[k] for k in NUMS)
-    print("ping pid=%s sent=%s/%d recv=%s/%d packets=%s/20,%s/20 (proctraf/expected)" % (
-        rep["pid"], got and got[0], want, got and got[1], want, got and got[2],
-        got and got[3]), flush=True)
-    check("ping exit 0, stderr empty", rc == 0 and err == "", "exit %s, stderr %r" % (rc, err))
-    check("ping socket attributed", got == (want, want, 20, 20), "row %r; %s" % (row, why))
-    check("ping nothing unattributed", rows is not None and not unknown_rows(rows),
-          repr(unknown_rows(rows)))
+    if not check("noperm CSV parses", rows is not None, "%s; stdout %r" % (why, out[:300])):
+        return
+    tab = cap.truth()
+    want = dict.fromkeys(NUMS, 0)
+    for spec, rep, srv in zip(specs, reps, srvs):
+        check_generators(spec["name"], rep, srv)
+        check(spec["name"] + " no row of its own", row_of(rows, rep["pid"]) is None,
+              repr(row_of(rows, rep["pid"])))
+        t = truth_of(tab, rep)
+        for k in NUMS:
+            want[k] += t[k]
+    found = [r for r in rows if r["command"] == "unknown:no-permission"]
+    got = found and {k: found[0][k] for k in NUMS}
+    print("noperm unknown:no-permission %s, tcpdump %s" % (got, want), flush=True)
+    check("noperm root's traffic is unknown:no-permission, exactly", got == want,
+          "proctraf %s, tcpdump %s; rows %r" % (got, want, rows))
+    check("noperm nothing in unknown:no-process",
+          not [r for r in rows if r["command"] == "unknown:no-process"], repr(rows))
 
 
 def expect_error(name, cmd, want_rc, want_text=None, stdout=None):
@@ -489,7 +609,7 @@ def main():
     install_handlers(TIME_LIMIT)
     status = 0
     try:
-        for case in [globals()[c] for c in os.environ.get("LIVE_CASES", "case_main case_sigint case_loopback case_any case_ping case_priority case_errors").split()]:
+        for case in [globals()[c] for c in os.environ.get("LIVE_CASES", "case_main case_sigint case_loopback case_any case_ping case_no_permission case_priority case_errors").split()]:
             try:
                 case(binary)
             except Exception as e:          # one broken case must not hide the rest

@@ -125,13 +125,16 @@ if [ ! -x "$binary" ]; then
 	fail setup "$binary: no such executable"
 	summary
 fi
-if ! command -v tcpdump >/dev/null 2>&1; then
-	timeout 300 apt-get install -y tcpdump >"$tmp/apt.log" 2>&1
-	if ! command -v tcpdump >/dev/null 2>&1; then
-		fail setup "tcpdump is missing and apt-get install failed: $(tail -n 1 "$tmp/apt.log")"
-		summary
+# tcpdump is the truth; setcap (libcap2-bin) gives case_no_permission its binary.
+for need in tcpdump:tcpdump setcap:libcap2-bin; do
+	if ! command -v "${need%%:*}" >/dev/null 2>&1; then
+		timeout 300 apt-get install -y "${need#*:}" >"$tmp/apt.log" 2>&1
+		if ! command -v "${need%%:*}" >/dev/null 2>&1; then
+			fail setup "${need%%:*} is missing and apt-get install failed: $(tail -n 1 "$tmp/apt.log")"
+			summary
+		fi
 	fi
-fi
+done
 
 run ip netns add "$ns_a"
 run ip netns add "$ns_b"

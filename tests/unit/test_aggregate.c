@@ -258,11 +258,14 @@ static void test_unknown_reasons(void **state)
 
 	assert_string_equal(reason_name(REASON_NO_SOCKET), "unknown:no-socket");
 	assert_string_equal(reason_name(REASON_NO_PROCESS), "unknown:no-process");
+	assert_string_equal(reason_name(REASON_NO_PERMISSION), "unknown:no-permission");
 	assert_string_equal(reason_name(REASON_NOT_LOCAL), "unknown:not-local");
 	assert_string_equal(reason_name(REASON_TABLE_FULL), "unknown:table-full");
 	assert_string_equal(reason_text(REASON_NO_SOCKET), "no socket matched this traffic");
 	assert_string_equal(reason_text(REASON_NO_PROCESS),
 			    "socket found but no process held it");
+	assert_string_equal(reason_text(REASON_NO_PERMISSION),
+			    "socket found, but no permission to see its process");
 	assert_string_equal(reason_text(REASON_NOT_LOCAL),
 			    "neither end is an address of this host");
 	assert_string_equal(reason_text(REASON_TABLE_FULL), "flows beyond --max-flows");

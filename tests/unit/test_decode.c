@@ -685,17 +685,23 @@ static void test_other_protocols(void **state)
 	check_v4(&pkt, 132, 2905, 2906, 32);
 }
 
-/* ICMP echo: the identifier stands for both ports (ping sockets); other types 0. */
+/*
+ * ICMP echo: the identifier is the port of the pinger's end only (the
+ * source of a request, the destination of a reply), the responder's end
+ * has port 0; other types have ports 0.
+ */
 static void test_icmp(void **state)
 {
 	(void)state;
 	static const struct {
-		unsigned proto, type, sport;
+		unsigned proto, type, sport, dport;
 	} cases[] = {
-		{ 1, 8, 0x4242 }, { 1, 0, 0x4242 }, { 1, 3, 0 }, { 1, 11, 0 },
-		{ 58, 128, 0x4242 }, { 58, 129, 0x4242 }, { 58, 1, 0 }, { 58, 135, 0 },
-		{ 58, 8, 0 },	/* an ICMPv4 echo type number means nothing in ICMPv6 */
-		{ 1, 128, 0 },
+		{ 1, 8, 0x4242, 0 }, { 1, 0, 0, 0x4242 }, { 1, 3, 0, 0 }, { 1, 11, 0, 0 },
+		{ 58, 128, 0x4242, 0 }, { 58, 129, 0, 0x4242 }, { 58, 1, 0, 0 }, { 58, 135, 0, 0 },
+		{ 58, 8, 0, 0 },	/* an ICMPv4 echo type number means nothing in ICMPv6 */
+		{ 58, 0, 0, 0 },
+		{ 1, 128, 0, 0 },
+		{ 1, 129, 0, 0 },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -715,9 +721,9 @@ static void test_icmp(void **state)
 		ip_fix(&p);
 		assert_int_equal(dec_pb(DLT_RAW, &p, &pkt), DECODE_IP);
 		if (v6)
-			check_v6(&pkt, 58, cases[i].sport, cases[i].sport, 48);
+			check_v6(&pkt, 58, cases[i].sport, cases[i].dport, 48);
 		else
-			check_v4(&pkt, 1, cases[i].sport, cases[i].sport, 28);
+			check_v4(&pkt, 1, cases[i].sport, cases[i].dport, 28);
 		/* Cut below the 8-byte echo header: malformed. */
 		for (size_t k = p.n - 8; k < p.n; k++)
 			assert_int_equal(dec(DLT_RAW, p.b, k, p.n, &pkt), DECODE_MALFORMED);
@@ -731,6 +737,66 @@ static void test_icmp(void **state)
 	assert_int_equal(dec_pb(DLT_RAW, &p, &pkt), DECODE_IP);
 	check_v4(&pkt, 1, 0, 0, 24);
 	assert_int_equal(pkt.frag, FRAG_LATER);
+}
+
+/* An echo of identifier id, type type, from src to dst (4 bytes each). */
+static void echo4(struct pb *p, unsigned type, unsigned id, const uint8_t *src,
+		  const uint8_t *dst)
+{
+	memset(p, 0, sizeof(*p));
+	ipv4(p, 0, 1, 0, 0);
+	memcpy(p->b + p->ip + 12, src, 4);
+	memcpy(p->b + p->ip + 16, dst, 4);
+	pb_u8(p, type);
+	pb_u8(p, 0);
+	pb_be16(p, 0);		/* checksum */
+	pb_be16(p, id);
+	pb_be16(p, 1);		/* sequence */
+	pb_zero(p, 56);
+	ip_fix(p);
+}
+
+/*
+ * A ping of this host's own address (loopback): request and reply are one
+ * flow whose two ends differ, the pinger's (the identifier) and the
+ * responder's (0), and the request goes one way of it, the reply the
+ * other. With the identifier at both ends, both ends were the same
+ * (address, id) and matched the ping socket twice.
+ */
+static void test_icmp_echo_loopback(void **state)
+{
+	(void)state;
+	static const uint8_t lo[4] = { 127, 0, 0, 1 }, a[4] = { 10, 0, 0, 1 },
+			     b[4] = { 10, 0, 0, 2 };
+	struct pb p;
+	struct packet req, rep;
+	bool req_swapped, rep_swapped;
+
+	echo4(&p, 8, 0x0d05, lo, lo);
+	assert_int_equal(dec_pb(DLT_RAW, &p, &req), DECODE_IP);
+	echo4(&p, 0, 0x0d05, lo, lo);
+	assert_int_equal(dec_pb(DLT_RAW, &p, &rep), DECODE_IP);
+	assert_int_equal(req.ip_len, 84);
+	assert_int_equal(req.t.sport, 0x0d05);
+	assert_int_equal(req.t.dport, 0);
+	assert_int_equal(rep.t.sport, 0);
+	assert_int_equal(rep.t.dport, 0x0d05);
+	/* The two ends of the flow are not one endpoint. */
+	assert_int_not_equal(endpoint_cmp(req.t.src, req.t.sport, req.t.dst, req.t.dport), 0);
+	req_swapped = tuple_canonical(&req.t);
+	rep_swapped = tuple_canonical(&rep.t);
+	assert_memory_equal(&req.t, &rep.t, sizeof(req.t));
+	assert_true(req_swapped != rep_swapped);
+
+	/* Between two hosts too: one flow, one direction each. */
+	echo4(&p, 8, 0x0d06, a, b);
+	assert_int_equal(dec_pb(DLT_RAW, &p, &req), DECODE_IP);
+	echo4(&p, 0, 0x0d06, b, a);
+	assert_int_equal(dec_pb(DLT_RAW, &p, &rep), DECODE_IP);
+	req_swapped = tuple_canonical(&req.t);
+	rep_swapped = tuple_canonical(&rep.t);
+	assert_memory_equal(&req.t, &rep.t, sizeof(req.t));
+	assert_true(req_swapped != rep_swapped);
 }
 
 /* ---- IPv6 ---- */
@@ -1101,8 +1167,8 @@ static void check_sane(int dlt, const struct packet *pkt, size_t caplen, size_t 
 	case 136:
 		break;
 	case 1:
-	case 58:	/* an echo's identifier stands for both ports */
-		assert_int_equal(pkt->t.sport, pkt->t.dport);
+	case 58:	/* an echo's identifier is on the pinger's end only */
+		assert_true(pkt->t.sport == 0 || pkt->t.dport == 0);
 		break;
 	default:
 		assert_int_equal(pkt->t.sport, 0);
@@ -1226,6 +1292,7 @@ int main(void)
 		cmocka_unit_test(test_ipv4_fragments),
 		cmocka_unit_test(test_other_protocols),
 		cmocka_unit_test(test_icmp),
+		cmocka_unit_test(test_icmp_echo_loopback),
 		cmocka_unit_test(test_ipv6_extension_chain),
 		cmocka_unit_test(test_ipv6_fragments),
 		cmocka_unit_test(test_ipv6_length),

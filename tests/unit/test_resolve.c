@@ -10,11 +10,19 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <grp.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "../../core/attribute.h"
+#include "../../core/cgroup.h"
 #include "../../core/resolve.h"
 #include "helpers.h"
+
+#define NOBODY 65534	/* a uid that file modes bind, for the tests run as root */
 
 struct rt {
 	struct fixture fx;
@@ -329,6 +337,67 @@ static void test_process_files_edge_cases(void **state)
 	assert_null(memchr(p->cmdline, '\0', n));
 }
 
+/*
+ * PID/cgroup is read with the other files of a process: the cgroup v2
+ * path, and the systemd unit and container it names (cgroup.h); NULL
+ * when the file is missing, has no v2 line (a v1-only host), or is longer
+ * than CGROUP_FILE_MAX.
+ */
+static void test_process_cgroup(void **state)
+{
+	struct rt *t = *state;
+	static const uint64_t i1[] = { 3201 }, i2[] = { 3202 }, i3[] = { 3203 }, i4[] = { 3204 };
+	const struct proc_info *p;
+	char *big;
+
+	fx_proc(t->fx.root, 901, "svc", 0, CMD("svc\0"), 31, i1, 1);
+	fx_puts(t->fx.root, "901/cgroup",
+		"1:name=systemd:/system.slice/svc.service\n0::/system.slice/svc.service\n");
+	fx_proc(t->fx.root, 902, "app", 0, CMD("app\0"), 32, i2, 1);
+	fx_puts(t->fx.root, "902/cgroup",
+		"0::/system.slice/docker-0123456789abcdef0123456789abcdef"
+		"0123456789abcdef0123456789abcdef.scope\n");
+	fx_proc(t->fx.root, 903, "old", 0, CMD("old\0"), 33, i3, 1);
+	fx_puts(t->fx.root, "903/cgroup", "4:memory:/x\n1:name=systemd:/user.slice\n");
+	/* A file longer than is read: nothing taken from it, though it starts well. */
+	fx_proc(t->fx.root, 904, "huge", 0, CMD("huge\0"), 34, i4, 1);
+	big = malloc(CGROUP_FILE_MAX + 100);
+	assert_non_null(big);
+	memset(big, 'a', CGROUP_FILE_MAX + 100);
+	memcpy(big, "0::/init.scope\n1:x:/", 20);
+	fx_write(t->fx.root, "904/cgroup", big, CGROUP_FILE_MAX + 100);
+	free(big);
+	fx_add(&t->fx.tcp, TUPLE_V4, "10.0.0.5", 9201, "192.0.2.9", 9201, 1, 3201);
+	fx_add(&t->fx.tcp, TUPLE_V4, "10.0.0.5", 9202, "192.0.2.9", 9202, 1, 3202);
+	fx_add(&t->fx.tcp, TUPLE_V4, "10.0.0.5", 9203, "192.0.2.9", 9203, 1, 3203);
+	fx_add(&t->fx.tcp, TUPLE_V4, "10.0.0.5", 9204, "192.0.2.9", 9204, 1, 3204);
+	fx_write_tables(&t->fx);
+	assert_int_equal(resolver_refresh(t->r), 0);
+
+	p = lookup(t->r, TUPLE_V4, 6, "10.0.0.5", 9201, "192.0.2.9", 9201, OWNER_FOUND);
+	assert_string_equal(p->cgroup, "/system.slice/svc.service");
+	assert_string_equal(p->unit, "svc.service");
+	assert_null(p->container);
+	p = lookup(t->r, TUPLE_V4, 6, "10.0.0.5", 9202, "192.0.2.9", 9202, OWNER_FOUND);
+	assert_string_equal(p->unit, "docker-0123456789abcdef0123456789abcdef"
+				     "0123456789abcdef0123456789abcdef.scope");
+	assert_string_equal(p->container, "0123456789abcdef0123456789abcdef"
+					  "0123456789abcdef0123456789abcdef");
+	p = lookup(t->r, TUPLE_V4, 6, "10.0.0.5", 9203, "192.0.2.9", 9203, OWNER_FOUND);
+	assert_null(p->cgroup);
+	assert_null(p->unit);
+	assert_null(p->container);
+	p = lookup(t->r, TUPLE_V4, 6, "10.0.0.5", 9204, "192.0.2.9", 9204, OWNER_FOUND);
+	assert_null(p->cgroup);
+	assert_null(p->unit);
+	/* No cgroup file at all (the standard fixture's processes). */
+	p = lookup(t->r, TUPLE_V4, 6, "10.0.0.5", 80, "192.0.2.9", 40000, OWNER_FOUND);
+	assert_int_equal(p->pid, 101);
+	assert_null(p->cgroup);
+	assert_null(p->unit);
+	assert_null(p->container);
+}
+
 static void test_is_local(void **state)
 {
 	struct rt *t = *state;
@@ -587,6 +656,191 @@ static void test_known_processes_newest_first(void **state)
 	assert_int_equal(st1.fd_links - st0.fd_links, 4);
 }
 
+/*
+ * Echo ends (decode.c): the pinger's end carries the identifier, the
+ * responder's end port 0. A ping socket matches the pinger's end by its
+ * identifier; the responder's end is the kernel's, which no raw ICMP
+ * socket takes either, while an ICMP message without identifier (ports 0
+ * at both ends) still goes to a raw socket.
+ */
+static void test_icmp_echo_ends(void **state)
+{
+	struct rt *t = *state;
+	struct fx_table icmp, raw;
+	static const uint64_t ping_fds[] = { 3101 }, raw_fds[] = { 3102 };
+
+	fx_table_init(&icmp, TUPLE_V4);
+	fx_add(&icmp, TUPLE_V4, "0.0.0.0", 0x0d05, "0.0.0.0", 0, 0x07, 3101);
+	fx_puts(t->fx.root, "net/icmp", icmp.text);
+	fx_table_init(&raw, TUPLE_V4);
+	fx_add(&raw, TUPLE_V4, "127.0.0.1", IPPROTO_ICMP, "0.0.0.0", 0, 0x07, 3102);
+	fx_puts(t->fx.root, "net/raw", raw.text);
+	fx_proc(t->fx.root, 700, "ping", 0, CMD("ping\0"), 10, ping_fds, 1);
+	fx_proc(t->fx.root, 701, "ping", 0, CMD("ping\0-I\0"), 11, raw_fds, 1);
+	assert_int_equal(resolver_refresh(t->r), 0);
+
+	/* The ping socket's end, on loopback and on another local address. */
+	assert_int_equal(pid_of(t->r, TUPLE_V4, IPPROTO_ICMP, "127.0.0.1", 0x0d05, "127.0.0.1", 0),
+			 700);
+	assert_int_equal(pid_of(t->r, TUPLE_V4, IPPROTO_ICMP, "10.0.0.5", 0x0d05, "192.0.2.9", 0),
+			 700);
+	/* The responder's end, of its echo or of the raw socket's: nobody's. */
+	lookup(t->r, TUPLE_V4, IPPROTO_ICMP, "127.0.0.1", 0, "127.0.0.1", 0x0d05, OWNER_NO_SOCKET);
+	lookup(t->r, TUPLE_V4, IPPROTO_ICMP, "127.0.0.1", 0, "127.0.0.1", 701, OWNER_NO_SOCKET);
+	/* The raw socket's own echo: its end has the identifier. */
+	assert_int_equal(pid_of(t->r, TUPLE_V4, IPPROTO_ICMP, "127.0.0.1", 701, "127.0.0.1", 0),
+			 701);
+	/* An ICMP message that is no echo (ports 0): the raw socket's. */
+	assert_int_equal(pid_of(t->r, TUPLE_V4, IPPROTO_ICMP, "127.0.0.1", 0, "127.0.0.1", 0), 701);
+}
+
+/* ---- processes whose fds we may not read ---- */
+
+/* What the unprivileged child saw (see as_unprivileged). */
+struct denied_view {
+	int done;			/* 1: the child got this far */
+	int secret, listed, closed, time_wait, found;	/* enum owner_status */
+	int found_pid;
+	uint64_t denied;		/* resolve_stats.denied */
+	int flow_reason;		/* attribute_flow of secret's connection */
+	int end_reason;			/* ... of a loopback flow: the denied end */
+};
+
+static void denied_lookups(const char *root, struct denied_view *v)
+{
+	struct resolver *r = resolver_new(root);
+	const struct proc_info *owner;
+	struct resolve_stats st;
+	struct attribution a;
+	struct tuple x;
+	uint8_t l[16], rem[16];
+
+	if (!r || resolver_refresh(r) != 0)
+		return;
+	addr_parse(l, TUPLE_V4, "10.0.0.5");
+	addr_parse(rem, TUPLE_V4, "192.0.2.9");
+	v->secret = resolver_lookup(r, TUPLE_V4, 6, l, 4444, rem, 5555, &owner);
+	v->listed = resolver_lookup(r, TUPLE_V4, 6, l, 4446, rem, 5557, &owner);
+	v->closed = resolver_lookup(r, TUPLE_V4, 6, l, 7000, rem, 7001, &owner);
+	v->time_wait = resolver_lookup(r, TUPLE_V4, 6, l, 5555, rem, 6000, &owner);
+	v->found = resolver_lookup(r, TUPLE_V4, 6, l, 80, rem, 40000, &owner);
+	v->found_pid = owner ? owner->pid : -1;
+	memset(&st, 0, sizeof(st));
+	resolver_stats(r, &st);
+	v->denied = st.denied;
+	x = canon(TUPLE_V4, 6, "10.0.0.5", 4444, "192.0.2.9", 5555);
+	attribute_flow(r, &x, &a);
+	v->flow_reason = a.reason;
+	/* 127.0.0.1:4447 (secret's) to the listener 127.0.0.1:6000 (pid 111). */
+	memset(&x, 0, sizeof(x));
+	addr_parse(x.src, TUPLE_V4, "127.0.0.1");
+	addr_parse(x.dst, TUPLE_V4, "127.0.0.1");
+	x.sport = 4447;
+	x.dport = 6000;
+	x.family = TUPLE_V4;
+	x.proto = 6;
+	attribute_flow(r, &x, &a);
+	v->end_reason = a.owner[1] && a.owner[1]->pid == 111 ? (int)a.end_reason[0] : -1;
+	v->done = 1;
+	resolver_free(r);
+}
+
+/*
+ * denied_lookups on the fixture root in a child process that file modes
+ * bind: root reads any directory whatever its mode, so as root the child
+ * becomes nobody (and loses every capability with its uid) first. False
+ * when that cannot be done.
+ */
+static bool as_unprivileged(const char *root, struct denied_view *v)
+{
+	int fds[2];
+	pid_t pid;
+	ssize_t n;
+	int status;
+
+	memset(v, 0, sizeof(*v));
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct denied_view cv;
+
+		memset(&cv, 0, sizeof(cv));
+		close(fds[0]);
+		if (geteuid() == 0 && (setgroups(0, NULL) != 0 ||
+				       setresgid(NOBODY, NOBODY, NOBODY) != 0 ||
+				       setresuid(NOBODY, NOBODY, NOBODY) != 0))
+			_exit(2);
+		denied_lookups(root, &cv);
+		n = write(fds[1], &cv, sizeof(cv));
+		_exit(n == (ssize_t)sizeof(cv) ? 0 : 1);
+	}
+	close(fds[1]);
+	n = read(fds[0], v, sizeof(*v));
+	close(fds[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 2)
+		return false;
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(n, (ssize_t)sizeof(*v));
+	return true;
+}
+
+/*
+ * Processes whose fds we may not read (another user's, without
+ * CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE): 800's fd directory cannot be
+ * opened, 801's can be listed but its links not read. Their sockets, and
+ * any other socket with an inode whose owner was not found, are
+ * OWNER_NO_PERMISSION (unknown:no-permission), not "no process held it";
+ * a socket without inode (TIME_WAIT) stays OWNER_NO_PROCESS, and what we
+ * may read is found as before. With nothing denied, the same fixture
+ * gives OWNER_NO_PROCESS and a denied count of 0.
+ */
+static void test_no_permission(void **state)
+{
+	struct rt *t = *state;
+	static const uint64_t secret[] = { 3500, 3502 }, listed[] = { 3501 };
+	char path[PATH_MAX];
+	struct denied_view v;
+
+	fx_proc(t->fx.root, 800, "secret", 0, CMD("secret\0"), 20, secret, 2);
+	fx_proc(t->fx.root, 801, "listed", 0, CMD("listed\0"), 21, listed, 1);
+	fx_add(&t->fx.tcp, TUPLE_V4, "10.0.0.5", 4444, "192.0.2.9", 5555, 0x01, 3500);
+	fx_add(&t->fx.tcp, TUPLE_V4, "10.0.0.5", 4446, "192.0.2.9", 5557, 0x01, 3501);
+	fx_add(&t->fx.tcp, TUPLE_V4, "127.0.0.1", 4447, "127.0.0.1", 6000, 0x01, 3502);
+	fx_write_tables(&t->fx);
+	/* mkdtemp made the root 0700: the child must get in. */
+	assert_int_equal(chmod(t->fx.root, 0755), 0);
+
+	/* Control: every fd readable. */
+	if (!as_unprivileged(t->fx.root, &v))
+		skip();
+	assert_int_equal(v.done, 1);
+	assert_int_equal(v.denied, 0);
+	assert_int_equal(v.secret, OWNER_FOUND);
+	assert_int_equal(v.closed, OWNER_NO_PROCESS);
+	assert_int_equal(v.time_wait, OWNER_NO_PROCESS);
+
+	fx_join(path, sizeof(path), t->fx.root, "800/fd");
+	assert_int_equal(chmod(path, 0), 0);
+	fx_join(path, sizeof(path), t->fx.root, "801/fd");
+	assert_int_equal(chmod(path, 0400), 0);	/* listed; no entry reachable */
+	assert_true(as_unprivileged(t->fx.root, &v));
+	assert_int_equal(v.done, 1);
+	assert_int_equal(v.denied, 2);
+	assert_int_equal(v.secret, OWNER_NO_PERMISSION);
+	assert_int_equal(v.listed, OWNER_NO_PERMISSION);
+	/* Held by no process we could read, and some we could not: not "no process". */
+	assert_int_equal(v.closed, OWNER_NO_PERMISSION);
+	/* No inode: closing, nobody's. */
+	assert_int_equal(v.time_wait, OWNER_NO_PROCESS);
+	assert_int_equal(v.found, OWNER_FOUND);
+	assert_int_equal(v.found_pid, 101);
+	assert_int_equal(v.flow_reason, REASON_NO_PERMISSION);
+	assert_int_equal(v.end_reason, REASON_NO_PERMISSION);
+	/* The fixture is removed by root (teardown) whatever the modes. */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -601,6 +855,7 @@ int main(void)
 		T(test_closed_connection_goes_to_listener),
 		T(test_process_info),
 		T(test_process_files_edge_cases),
+		T(test_process_cgroup),
 		T(test_is_local),
 		T(test_explains),
 		T(test_lowest_pid_wins),
@@ -608,6 +863,8 @@ int main(void)
 		T(test_pid_reuse),
 		T(test_stats_and_lazy_walks),
 		T(test_known_processes_newest_first),
+		T(test_icmp_echo_ends),
+		T(test_no_permission),
 #undef T
 	};
 
