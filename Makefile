@@ -1,8 +1,9 @@
 # proctraf - bytes per process over a fixed window.
 #
+#   make          build ./proctraf (nothing else: no package is installed)
 #   make run      install what is missing, build, capture 5 s, print the report
 #   make check    install what is missing, build, run every test layer
-#   make install  PREFIX=/usr/local DESTDIR=
+#   make install  PREFIX=/usr/local DESTDIR=   (install-strip: a stripped binary)
 #
 # CFLAGS, LDFLAGS, PREFIX and DESTDIR are honoured.
 
@@ -41,9 +42,11 @@ CORE_OBJS = $(CORE_SRCS:%.c=$(BUILD)/%.o)
 CMD_OBJS  = $(CMD_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run check deps deps-test install uninstall clean unit asan lint bench bench-accuracy
+.PHONY: all run check deps deps-test install install-strip uninstall clean unit asan lint \
+	bench bench-accuracy
 
-all: deps proctraf
+# Only builds: installing packages is for the two README commands (run, check).
+all: proctraf
 
 # Copied then renamed: a ./proctraf running meanwhile keeps its file.
 proctraf: $(BUILD)/proctraf
@@ -73,7 +76,8 @@ deps:
 deps-test:
 	@sh tests/install-debs.sh $(BUILD_DEBS) $(TEST_DEBS)
 
-run: deps proctraf
+run: deps
+	$(MAKE) proctraf
 	./proctraf -d 5
 
 asan:
@@ -104,14 +108,21 @@ bench: deps-test $(BUILD)/proctraf $(BUILD)/bench/resolve_bench
 bench-accuracy: deps-test $(BUILD)/proctraf
 	sh bench/accuracy/run.sh $(BUILD)/proctraf $(ACCURACY_ARGS)
 
+INSTALL_PROGRAM ?= install -m 0755
+STRIP ?= strip
+
 install: proctraf
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) \
 		$(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
-	install -m 0755 proctraf $(DESTDIR)$(BINDIR)/proctraf
+	$(INSTALL_PROGRAM) proctraf $(DESTDIR)$(BINDIR)/proctraf
 	install -m 0644 proctraf.1 $(DESTDIR)$(MANDIR)/man1/proctraf.1
 	install -m 0644 completions/proctraf.bash $(DESTDIR)$(BASHCOMPDIR)/proctraf
 	install -m 0644 completions/_proctraf $(DESTDIR)$(ZSHCOMPDIR)/_proctraf
 	install -m 0644 completions/proctraf.fish $(DESTDIR)$(FISHCOMPDIR)/proctraf.fish
+
+# The GNU convention: install, with the binary stripped of its symbols.
+install-strip:
+	$(MAKE) INSTALL_PROGRAM='install -m 0755 -s --strip-program=$(STRIP)' install
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/proctraf $(DESTDIR)$(MANDIR)/man1/proctraf.1 \

@@ -836,9 +836,11 @@ def render(o, block, first):
         for ln in lines:
             cells = []
             for i, (s, w) in enumerate(ln):
-                if i == len(names) - 1:
-                    if w == 0:
-                        break
+                if i == len(names) - 1 and w == 0:
+                    break       # an empty last column: no trailing spaces
+                if cols[i][1]:  # numbers right-aligned, the last column too
+                    cells.append(" " * (width[i] - w) + s)
+                elif i == len(names) - 1:
                     cells.append(s)
                 elif cols[i][1]:
                     cells.append(" " * (width[i] - w) + s)
