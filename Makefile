@@ -31,6 +31,8 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 BUILD ?= build
 ASAN_BUILD := build-asan
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+TSAN_BUILD := build-tsan
+TSAN_FLAGS := -O1 -g -fsanitize=thread
 
 # pkg-config is asked only when compiling, after deps have installed it.
 PCAP_CFLAGS = $(shell $(PKG_CONFIG) --cflags libpcap 2>/dev/null)
@@ -42,7 +44,7 @@ CORE_OBJS = $(CORE_SRCS:%.c=$(BUILD)/%.o)
 CMD_OBJS  = $(CMD_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run check deps deps-test install install-strip uninstall clean unit asan lint \
+.PHONY: all run check deps deps-test install install-strip uninstall clean unit asan tsan lint \
 	bench bench-accuracy
 
 # Only builds: installing packages is for the two README commands (run, check).
@@ -84,10 +86,16 @@ asan:
 	$(MAKE) BUILD=$(ASAN_BUILD) CFLAGS="$(ASAN_FLAGS)" LDFLAGS="$(ASAN_FLAGS)" \
 		$(ASAN_BUILD)/proctraf unit
 
+# The binary again under ThreadSanitizer, for the threads of a live capture.
+tsan:
+	$(MAKE) BUILD=$(TSAN_BUILD) CFLAGS="$(TSAN_FLAGS)" LDFLAGS="$(TSAN_FLAGS)" \
+		$(TSAN_BUILD)/proctraf
+
 check: deps-test
 	$(MAKE) proctraf unit
 	$(MAKE) asan
-	sh tests/check.sh $(BUILD) $(ASAN_BUILD)
+	$(MAKE) tsan
+	sh tests/check.sh $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)
 
 lint:
 	mandoc -Tlint -W warning proctraf.1
@@ -130,4 +138,4 @@ uninstall:
 		$(DESTDIR)$(FISHCOMPDIR)/proctraf.fish
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) proctraf
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) proctraf

@@ -161,6 +161,7 @@ static int report_job(struct session *s, struct job *j, bool final)
 {
 	struct interval *iv = s->iv;
 	struct report_builder b;
+	struct report_data d;
 	struct attribution a;
 	bool may_carry = !final && s->totals.live && j->sum.kind == REPORT_INTERVAL;
 	unsigned done = atomic_load_explicit(&s->pass_done, memory_order_acquire);
@@ -188,12 +189,17 @@ static int report_job(struct session *s, struct job *j, bool final)
 		else
 			rc = builder_flow(&b, &a, t, &e[i].c, e[i].first_us, e[i].last_us);
 	}
+	if (rc == 0)
+		rc = builder_data(&b, &j->sum, &j->overflow, &d);
+	/* Other threads go on learning processes once the lock is let go. */
+	if (rc == 0 && s->threaded)
+		rc = builder_freeze(&b, &d);
 	if (s->threaded)
 		pthread_mutex_unlock(&s->res_lock);
 	if (rc != 0)
 		errno = ENOMEM;
 	else
-		rc = builder_emit(s, &b, &j->sum, &j->overflow);
+		rc = session_emit(s, &d);
 	builder_free(&b);
 	free(merged);
 	return rc;
@@ -371,7 +377,7 @@ static struct job *snapshot(struct session *s, bool since_last)
 		job_free(j);
 		return NULL;
 	}
-	if (since_last) {
+	if (since_last && iv->seen_cap > old_cap) {
 		iv->seen = arr;
 		memset(iv->seen + old_cap, 0, (iv->seen_cap - old_cap) * sizeof(*iv->seen));
 	}

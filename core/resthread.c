@@ -67,10 +67,13 @@ static void *resolver_main(void *arg)
 	double gap = RESOLVE_MIN_GAP_MS / 1000.0;
 	double last, last_deep;
 	struct rt_budget rt;
+	bool pending;
 
 	pthread_mutex_lock(&s->res_lock);
 	s->res_thread_holds = true;
 	full_pass(s);
+	/* Read under res_lock: the capture thread's lookups write the resolver. */
+	pending = resolver_pending(s->res);
 	s->res_thread_holds = false;
 	pthread_mutex_unlock(&s->res_lock);
 	last = last_deep = session_now_mono();
@@ -78,7 +81,6 @@ static void *resolver_main(void *arg)
 	pthread_mutex_lock(&q->lock);
 	while (!q->stop) {
 		double due = last + s->cfg.resolve_interval;
-		bool pending = resolver_pending(s->res);
 		double wake = pending && last_deep + gap < due ? last_deep + gap : due;
 		struct timespec ts = session_timespec(wake);
 		bool full;
@@ -136,6 +138,7 @@ static void *resolver_main(void *arg)
 				resolver_refresh_flows(s->res, batch, m, false);
 			}
 		}
+		pending = resolver_pending(s->res);
 		s->res_thread_holds = false;
 		pthread_mutex_unlock(&s->res_lock);
 		pthread_mutex_lock(&q->lock);

@@ -164,11 +164,23 @@ struct report_builder {
 	struct aggregate *ag;
 	struct conn *conns;
 	size_t nconns, cap;
+	struct proc_info *frozen;	/* builder_freeze's copies */
+	size_t nfrozen;
+	struct row *rows;		/* ... and the rows that point at them */
 };
 int builder_init(struct report_builder *b, const struct session *s);
 void builder_free(struct report_builder *b);
 int builder_flow(struct report_builder *b, const struct attribution *a, const struct tuple *t,
 		 const struct flow_counts *c, int64_t first_us, int64_t last_us);
+/* The report's rows (or connection rows) in d, valid while b is. */
+int builder_data(struct report_builder *b, const struct summary *sum,
+		 const struct flow_counts *overflow, struct report_data *d);
+/*
+ * d's processes copied into b, so that d no longer points into the
+ * resolver: a report made under the resolver's lock can be written after
+ * it is let go, while other threads learn more processes (and move them).
+ */
+int builder_freeze(struct report_builder *b, struct report_data *d);
 int builder_emit(struct session *s, struct report_builder *b, const struct summary *sum,
 		 const struct flow_counts *overflow);
 

@@ -1,13 +1,14 @@
 #!/bin/sh
 # Run every test layer and print one total: "N passed, N failed".
-#   tests/check.sh BUILD_DIR ASAN_BUILD_DIR
+#   tests/check.sh BUILD_DIR ASAN_BUILD_DIR TSAN_BUILD_DIR
 # 1. unit tests (cmocka), 2. golden tests, then the shell completions
 # (bash, zsh, fish; tests/completions), 3. the scale test (6,000
 # flows against a generated ledger), 4. live tests (network namespaces,
 # root), 5. accuracy cases (bench/accuracy, root), 6. unit, golden and
-# scale tests again under ASan+UBSan.
+# scale tests again under ASan+UBSan, 7. a live capture under TSan.
 build=${1:-build}
 asan=${2:-build-asan}
+tsan=${3:-build-tsan}
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 passed=0
@@ -78,6 +79,8 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 unit "$asan"
 layer "golden (asan)" sh tests/golden/run.sh "$asan/proctraf"
 layer "scale (asan)" sh tests/scale/run.sh "$asan/proctraf"
+# 7. the threads of a live capture under ThreadSanitizer (root).
+layer tsan sh tests/tsan/run.sh "$tsan/proctraf"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
