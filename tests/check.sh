@@ -69,6 +69,7 @@ unit "$build"
 layer golden sh tests/golden/run.sh "$build/proctraf"
 layer completions sh tests/completions/run.sh
 layer build sh tests/build/run.sh
+layer cli sh tests/cli/run.sh "$build/proctraf"
 layer scale sh tests/scale/run.sh "$build/proctraf"
 layer live sh tests/live/run.sh "$build/proctraf"
 # Attribution against the truth of a capture beside it (bench/accuracy):
