@@ -367,13 +367,11 @@ static struct job *snapshot(struct session *s, bool since_last)
 	size_t nflows = flowtab_count(s->flows), n = 0;
 	struct job *j = calloc(1, sizeof(*j));
 	void *arr = iv->seen;
-	size_t old_cap = iv->seen_cap;
+	size_t old_cap = iv->seen_cap, cap = 0;
 
 	if (!j)
 		return NULL;
-	j->e = malloc((nflows ? nflows : 1) * sizeof(*j->e));
-	if (!j->e || (since_last &&
-		      !array_reserve(&arr, &iv->seen_cap, nflows, sizeof(*iv->seen)))) {
+	if (since_last && !array_reserve(&arr, &iv->seen_cap, nflows, sizeof(*iv->seen))) {
 		job_free(j);
 		return NULL;
 	}
@@ -383,10 +381,18 @@ static struct job *snapshot(struct session *s, bool since_last)
 	}
 	for (size_t i = 0; i < nflows; i++) {
 		const struct flow_counts *c = flowtab_counts(s->flows, i);
-		struct entry *e = &j->e[n];
+		struct entry *e;
 
 		if (since_last && same(c, &iv->seen[i]))
 			continue;
+		/* As many entries as flows that moved: not one per flow of the table. */
+		arr = j->e;
+		if (!array_reserve(&arr, &cap, n + 1, sizeof(*j->e))) {
+			job_free(j);
+			return NULL;
+		}
+		j->e = arr;
+		e = &j->e[n];
 		e->idx = i;
 		if (since_last) {
 			sub_counts(&e->c, c, &iv->seen[i]);

@@ -364,16 +364,17 @@ static void pace(struct session *s, int n)
 
 static int start_live(struct session *s, char *err, size_t errlen)
 {
+	/* The reporter first: a resolver thread left running could not be undone here. */
+	if (interval_open(s) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return 1;
+	}
 	if (resthread_start(s) != 0) {
 		snprintf(err, errlen, "cannot start the resolver thread");
 		return 1;
 	}
 	s->start_mono = session_now_mono();
 	s->start_us = now_real_us();
-	if (interval_open(s) != 0) {
-		snprintf(err, errlen, "out of memory");
-		return 1;
-	}
 	/* After the other threads are made: they set their own. */
 	rt_budget_start(&s->rt, !s->cfg.no_realtime, session_now_mono(), NULL, NULL);
 	rt_thread_set(&s->rt, true);
