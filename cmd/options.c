@@ -52,7 +52,7 @@ static const char help_text[] =
 	"      --no-unknown            drop the unknown:* rows\n"
 	"  -s, --sort KEY              sort by a column (or total, the default)\n"
 	"      --top N                 keep the first N rows\n"
-	"  -q, --quiet                 no progress line on a terminal\n"
+	"  -q, --quiet                 no intro or progress line on a terminal\n"
 	"\n"
 	"Resolver:\n"
 	"      --max-flows N           bound of the flow table (default 1000000)\n"
