@@ -45,13 +45,19 @@ struct app {
 	bool unknown_seen[REASON_COUNT];
 };
 
-static void install_signals(void)
+/*
+ * Live, poll() is interrupted by a signal whatever the flags (and every
+ * wait is short). Reading a file, a read cut by a signal would leave
+ * libpcap in the middle of a record: the reads are restarted, and the
+ * signal takes effect when the packets read so far are counted.
+ */
+static void install_signals(bool file)
 {
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
-	/* No SA_RESTART: the signal must interrupt poll() at once. */
+	sa.sa_flags = file ? SA_RESTART : 0;
 	sa.sa_handler = on_stop;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -232,7 +238,7 @@ int main(int argc, char **argv)
 	o.cfg.emit_ctx = &a;
 	o.cfg.tick = on_tick;
 	o.cfg.tick_ctx = &a;
-	install_signals();
+	install_signals(o.cfg.file != NULL);
 	rc = session_open(&o.cfg, &s, err, sizeof(err));
 	if (rc != 0) {
 		fprintf(stderr, "proctraf: %s\n", err);
@@ -261,5 +267,14 @@ int main(int argc, char **argv)
 	session_close(s);
 	options_free(&o);
 	pthread_mutex_destroy(&a.lock);
+	/*
+	 * The reader went away: end as a write into a closed pipe ends a
+	 * program, whichever thread met it (the reporter thread blocks the
+	 * signal and sees EPIPE instead).
+	 */
+	if (a.write_errno == EPIPE) {
+		signal(SIGPIPE, SIG_DFL);
+		raise(SIGPIPE);
+	}
 	return rc;
 }

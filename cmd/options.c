@@ -174,7 +174,8 @@ static double parse_duration(const char *opt, const char *s)
 	v *= unit;
 	if (!digits || *p || !(v > 0) || v > MAX_SECONDS) {
 		fprintf(stderr,
-			"proctraf: %s wants a duration > 0 (seconds, decimals allowed, or with s, m, h), not '%s'\n",
+			"proctraf: %s wants a duration > 0 and <= 1000000000 s (decimals allowed, "
+			"or a unit: s, m, h), not '%s' (see proctraf --help)\n",
 			opt, s);
 		exit(EXIT_USAGE);
 	}
@@ -196,10 +197,13 @@ static unsigned long long parse_count(const char *opt, const char *s, unsigned l
 	}
 	if (p == s || *p || v < 1 || over || v > max) {
 		if ((over || v > max) && p != s && !*p && max != ULLONG_MAX)
-			fprintf(stderr, "proctraf: %s wants a whole number from 1 to %llu, not '%s'\n",
+			fprintf(stderr,
+				"proctraf: %s wants a whole number from 1 to %llu, not '%s' (see proctraf --help)\n",
 				opt, max, s);
 		else
-			fprintf(stderr, "proctraf: %s wants a whole number >= 1, not '%s'\n", opt, s);
+			fprintf(stderr,
+				"proctraf: %s wants a whole number >= 1, not '%s' (see proctraf --help)\n",
+				opt, s);
 		exit(EXIT_USAGE);
 	}
 	return v;

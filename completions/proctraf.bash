@@ -50,7 +50,7 @@ _proctraf()
             COMPREPLY=($(compgen -W 'total sent_bytes recv_bytes sent_packets
                 recv_packets flows processes pid user command netns cgroup unit
                 container proto local_addr local_port remote_addr remote_port
-                first last' -- "$cur"))
+                first last cmdline sent_rate recv_rate start end duration' -- "$cur"))
             return
             ;;
         --pid | -*([hqtCHV])p)
