@@ -270,13 +270,17 @@ static void got_free(struct got *g)
 	g->n = 0;
 }
 
-/* A run over the file; limits: -d seconds, -c packets (0: none). */
-static void run_limited(const char *pcap, const char *root, int64_t interval_us, bool total,
-			bool connections, double duration, uint64_t count_limit, struct got *g)
+/*
+ * A run over the file; limits: -d seconds, -c packets (0: none); usr1: a
+ * report of the run so far is asked for (SIGUSR1) before it starts.
+ */
+static void run_full(const char *pcap, const char *root, int64_t interval_us, bool total,
+		     bool connections, double duration, uint64_t count_limit, bool usr1,
+		     struct got *g)
 {
 	struct session_config cfg;
-	volatile sig_atomic_t stop = 0;
-	struct session_signals sig = { &stop, NULL };
+	volatile sig_atomic_t stop = 0, report = usr1;
+	struct session_signals sig = { &stop, &report };
 	struct session *s;
 	char err[256];
 
@@ -299,6 +303,13 @@ static void run_limited(const char *pcap, const char *root, int64_t interval_us,
 		fail_msg("session_run: %s", err);
 	assert_int_equal(session_finish(s), 0);
 	session_close(s);
+	assert_int_equal(report, 0);	/* the report asked for was made */
+}
+
+static void run_limited(const char *pcap, const char *root, int64_t interval_us, bool total,
+			bool connections, double duration, uint64_t count_limit, struct got *g)
+{
+	run_full(pcap, root, interval_us, total, connections, duration, count_limit, false, g);
 }
 
 static void run(const char *pcap, const char *root, int64_t interval_us, bool total,
@@ -643,6 +654,78 @@ static void test_limits(void **state)
 	got_free(&g);
 }
 
+/*
+ * SIGUSR1 while reading a file: a report of the run so far (all the
+ * packets read by then), between the intervals, which it leaves alone.
+ */
+static void test_partial(void **state)
+{
+	struct fixture_files *f = *state;
+	struct got g, once;
+	size_t partial = SIZE_MAX, intervals = 0;
+	struct counts sum[NWHO];
+
+	run_full(f->pcap, f->root, STEP, false, false, 0, 0, true, &g);
+	run(f->pcap, f->root, 0, false, false, &once);
+	memset(sum, 0, sizeof(sum));
+	for (size_t i = 0; i < g.n; i++) {
+		if (g.r[i].sum.kind == REPORT_PARTIAL) {
+			assert_int_equal(partial, SIZE_MAX);
+			partial = i;
+			continue;
+		}
+		assert_int_equal(g.r[i].sum.kind, REPORT_INTERVAL);
+		assert_int_equal(g.r[i].sum.index, ++intervals);
+		check_rows(&g.r[i], f->l.iv[intervals], "an interval, with a report so far");
+		for (size_t j = 0; j < g.r[i].nrows; j++)
+			sum[who_of(&g.r[i].rows[j])].sb += g.r[i].rows[j].sb;
+	}
+	assert_int_equal(intervals, 11);
+	assert_true(partial < g.n);
+	/* The packets read by then: here the whole file (one read takes 4096). */
+	assert_int_equal(g.r[partial].sum.start_us, f->l.first_ts);
+	assert_int_equal(g.r[partial].sum.end_us, f->l.last_ts);
+	assert_int_equal(g.r[partial].sum.interval_us, STEP);
+	assert_int_equal(g.r[partial].sum.totals.packets, once.r[0].sum.totals.packets);
+	check_rows(&g.r[partial], f->l.all, "the report so far");
+	for (int w = 0; w < NWHO; w++)
+		assert_int_equal(sum[w].sb, f->l.all[w].sb);
+	got_free(&g);
+	got_free(&once);
+}
+
+/* A capture with no packet: one interval with no times and no rows, and the total. */
+static void test_empty_capture(void **state)
+{
+	char path[] = "/tmp/proctraf-test-interval-empty-XXXXXX";
+	struct fixture_files *f = *state;
+	pcap_t *dead = pcap_open_dead(DLT_RAW, 128);
+	pcap_dumper_t *d;
+	struct got g;
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	close(fd);
+	d = pcap_dump_open(dead, path);
+	assert_non_null(d);
+	pcap_dump_close(d);
+	pcap_close(dead);
+	run(path, f->root, STEP, true, true, &g);
+	assert_int_equal(g.n, 2);
+	assert_int_equal(g.r[0].sum.kind, REPORT_INTERVAL);
+	assert_int_equal(g.r[0].sum.index, 1);
+	assert_int_equal(g.r[1].sum.kind, REPORT_TOTAL);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(g.r[i].sum.start_us, TIME_NONE);
+		assert_int_equal(g.r[i].sum.end_us, TIME_NONE);
+		assert_int_equal(g.r[i].sum.totals.packets, 0);
+		assert_int_equal(g.r[i].nrows, 0);
+		assert_int_equal(g.r[i].nconns, 0);
+	}
+	got_free(&g);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -651,6 +734,8 @@ int main(void)
 		cmocka_unit_test(test_total),
 		cmocka_unit_test(test_connections),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_partial),
+		cmocka_unit_test(test_empty_capture),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
