@@ -373,7 +373,9 @@ static struct job *snapshot(struct session *s, bool since_last)
 	}
 	if (since_last) {
 		iv->seen = arr;
-		memset(iv->seen + old_cap, 0, (iv->seen_cap - old_cap) * sizeof(*iv->seen));
+		/* Still NULL when no flow was ever made: memset(NULL, 0, 0) is undefined. */
+		if (iv->seen_cap > old_cap)
+			memset(iv->seen + old_cap, 0, (iv->seen_cap - old_cap) * sizeof(*iv->seen));
 	}
 	for (size_t i = 0; i < nflows; i++) {
 		const struct flow_counts *c = flowtab_counts(s->flows, i);
