@@ -45,12 +45,14 @@ struct cell *table_add_row(struct table *t, bool unknown)
 
 	if (t->nrows == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 64;
+		/* At least one cell a row: realloc(p, 0) would free the cells. */
+		size_t width = t->ncols ? t->ncols : 1;
 		struct cell *cells;
 		uint8_t *unk;
 
 		if (cap > SIZE_MAX / (sizeof(*cells) * TABLE_MAX_COLS))
 			return NULL;
-		cells = realloc(t->cells, cap * t->ncols * sizeof(*cells));
+		cells = realloc(t->cells, cap * width * sizeof(*cells));
 		if (!cells)
 			return NULL;
 		t->cells = cells;

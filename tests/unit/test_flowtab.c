@@ -332,6 +332,176 @@ static void test_tiny_bounds(void **state)
 	flowtab_free(ft);
 }
 
+/* ---- flows with times (--connections) ---- */
+
+static struct packet timed(const char *src, uint16_t sport, const char *dst, uint16_t dport,
+			   int64_t ts)
+{
+	struct packet p = mkpkt(TUPLE_V4, src, sport, dst, dport, 6, 100, PKT_DIR_UNKNOWN);
+
+	p.ts_us = ts;
+	return p;
+}
+
+/* The index of the flow whose canonical key is t's. */
+static size_t flow_of(const struct flowtab *ft, const struct tuple *t)
+{
+	struct tuple k = *t;
+
+	tuple_canonical(&k);
+	for (size_t i = 0; i < flowtab_count(ft); i++) {
+		if (memcmp(flowtab_key(ft, i), &k, sizeof(k)) == 0)
+			return i;
+	}
+	fail_msg("no such flow");
+	return 0;
+}
+
+/* First and last: the earliest and the latest packet, in whatever order they came. */
+static void test_times_out_of_order(void **state)
+{
+	static const int64_t order[] = { 50, 10, 70, 30, 70, 10, 60 };
+	struct flowtab *ft = flowtab_new_timed(100, true);
+	struct packet a, b;
+	struct tuple c;
+	int64_t first, last;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		/* both directions of one flow */
+		a = timed(i % 2 ? "10.0.0.2" : "10.0.0.1", i % 2 ? 80 : 5000,
+			  i % 2 ? "10.0.0.1" : "10.0.0.2", i % 2 ? 5000 : 80,
+			  1700000000000000LL + order[i]);
+		flowtab_add(ft, &a, &c);
+	}
+	/* A second flow: one packet, so first = last; before 1970 even. */
+	b = timed("10.0.0.9", 1, "10.0.0.1", 2, -5);
+	assert_true(flowtab_add(ft, &b, &c));
+	assert_int_equal(flowtab_count(ft), 2);
+	flowtab_times(ft, flow_of(ft, &a.t), &first, &last);
+	assert_int_equal(first, 1700000000000010LL);
+	assert_int_equal(last, 1700000000000070LL);
+	flowtab_times(ft, flow_of(ft, &b.t), &first, &last);
+	assert_int_equal(first, -5);
+	assert_int_equal(last, -5);
+	/* A later packet of b moves its last only; an earlier one its first only. */
+	b.ts_us = 100;
+	flowtab_add(ft, &b, &c);
+	b.ts_us = -7;
+	flowtab_add(ft, &b, &c);
+	flowtab_times(ft, flow_of(ft, &b.t), &first, &last);
+	assert_int_equal(first, -7);
+	assert_int_equal(last, 100);
+	/* The counters are kept as without times. */
+	assert_int_equal(flowtab_counts(ft, flow_of(ft, &a.t))->packets[0] +
+			 flowtab_counts(ft, flow_of(ft, &a.t))->packets[1], 7);
+	assert_int_equal(flowtab_counts(ft, flow_of(ft, &b.t))->bytes[1], 300);	/* from the higher end */
+	flowtab_free(ft);
+}
+
+/* Without the flag, no times: 0 and 0, whatever the packets said. */
+static void test_no_times_without_flag(void **state)
+{
+	struct flowtab *tabs[2] = { flowtab_new(10), flowtab_new_timed(10, false) };
+
+	(void)state;
+	for (int k = 0; k < 2; k++) {
+		struct packet p = timed("10.0.0.1", 1, "10.0.0.2", 2, 1700000000000000LL);
+		struct tuple c;
+		int64_t first = 1, last = 1;
+
+		assert_non_null(tabs[k]);
+		flowtab_add(tabs[k], &p, &c);
+		p.ts_us += 5;
+		flowtab_add(tabs[k], &p, &c);
+		flowtab_times(tabs[k], 0, &first, &last);
+		assert_int_equal(first, 0);
+		assert_int_equal(last, 0);
+		assert_int_equal(flowtab_counts(tabs[k], 0)->packets[0], 2);
+		flowtab_free(tabs[k]);
+	}
+}
+
+/*
+ * The file pipeline (prepare, prefetch, commit, a few packets apart) keeps
+ * the same counters and times as flowtab_add, packet by packet; packets of
+ * flows beyond the bound give no flow a time.
+ */
+static void test_times_pipeline(void **state)
+{
+	enum { N = 20000, FLOWS = 300, MAX = 250, RING = 8, FETCH = 2, COUNT = 5 };
+	struct flowtab *piped = flowtab_new_timed(MAX, true), *plain = flowtab_new_timed(MAX, true);
+	static struct packet pk[N];
+	static int64_t lo[FLOWS], hi[FLOWS];
+	static bool seen[FLOWS];
+	struct flow_prep ring[RING];
+	uint64_t x = 2024;
+	struct tuple c;
+
+	(void)state;
+	for (size_t i = 0; i < N; i++) {
+		uint64_t r = rng_next(&x);
+		int f = (int)(r % FLOWS);
+		char a[32];
+
+		snprintf(a, sizeof(a), "10.1.%d.%d", f / 200, f % 200 + 1);
+		/* times mostly rising, often out of order, some equal */
+		int64_t ts = 1000000 + (int64_t)i * 3 - (int64_t)((r >> 16) % 500);
+		pk[i] = r >> 40 & 1 ? timed(a, 443, "10.9.9.9", 5555, ts)
+				    : timed("10.9.9.9", 5555, a, 443, ts);
+		pk[i].ip_len = (uint32_t)(40 + (r >> 24) % 1400);
+		pk[i].dir = (uint8_t)((r >> 41) % 3);
+		flowtab_add(plain, &pk[i], &c);
+	}
+	/* The pipeline, as session.c runs it (depths of its own). */
+	for (size_t n = 0; n < N + COUNT; n++) {
+		if (n < N)
+			flowtab_prepare(piped, &pk[n], &ring[n % RING]);
+		if (n >= FETCH && n - FETCH < N)
+			flowtab_prefetch(piped, &ring[(n - FETCH) % RING]);
+		if (n >= COUNT)
+			flowtab_commit(piped, &ring[(n - COUNT) % RING]);
+	}
+	assert_int_equal(flowtab_count(piped), MAX);
+	assert_int_equal(flowtab_count(plain), MAX);
+	/* The expected times: per flow, over its packets, in the first MAX flows made. */
+	for (size_t i = 0; i < N; i++) {
+		int f = -1;
+		struct tuple k = pk[i].t;
+		tuple_canonical(&k);
+		for (size_t j = 0; j < MAX; j++) {
+			if (memcmp(flowtab_key(plain, j), &k, sizeof(k)) == 0)
+				f = (int)j;
+		}
+		if (f < 0)
+			continue;	/* in the overflow bucket */
+		if (!seen[f] || pk[i].ts_us < lo[f])
+			lo[f] = pk[i].ts_us;
+		if (!seen[f] || pk[i].ts_us > hi[f])
+			hi[f] = pk[i].ts_us;
+		seen[f] = true;
+	}
+	for (size_t j = 0; j < MAX; j++) {
+		int64_t f1, l1, f2, l2;
+
+		assert_true(seen[j]);
+		assert_memory_equal(flowtab_key(piped, j), flowtab_key(plain, j), sizeof(struct tuple));
+		assert_memory_equal(flowtab_counts(piped, j), flowtab_counts(plain, j),
+				    sizeof(struct flow_counts));
+		flowtab_times(plain, j, &f1, &l1);
+		flowtab_times(piped, j, &f2, &l2);
+		assert_int_equal(f1, lo[j]);
+		assert_int_equal(l1, hi[j]);
+		assert_int_equal(f2, lo[j]);
+		assert_int_equal(l2, hi[j]);
+		assert_true(f1 < l1);
+	}
+	assert_memory_equal(flowtab_overflow(piped), flowtab_overflow(plain), sizeof(struct flow_counts));
+	assert_true(flowtab_overflow(plain)->packets[0] + flowtab_overflow(plain)->packets[1] > 0);
+	flowtab_free(piped);
+	flowtab_free(plain);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -342,6 +512,9 @@ int main(void)
 		cmocka_unit_test(test_many_flows),
 		cmocka_unit_test(test_bound_and_overflow),
 		cmocka_unit_test(test_tiny_bounds),
+		cmocka_unit_test(test_times_out_of_order),
+		cmocka_unit_test(test_no_times_without_flag),
+		cmocka_unit_test(test_times_pipeline),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

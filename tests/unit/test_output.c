@@ -592,6 +592,383 @@ static void test_write_error(void **state)
 	assert_int_equal(fclose(ok), 0);
 }
 
+/* ---- times, seconds, human units ---- */
+
+static void tm_is(int64_t us, const char *want)
+{
+	char buf[OUT_TIME_LEN];
+
+	assert_string_equal(output_time(us, buf, sizeof(buf)), want);
+}
+
+/* Days since 1970-01-01 to a date (Howard Hinnant's civil_from_days). */
+static void civil(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+	z += 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+static void test_output_time(void **state)
+{
+	(void)state;
+	tm_is(0, "1970-01-01T00:00:00.000000Z");
+	tm_is(1, "1970-01-01T00:00:00.000001Z");
+	tm_is(999999, "1970-01-01T00:00:00.999999Z");
+	tm_is(SHIM_START_US, "2023-11-14T22:13:20.000000Z");
+	tm_is(SHIM_START_US + 123456, "2023-11-14T22:13:20.123456Z");
+	/* Leap days, and the years that have none. */
+	tm_is(951782400000000LL, "2000-02-29T00:00:00.000000Z");
+	tm_is(1709164800000000LL + 86399999999LL, "2024-02-29T23:59:59.999999Z");
+	tm_is(4107542400000000LL, "2100-03-01T00:00:00.000000Z");	/* 2100-02-28 + 1 day */
+	tm_is(4107542400000000LL - 1, "2100-02-28T23:59:59.999999Z");
+	tm_is(253402300799999999LL, "9999-12-31T23:59:59.999999Z");
+	/* Before 1970: the second is floored, the microseconds count up from it. */
+	tm_is(-1, "1969-12-31T23:59:59.999999Z");
+	tm_is(-999999, "1969-12-31T23:59:59.000001Z");
+	tm_is(-1000000, "1969-12-31T23:59:59.000000Z");
+	tm_is(-1000001, "1969-12-31T23:59:58.999999Z");
+	tm_is(-86400000000LL, "1969-12-31T00:00:00.000000Z");
+	tm_is(-2208988800000000LL, "1900-01-01T00:00:00.000000Z");
+	tm_is(-62135596800000000LL, "0001-01-01T00:00:00.000000Z");
+
+	/* Random times from year 1 to 9999, against the civil calendar. */
+	uint64_t x = 7;
+	for (int i = 0; i < 200000; i++) {
+		const int64_t lo = -62135596800000000LL, hi = 253402300799999999LL;
+		int64_t us = lo + (int64_t)(rng_next(&x) % (uint64_t)(hi - lo));
+		int64_t sec = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
+		int64_t frac = us - sec * 1000000, days = sec >= 0 ? sec / 86400 : -((-sec + 86399) / 86400);
+		int64_t sod = sec - days * 86400, y;
+		unsigned m, d;
+		char want[64], got[OUT_TIME_LEN];
+
+		civil(days, &y, &m, &d);
+		snprintf(want, sizeof(want), "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%06lldZ",
+			 (long long)y, m, d, (long long)(sod / 3600), (long long)(sod / 60 % 60),
+			 (long long)(sod % 60), (long long)frac);
+		output_time(us, got, sizeof(got));
+		if (strcmp(got, want) != 0)
+			fail_msg("%lld us: %s, not %s", (long long)us, got, want);
+	}
+}
+
+static void sec_is(int64_t us, const char *want)
+{
+	char buf[32];
+
+	assert_string_equal(output_seconds(us, buf, sizeof(buf)), want);
+}
+
+static void test_output_seconds(void **state)
+{
+	(void)state;
+	sec_is(0, "0.000000");
+	sec_is(1, "0.000001");
+	sec_is(999999, "0.999999");
+	sec_is(1000000, "1.000000");
+	sec_is(2500000, "2.500000");
+	sec_is(86400000001LL, "86400.000001");
+	sec_is(INT64_MAX, "9223372036854.775807");
+	/* A negative duration (a clock stepped back) is none. */
+	sec_is(-1, "0.000000");
+	sec_is(-2500000, "0.000000");
+	sec_is(INT64_MIN, "0.000000");
+}
+
+static void hu_is(double v, const char *want)
+{
+	char buf[16];
+
+	if (strcmp(output_human(v, buf, sizeof(buf)), want) != 0)
+		fail_msg("output_human(%.17g) is %s, not %s", v, buf, want);
+}
+
+static void test_output_human(void **state)
+{
+	const double K = 1024.0, M = K * K, E = M * M * M;
+
+	(void)state;
+	hu_is(0, "0");
+	hu_is(1, "1");
+	hu_is(999, "999");
+	hu_is(1023, "1023");
+	hu_is(1023.4, "1023");
+	/* From 1023.5 on, what would print as 1024 is 1.0K. */
+	hu_is(1023.5, "1.0K");
+	hu_is(1024, "1.0K");
+	hu_is(1535, "1.5K");
+	hu_is(1536, "1.5K");
+	hu_is(10188, "9.9K");		/* 9.949 */
+	hu_is(10189, "10K");		/* 9.950: one decimal would round up to 10.0 */
+	hu_is(10239.9, "10K");
+	hu_is(64000, "62K");		/* 62.5: printf rounds to even */
+	hu_is(1048063, "1023K");	/* 1023.499K */
+	hu_is(1048064, "1.0M");		/* 1023.5K */
+	hu_is(1048575, "1.0M");
+	hu_is(M, "1.0M");
+	hu_is(1.5 * M, "1.5M");
+	hu_is(100 * M, "100M");
+	hu_is(K * M, "1.0G");
+	hu_is(M * M, "1.0T");
+	hu_is(1.25 * M * M, "1.2T");		/* exactly halfway: printf rounds to even */
+	hu_is(K * M * M, "1.0P");
+	hu_is(E, "1.0E");
+	hu_is(15.5 * E, "16E");
+	hu_is((double)UINT64_MAX, "16E");
+	/* E is the last unit: beyond it the number grows. */
+	hu_is(1024 * E, "1024E");
+	hu_is(1e30, "867361737988E");
+}
+
+/* ---- the text table with times and rates, blocks of a run, CSV/TSV headers ---- */
+
+/* One report of rows under the summary, as report_write writes it. */
+static char *block(const struct report_opts *o, const struct summary *sum, const struct row *rows,
+		   size_t n, bool first)
+{
+	struct report_data d;
+	struct memout m;
+
+	memset(&d, 0, sizeof(d));
+	d.sum = *sum;
+	d.rows = rows;
+	d.nrows = n;
+	memout_open(&m);
+	assert_int_equal(report_write(m.f, o, &d, first), 0);
+	memout_close(&m);
+	return m.buf;
+}
+
+static struct summary interval_sum(unsigned index)
+{
+	struct summary s;
+
+	memset(&s, 0, sizeof(s));
+	s.kind = REPORT_INTERVAL;
+	s.index = index;
+	s.interval_us = 2500000;
+	s.start_us = SHIM_START_US;
+	s.end_us = SHIM_END_US;
+	s.totals = file_totals;
+	return s;
+}
+
+static void rows_for_times(struct row rows[2])
+{
+	rows[0] = mkrow(REASON_NONE, 1234, "alice", "curl", 1500, 64000, 10, 50, 2, 0, "curl x");
+	rows[1] = mkrow(REASON_NO_SOCKET, 0, "", "unknown:no-socket", 40, 0, 1, 0, 1, 0,
+			"no socket matched this traffic");
+}
+
+#define STAMP0 "2023-11-14T22:13:20.000000Z"
+#define STAMP1 "2023-11-14T22:13:22.500000Z"
+
+static void test_text_times_rates_interval(void **state)
+{
+	struct report_opts o;
+	struct summary s = interval_sum(3);
+	struct row rows[2];
+	char *out;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.format = OUT_TEXT;
+	o.header = true;
+	o.timestamps = true;
+	o.rate = true;
+	rows_for_times(rows);
+	out = block(&o, &s, rows, 2, true);
+	assert_string_equal(out,
+		"START                        END                          DURATION   PID  USER   "
+		"COMMAND            SENT_BYTES  RECV_BYTES  SENT_RATE  RECV_RATE  SENT_PACKETS  "
+		"RECV_PACKETS  FLOWS  NETNS  CMDLINE\n"
+		STAMP0 "  " STAMP1 "  2.500000  1234  alice  curl                     1500       "
+		"64000        600      25600            10            50      2      -  curl x\n"
+		STAMP0 "  " STAMP1 "  2.500000     -  -      unknown:no-socket          40           "
+		"0         16          0             1             0      1      -  "
+		"no socket matched this traffic\n"
+		"\n"
+		"interval 3: from " STAMP0 " to " STAMP1 " (2.500000 s)\n"
+		"captured 120 packets, 65540 IP bytes; 3 not IP, 2 malformed\n");
+	free(out);
+
+	/* -H: bytes and rates in binary units. */
+	o.human = true;
+	o.timestamps = false;
+	out = block(&o, &s, rows, 2, true);
+	assert_string_equal(out,
+		" PID  USER   COMMAND            SENT_BYTES  RECV_BYTES  SENT_RATE  RECV_RATE  "
+		"SENT_PACKETS  RECV_PACKETS  FLOWS  NETNS  CMDLINE\n"
+		"1234  alice  curl                     1.5K         62K        600        25K"
+		"            10            50      2      -  curl x\n"
+		"   -  -      unknown:no-socket          40           0         16          0"
+		"             1             0      1      -  no socket matched this traffic\n"
+		"\n"
+		"interval 3: from " STAMP0 " to " STAMP1 " (2.500000 s)\n"
+		"captured 120 packets, 65540 IP bytes; 3 not IP, 2 malformed\n");
+	free(out);
+}
+
+/* The footer's first line for each kind of report, and when no time is known. */
+static void test_footer_kinds(void **state)
+{
+	static const struct {
+		enum report_kind kind;
+		const char *prefix;
+	} kinds[] = {
+		{ REPORT_ONCE, "" }, { REPORT_INTERVAL, "interval 12: " },
+		{ REPORT_TOTAL, "total: " }, { REPORT_PARTIAL, "so far: " },
+	};
+	struct report_opts o;
+	struct row rows[2];
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.format = OUT_TEXT;
+	o.header = true;
+	rows_for_times(rows);
+	for (size_t i = 0; i < 4; i++) {
+		struct summary s = interval_sum(12);
+		char want[256], *out;
+
+		s.kind = kinds[i].kind;
+		out = block(&o, &s, rows, 1, true);
+		snprintf(want, sizeof(want), "\n\n%sfrom " STAMP0 " to " STAMP1 " (2.500000 s)\n"
+			 "captured 120 packets", kinds[i].prefix);
+		assert_non_null(strstr(out, want));
+		free(out);
+		s.start_us = s.end_us = TIME_NONE;
+		out = block(&o, &s, rows, 0, true);
+		snprintf(want, sizeof(want), "\n\n%sfrom - to - (0.000000 s)\ncaptured 120 packets",
+			 kinds[i].prefix);
+		assert_non_null(strstr(out, want));
+		free(out);
+	}
+}
+
+/* Text blocks after the first: one blank line before the header; none without header. */
+static void test_blocks_apart(void **state)
+{
+	struct report_opts o;
+	struct summary s1 = interval_sum(1), s2 = interval_sum(2);
+	struct row rows[2];
+	char *a, *b, *joined;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.format = OUT_TEXT;
+	o.header = true;
+	rows_for_times(rows);
+	a = block(&o, &s1, rows, 2, true);
+	b = block(&o, &s2, rows, 2, false);
+	assert_int_equal(a[0], ' ');		/* " PID" */
+	assert_int_equal(b[0], '\n');
+	assert_int_equal(b[1], ' ');
+	assert_int_equal(strncmp(b + 1, a, strchr(a, '\n') - a), 0);	/* the same header */
+	joined = malloc(strlen(a) + strlen(b) + 1);
+	strcpy(joined, a);
+	strcat(joined, b);
+	/* The first block's footer, one blank line, the second's header. */
+	assert_non_null(strstr(joined, "2 malformed\n\n PID  USER"));
+	assert_null(strstr(joined, "\n\n\n"));
+	free(joined);
+	free(a);
+	free(b);
+
+	o.header = false;
+	a = block(&o, &s1, rows, 2, true);
+	b = block(&o, &s2, rows, 2, false);
+	assert_string_equal(a, b);
+	assert_int_equal(a[0], '1');
+	free(a);
+	free(b);
+}
+
+/* CSV and TSV: the header line in the run's first block only. */
+static void test_sv_header_once(void **state)
+{
+	static const enum out_format fmts[] = { OUT_CSV, OUT_TSV };
+	static const char *const heads[] = {
+		"pid,user,command,sent_bytes,recv_bytes,sent_packets,recv_packets,flows,netns,"
+		"cmdline\n",
+		"pid\tuser\tcommand\tsent_bytes\trecv_bytes\tsent_packets\trecv_packets\tflows\t"
+		"netns\tcmdline\n",
+	};
+	struct report_opts o;
+	struct summary s = interval_sum(1);
+	struct row rows[2];
+
+	(void)state;
+	rows_for_times(rows);
+	for (int f = 0; f < 2; f++) {
+		for (int header = 0; header < 2; header++) {
+			for (int first = 0; first < 2; first++) {
+				char *out;
+
+				memset(&o, 0, sizeof(o));
+				o.format = fmts[f];
+				o.header = header;
+				out = block(&o, &s, rows, 2, first);
+				if (header && first)
+					assert_int_equal(strncmp(out, heads[f], strlen(heads[f])), 0);
+				else
+					assert_int_equal(out[0], '1');	/* the first row at once */
+				assert_null(strstr(out, "captured"));	/* no footer */
+				assert_int_equal(out[strlen(out) - 1], '\n');
+				free(out);
+			}
+		}
+	}
+}
+
+/* No value: "" in a CSV text (and time) column, an empty field in a numeric one. */
+static void test_csv_none(void **state)
+{
+	struct report_opts o;
+	struct summary s = interval_sum(1);
+	struct row rows[2];
+	char *out;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.format = OUT_CSV;
+	o.timestamps = true;
+	o.rate = true;
+	rows_for_times(rows);
+	out = block(&o, &s, rows, 2, false);
+	assert_string_equal(out,
+		"\"" STAMP0 "\",\"" STAMP1 "\",2.500000,1234,\"alice\",\"curl\",1500,64000,600.000,"
+		"25600.000,10,50,2,,\"curl x\"\n"
+		"\"" STAMP0 "\",\"" STAMP1 "\",2.500000,,\"\",\"unknown:no-socket\",40,0,16.000,"
+		"0.000,1,0,1,,\"no socket matched this traffic\"\n");
+	free(out);
+
+	/* No times known (no packets): start and end are "", duration and rates empty. */
+	s.start_us = s.end_us = TIME_NONE;
+	out = block(&o, &s, rows, 1, false);
+	assert_string_equal(out, "\"\",\"\",,1234,\"alice\",\"curl\",1500,64000,,,10,50,2,,"
+				 "\"curl x\"\n");
+	free(out);
+	/* TSV: every missing value is an empty field. */
+	o.format = OUT_TSV;
+	out = block(&o, &s, rows, 1, false);
+	assert_string_equal(out, "\t\t\t1234\talice\tcurl\t1500\t64000\t\t\t10\t50\t2\t\tcurl x\n");
+	free(out);
+	/* Text: "-". */
+	o.format = OUT_TEXT;
+	out = block(&o, &s, rows, 1, false);
+	assert_string_equal(out, "-  -  -  1234  alice  curl  1500  64000  -  -  10  50  2  -  curl x\n");
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -607,6 +984,14 @@ int main(void)
 		cmocka_unit_test(test_text_alignment),
 		cmocka_unit_test(test_text_no_trailing_spaces),
 		cmocka_unit_test(test_write_error),
+		cmocka_unit_test(test_output_time),
+		cmocka_unit_test(test_output_seconds),
+		cmocka_unit_test(test_output_human),
+		cmocka_unit_test(test_text_times_rates_interval),
+		cmocka_unit_test(test_footer_kinds),
+		cmocka_unit_test(test_blocks_apart),
+		cmocka_unit_test(test_sv_header_once),
+		cmocka_unit_test(test_csv_none),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

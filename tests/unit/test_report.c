@@ -7,6 +7,7 @@
 
 #include "../../core/aggregate.h"
 #include "../../core/output.h"
+#include "../../core/report.h"
 #include "report_shim.h"
 
 /* Two processes in two network namespaces (the inodes of their ns/net links). */
@@ -365,6 +366,327 @@ static void write_failure_is_reported(void **state)
 	fclose(f);
 }
 
+/* ---- report_keep: the filters ---- */
+
+struct filter_set {
+	const char *const *v;
+	size_t n;
+	int match;	/* does it keep proc "alice" (uid 1000) pid 42 "curl"? */
+};
+
+static void report_keep_truth_table(void **state)
+{
+	static const int p42[] = { 42 }, p7[] = { 7 }, p7_42[] = { 7, 42 };
+	static const char *const u_glob[] = { "al*" }, *const u_class[] = { "[a]lice" },
+			  *const u_uid[] = { "1000" }, *const u_bob[] = { "bob" },
+			  *const u_bob_uid[] = { "bob", "1000" }, *const u_root[] = { "0" },
+			  *const u_notuid[] = { "1000x" };
+	static const char *const c_glob[] = { "cu*" }, *const c_wget[] = { "wget" },
+			  *const c_both[] = { "wget", "curl" }, *const c_unk[] = { "unknown*" },
+			  *const c_curl_nosock[] = { "curl", "unknown:no-*" },
+			  *const c_notlocal[] = { "unknown:not-local" };
+	static const struct { const int *v; size_t n; int match; } pids[] = {
+		{ NULL, 0, 1 }, { p42, 1, 1 }, { p7, 1, 0 }, { p7_42, 2, 1 },
+	};
+	static const struct filter_set users[] = {
+		{ NULL, 0, 1 }, { u_glob, 1, 1 }, { u_class, 1, 1 }, { u_uid, 1, 1 },
+		{ u_bob, 1, 0 }, { u_bob_uid, 2, 1 }, { u_root, 1, 0 }, { u_notuid, 1, 0 },
+	};
+	/* match: for the process; unk: for unknown:no-socket, unk2: for unknown:not-local */
+	static const struct { const char *const *v; size_t n; int match, unk, unk2; } cmds[] = {
+		{ NULL, 0, 1, 1, 1 },	/* no pattern: unknown rows stay */
+		{ c_glob, 1, 1, 1, 1 },	/* patterns that name no unknown row leave them */
+		{ c_wget, 1, 0, 1, 1 },
+		{ c_both, 2, 1, 1, 1 },
+		{ c_unk, 1, 0, 1, 1 },	/* ... those that do choose among them */
+		{ c_curl_nosock, 2, 1, 1, 0 },
+		{ c_notlocal, 1, 0, 0, 1 },
+	};
+	struct proc_info p = { .pid = 42, .uid = 1000, .have_uid = true, .comm = "curl" };
+	size_t cases = 0;
+
+	(void)state;
+	for (size_t a = 0; a < sizeof(pids) / sizeof(pids[0]); a++)
+	for (size_t b = 0; b < sizeof(users) / sizeof(users[0]); b++)
+	for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++)
+	for (int nu = 0; nu < 2; nu++) {
+		struct report_opts o;
+		bool want = pids[a].match && users[b].match && cmds[c].match;
+
+		memset(&o, 0, sizeof(o));
+		o.pids = pids[a].v;
+		o.npids = pids[a].n;
+		o.users = users[b].v;
+		o.nusers = users[b].n;
+		o.commands = cmds[c].v;
+		o.ncommands = cmds[c].n;
+		o.no_unknown = nu;
+		if (report_keep(&o, &p, "alice", "curl") != want)
+			fail_msg("process row: pids %zu, users %zu, commands %zu, no_unknown %d: "
+				 "kept %d", a, b, c, nu, !want);
+		/* Unknown rows: only --no-unknown and --command patterns naming them count. */
+		if (report_keep(&o, NULL, "", "unknown:no-socket") != (!nu && cmds[c].unk))
+			fail_msg("unknown:no-socket: pids %zu, users %zu, commands %zu, "
+				 "no_unknown %d", a, b, c, nu);
+		if (report_keep(&o, NULL, "", "unknown:not-local") != (!nu && cmds[c].unk2))
+			fail_msg("unknown:not-local: pids %zu, users %zu, commands %zu, "
+				 "no_unknown %d", a, b, c, nu);
+		cases++;
+	}
+	assert_int_equal(cases, 4 * 8 * 7 * 2);
+}
+
+static void report_keep_users(void **state)
+{
+	static const char *const by_uid[] = { "1000" }, *const root[] = { "0" },
+			  *const any[] = { "*" }, *const qmark[] = { "?" };
+	struct proc_info p = { .pid = 1, .uid = 1000, .have_uid = false, .comm = "x" };
+	struct report_opts o;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.nusers = 1;
+	/* No uid known: a uid matches nothing, a glob the name ("?") as it is. */
+	o.users = by_uid;
+	assert_false(report_keep(&o, &p, "?", "x"));
+	o.users = any;
+	assert_true(report_keep(&o, &p, "?", "x"));
+	o.users = qmark;
+	assert_true(report_keep(&o, &p, "?", "x"));
+	/* A name that is a number (no passwd entry) is matched as the uid it is. */
+	p.have_uid = true;
+	o.users = by_uid;
+	assert_true(report_keep(&o, &p, "1000", "x"));
+	p.uid = 0;
+	o.users = root;
+	assert_true(report_keep(&o, &p, "root", "x"));
+	o.users = by_uid;
+	assert_false(report_keep(&o, &p, "1000", "x"));	/* the name is not looked at */
+}
+
+/* A process whose name starts with "unknown" is a process: its row follows the patterns. */
+static void report_keep_process_named_unknown(void **state)
+{
+	static const char *const pat[] = { "unknown*" };
+	struct proc_info p = { .pid = 5, .uid = 0, .have_uid = true, .comm = "unknownd" };
+	struct report_opts o;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.commands = pat;
+	o.ncommands = 1;
+	assert_true(report_keep(&o, &p, "root", "unknownd"));
+	o.no_unknown = true;
+	assert_true(report_keep(&o, &p, "root", "unknownd"));
+	assert_false(report_keep(&o, NULL, "", "unknown:no-socket"));
+}
+
+/* ---- report_check: the --sort key must be a column of the table asked for ---- */
+
+static int check(const struct report_opts *o, const char *sort, char *err, size_t len)
+{
+	struct report_opts c = *o;
+
+	c.sort = sort;
+	err[0] = '\0';
+	return report_check(&c, err, len);
+}
+
+static void report_check_sort_keys(void **state)
+{
+	static const char *const always[] = { "total", "sent_bytes", "recv_bytes", "sent_packets",
+					      "recv_packets" };
+	static const char *const process_only[] = { "pid", "user", "command", "flows", "netns",
+						    "cmdline" };
+	struct report_opts proc, grp, conn;
+	char err[1024];
+
+	(void)state;
+	memset(&proc, 0, sizeof(proc));
+	grp = proc;
+	grp.group[0] = GROUP_USER;
+	grp.group[1] = GROUP_CGROUP;
+	grp.ngroup = 2;
+	conn = proc;
+	conn.connections = true;
+
+	assert_int_equal(check(&proc, NULL, err, sizeof(err)), 0);
+	for (size_t i = 0; i < sizeof(always) / sizeof(always[0]); i++) {
+		assert_int_equal(check(&proc, always[i], err, sizeof(err)), 0);
+		assert_int_equal(check(&grp, always[i], err, sizeof(err)), 0);
+		assert_int_equal(check(&conn, always[i], err, sizeof(err)), 0);
+	}
+	for (size_t i = 0; i < sizeof(process_only) / sizeof(process_only[0]); i++)
+		assert_int_equal(check(&proc, process_only[i], err, sizeof(err)), 0);
+	/* Groups: their keys, flows and processes; not the other process columns. */
+	assert_int_equal(check(&grp, "user", err, sizeof(err)), 0);
+	assert_int_equal(check(&grp, "cgroup", err, sizeof(err)), 0);
+	assert_int_equal(check(&grp, "processes", err, sizeof(err)), 0);
+	assert_int_equal(check(&grp, "flows", err, sizeof(err)), 0);
+	assert_int_equal(check(&grp, "pid", err, sizeof(err)), -1);
+	assert_int_equal(check(&grp, "cmdline", err, sizeof(err)), -1);
+	assert_int_equal(check(&grp, "unit", err, sizeof(err)), -1);
+	assert_int_equal(check(&proc, "processes", err, sizeof(err)), -1);
+	assert_string_equal(err, "--sort: no column 'processes' in this report (total, pid, user, "
+				 "command, sent_bytes, recv_bytes, sent_packets, recv_packets, "
+				 "flows, netns, cmdline)");
+	assert_int_equal(check(&proc, "cgroup", err, sizeof(err)), -1);
+	/* Connections: the ends and times; no flows or cmdline column. */
+	assert_int_equal(check(&conn, "local_port", err, sizeof(err)), 0);
+	assert_int_equal(check(&conn, "remote_addr", err, sizeof(err)), 0);
+	assert_int_equal(check(&conn, "proto", err, sizeof(err)), 0);
+	assert_int_equal(check(&conn, "first", err, sizeof(err)), 0);
+	assert_int_equal(check(&conn, "pid", err, sizeof(err)), 0);
+	assert_int_equal(check(&conn, "flows", err, sizeof(err)), -1);
+	assert_int_equal(check(&conn, "cmdline", err, sizeof(err)), -1);
+	assert_int_equal(check(&proc, "local_port", err, sizeof(err)), -1);
+	assert_int_equal(check(&grp, "local_port", err, sizeof(err)), -1);
+	assert_int_equal(check(&proc, "first", err, sizeof(err)), -1);
+	/* Rates and times only when asked for. */
+	assert_int_equal(check(&proc, "sent_rate", err, sizeof(err)), -1);
+	assert_int_equal(check(&proc, "start", err, sizeof(err)), -1);
+	proc.rate = true;
+	proc.timestamps = true;
+	assert_int_equal(check(&proc, "sent_rate", err, sizeof(err)), 0);
+	assert_int_equal(check(&proc, "recv_rate", err, sizeof(err)), 0);
+	assert_int_equal(check(&proc, "start", err, sizeof(err)), 0);
+	assert_int_equal(check(&proc, "duration", err, sizeof(err)), 0);
+	/* Names exactly: no titles, no prefixes, no case folding. */
+	assert_int_equal(check(&proc, "PID", err, sizeof(err)), -1);
+	assert_int_equal(check(&proc, "sent", err, sizeof(err)), -1);
+	assert_int_equal(check(&proc, "", err, sizeof(err)), -1);
+	assert_int_equal(check(&proc, "Total", err, sizeof(err)), -1);
+	/* The message is cut to the buffer, and terminated. */
+	assert_int_equal(check(&grp, "nosuch", err, 16), -1);
+	assert_string_equal(err, "--sort: no colu");
+	/* Every kind of table with times and rates has room for its columns. */
+	conn.timestamps = conn.rate = true;
+	assert_int_equal(check(&conn, "last", err, sizeof(err)), 0);
+	for (int k = 0; k < GROUP_NKEYS; k++)
+		grp.group[k] = (enum group_key)k;
+	grp.ngroup = GROUP_NKEYS;
+	grp.timestamps = grp.rate = true;
+	assert_int_equal(check(&grp, "container", err, sizeof(err)), 0);
+}
+
+static void group_key_names(void **state)
+{
+	static const char *const names[GROUP_NKEYS] = { "pid", "user", "command", "netns",
+							"cgroup", "unit", "container" };
+
+	(void)state;
+	for (int k = 0; k < GROUP_NKEYS; k++) {
+		assert_string_equal(group_key_name((enum group_key)k), names[k]);
+		assert_int_equal(group_key_parse(names[k]), k);
+	}
+	assert_int_equal(group_key_parse("PID"), -1);
+	assert_int_equal(group_key_parse(""), -1);
+	assert_int_equal(group_key_parse("cmdline"), -1);
+	assert_int_equal(group_key_parse("users"), -1);
+}
+
+/* ---- report_write: filters, --sort then --top, rates ---- */
+
+static char *write_csv(const struct report_opts *o, const struct row *rows, size_t n,
+		       int64_t start, int64_t end)
+{
+	struct report_data d;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	memset(&d, 0, sizeof(d));
+	d.sum.kind = REPORT_ONCE;
+	d.sum.start_us = start;
+	d.sum.end_us = end;
+	d.rows = rows;
+	d.nrows = n;
+	assert_int_equal(report_write(f, o, &d, true), 0);
+	fclose(f);
+	return buf;
+}
+
+static void report_write_sort_top_rates(void **state)
+{
+	static struct proc_info p[3] = {
+		{ .pid = 1, .uid = 0, .have_uid = true, .comm = "a" },
+		{ .pid = 2, .uid = 0, .have_uid = true, .comm = "b" },
+		{ .pid = 3, .uid = 0, .have_uid = true, .comm = "c" },
+	};
+	struct row rows[4] = {
+		{ .pid = 1, .user = "u", .command = "a", .cmdline = "", .sent_bytes = 900,
+		  .recv_bytes = 0, .sent_packets = 9, .flows = 1, .proc = &p[0] },
+		{ .pid = 2, .user = "u", .command = "b", .cmdline = "", .sent_bytes = 10,
+		  .recv_bytes = 500, .sent_packets = 1, .recv_packets = 5, .flows = 3,
+		  .proc = &p[1] },
+		{ .pid = 3, .user = "v", .command = "c", .cmdline = "", .sent_bytes = 0,
+		  .recv_bytes = 1000, .recv_packets = 10, .flows = 2, .proc = &p[2] },
+		{ .reason = REASON_NO_SOCKET, .command = "unknown:no-socket", .cmdline = "why",
+		  .sent_bytes = 5000, .sent_packets = 1, .flows = 1 },
+	};
+	static const char *const users[] = { "u" };
+	static const int pids[] = { 3, 2 };
+	struct report_opts o;
+	char *out;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.format = OUT_CSV;
+	/* --top after --sort: the two that receive most, not the first two of the rows. */
+	o.sort = "recv_bytes";
+	o.top = 2;
+	out = write_csv(&o, rows, 4, 0, 2000000);
+	assert_string_equal(out, "3,\"v\",\"c\",0,1000,0,10,2,,\"\"\n"
+				 "2,\"u\",\"b\",10,500,1,5,3,,\"\"\n");
+	free(out);
+	/* Ascending on an ascending column; --top larger than the table keeps all. */
+	o.sort = "pid";
+	o.top = 10;
+	out = write_csv(&o, rows, 4, 0, 2000000);
+	assert_string_equal(out, ",\"\",\"unknown:no-socket\",5000,0,1,0,1,,\"why\"\n"
+				 "1,\"u\",\"a\",900,0,9,0,1,,\"\"\n"
+				 "2,\"u\",\"b\",10,500,1,5,3,,\"\"\n"
+				 "3,\"v\",\"c\",0,1000,0,10,2,,\"\"\n");
+	free(out);
+	/* Filters: --user u and --pid 3,2 leave pid 2 (and the unknown row). */
+	o.sort = NULL;
+	o.top = 0;
+	o.users = users;
+	o.nusers = 1;
+	o.pids = pids;
+	o.npids = 2;
+	out = write_csv(&o, rows, 4, 0, 2000000);
+	assert_string_equal(out, ",\"\",\"unknown:no-socket\",5000,0,1,0,1,,\"why\"\n"
+				 "2,\"u\",\"b\",10,500,1,5,3,,\"\"\n");
+	free(out);
+	o.no_unknown = true;
+	out = write_csv(&o, rows, 4, 0, 2000000);
+	assert_string_equal(out, "2,\"u\",\"b\",10,500,1,5,3,,\"\"\n");
+	free(out);
+
+	/* Rates: bytes over the report's duration (here 0.4 s). */
+	memset(&o, 0, sizeof(o));
+	o.format = OUT_CSV;
+	o.rate = true;
+	o.top = 1;
+	o.sort = "recv_rate";
+	out = write_csv(&o, rows, 4, 100, 400100);
+	assert_string_equal(out, "3,\"v\",\"c\",0,1000,0.000,2500.000,0,10,2,,\"\"\n");
+	free(out);
+	/* No duration, no rates: start = end, or no times at all. */
+	o.sort = NULL;
+	out = write_csv(&o, rows, 4, 100, 100);
+	assert_string_equal(out, ",\"\",\"unknown:no-socket\",5000,0,,,1,0,1,,\"why\"\n");
+	free(out);
+	out = write_csv(&o, rows, 4, TIME_NONE, TIME_NONE);
+	assert_string_equal(out, ",\"\",\"unknown:no-socket\",5000,0,,,1,0,1,,\"why\"\n");
+	free(out);
+	/* A clock that went back: no negative rates either. */
+	out = write_csv(&o, rows, 4, 500, 100);
+	assert_string_equal(out, ",\"\",\"unknown:no-socket\",5000,0,,,1,0,1,,\"why\"\n");
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -379,6 +701,12 @@ int main(void)
 		cmocka_unit_test(text_table),
 		cmocka_unit_test(text_escaping),
 		cmocka_unit_test(write_failure_is_reported),
+		cmocka_unit_test(report_keep_truth_table),
+		cmocka_unit_test(report_keep_users),
+		cmocka_unit_test(report_keep_process_named_unknown),
+		cmocka_unit_test(report_check_sort_keys),
+		cmocka_unit_test(group_key_names),
+		cmocka_unit_test(report_write_sort_top_rates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
