@@ -485,6 +485,14 @@ int interval_finish(struct session *s)
 	if (s->cfg.interval_us <= 0)
 		return filepass_report_all(s, REPORT_ONCE);
 	session_span(s, &start, &end);
+	/*
+	 * The ends no packet came to close (a file's packets stopped before
+	 * -d did, say): every interval is reported, as live.
+	 */
+	while (end != TIME_NONE && interval_next_end(s) < end) {
+		if (interval_end(s, interval_next_end(s)) != 0)
+			return -1;
+	}
 	j = snapshot(s, true);
 	if (!j) {
 		errno = ENOMEM;

@@ -411,6 +411,13 @@ def reports(ledger, case, o):
                                    packets[:n]))
             cur = []
         cur.append(p)
+    # Ends that no packet came to close (-d beyond the last packet): every
+    # interval is reported, empty ones too, as a live run would.
+    while span[1] is not None and span[0] + (index + 1) * step < span[1]:
+        s, e = span[0] + index * step, span[0] + (index + 1) * step
+        index += 1
+        blocks.append(block_of(ledger, case, o, "interval", index, (s, e), cur, table, packets))
+        cur = []
     start = span[0] + index * step if span[0] is not None else None
     blocks.append(block_of(ledger, case, o, "interval", index + 1, (start, span[1]), cur, table,
                            packets))
