@@ -90,12 +90,16 @@ def gen_report(p, what, timeout=15):
 
 
 class Capture:
-    """tcpdump -U -w beside proctraf; truth() is pcaptruth's table of the file."""
+    """tcpdump -U -w beside proctraf; truth() is pcaptruth's table of the file.
+    --immediate-mode: each packet reaches tcpdump (and, -U, the file) as it
+    comes; without it libpcap hands over a TPACKET_V3 block only when it is
+    full or its 1 s timeout expires, and a SIGINT sooner than that after the
+    traffic loses the packets of the block still open."""
 
     def __init__(self, ns, dev, name, expr=("tcp", "or", "udp")):
         self.path = os.path.join(TMP, name + ".pcap")
-        self.p = spawn(in_ns(ns, "tcpdump", "-i", dev, "-U", "-n", "-s", "256", "-w", self.path,
-                             *expr))
+        self.p = spawn(in_ns(ns, "tcpdump", "-i", dev, "--immediate-mode", "-U", "-n", "-s",
+                             "256", "-w", self.path, *expr))
         if not wait_for(self.p.stderr, "listening on"):
             raise RuntimeError("tcpdump -i %s did not start: %s" % (dev, finish(self.p, 5)[2]))
         self.err = ""
