@@ -24,6 +24,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import struct
 import subprocess
 import sys
@@ -35,6 +36,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import pcaptruth  # noqa: E402
 import procs  # noqa: E402
+import reports  # noqa: E402
 from procs import Overtime, finish, in_ns, install_handlers, quiet, wait_for  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -70,9 +72,14 @@ def check(name, ok, why=""):
     return ok
 
 
-def spawn(cmd, stdout=subprocess.PIPE):
-    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=stdout, stderr=subprocess.PIPE,
-                         bufsize=0)
+def skip(name, why):
+    """A check this machine cannot make: said why, and counted neither way."""
+    print("skip %s: %s" % (name, why), flush=True)
+
+
+def spawn(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw):
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
+                         bufsize=0, **kw)
     children.append(p)
     return p
 
@@ -112,6 +119,29 @@ class Capture:
 
     def truth(self):
         return pcaptruth.table(self.path)
+
+
+def capturing(pts, timeout=5):
+    """Wait until every proctraf of pts captures. proctraf opens its capture
+    (pcap activated, the filter set) in session_open(), before it starts any
+    thread, and session_run() starts the resolver thread first: from its
+    second thread on, every packet on the interface reaches its buffer, so
+    the traffic started after this is all in its window. Raises if one
+    ends or is not there within timeout seconds."""
+    end = time.monotonic() + timeout
+    for p in pts:
+        while True:
+            try:
+                n = len(os.listdir("/proc/%d/task" % p.pid))
+            except OSError:
+                n = 0
+            if n >= 2 and p.poll() is None:
+                break
+            if p.poll() is not None or time.monotonic() > end:
+                rc, _, err = finish(p, 5)
+                raise RuntimeError("proctraf %d is not capturing: exit %s, stderr %r"
+                                   % (p.pid, rc, err[:300]))
+            time.sleep(0.005)
 
 
 def parse_csv(text):
@@ -600,10 +630,314 @@ def case_errors(binary):
     check("error closed pipe is quiet", r.stderr == b"", repr(r.stderr))
 
 
+# ---------------------------------------------------------------- reports (issue 10)
+#
+# The cases below run several proctraf at once on the same traffic, each with
+# other report options, and hold every report to the capture beside them and
+# to each other.
+
+KEEP = ENV.get("LIVE_KEEP", "")
+TIMES = ["start", "end", "duration"]
+COUNTERS = ["sent_bytes", "recv_bytes", "sent_packets", "recv_packets"]
+CONN_HEADER = ["proto", "local_addr", "local_port", "remote_addr", "remote_port", "pid", "user",
+               "command"] + COUNTERS + ["first", "last", "netns"]
+HALF = reports.Decimal("0.500000")      # the -I 0.5 of these cases, as reports print it
+
+
+class shared_timestamps:
+    """A socket with SO_TIMESTAMP held open: while one exists the kernel stamps
+    each packet once, before any capture sees it (net_enable_timestamp), and
+    proctraf and tcpdump read the same time for it. Without one, each packet
+    socket stamps the packet when it gets it, and the two differ by some
+    microseconds."""
+
+    def __enter__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, getattr(socket, "SO_TIMESTAMP", 29), 1)
+        return self
+
+    def __exit__(self, *exc):
+        self.sock.close()
+
+
+def capture_totals(tab):
+    """(packets, IP bytes) of the capture: every TCP/UDP packet has one source endpoint."""
+    return (sum(e["sent_packets"] for e in tab.values()),
+            sum(e["sent_bytes"] for e in tab.values()))
+
+
+def is_unknown(r):
+    return r.get("pid") is None
+
+
+def nums(r):
+    return r and {k: r[k] for k in NUMS}
+
+
+def with_flows(r):
+    return r and dict(nums(r), flows=r["flows"])
+
+
+def one_row(rows, pid):
+    found = [r for r in rows or [] if r.get("pid") == pid]
+    return found[0] if len(found) == 1 else None
+
+
+def sum_rows(blocks, pid):
+    """pid's counters summed over the rows of every block."""
+    out = dict.fromkeys(NUMS, 0)
+    for rows, _ in blocks:
+        for r in rows:
+            if r.get("pid") == pid:
+                for k in NUMS:
+                    out[k] += r[k]
+    return out
+
+
+def generators(specs, reps, srvs):
+    """[(label, report)] of every client and server, the generators' ledgers checked."""
+    out = []
+    for spec, rep, srv in zip(specs, reps, srvs):
+        check_generators(spec["name"], rep, srv)
+        out += [(spec["name"] + " client", rep), (spec["name"] + " server", srv)]
+    return out
+
+
+def truth_row(tab, rep):
+    return with_flows(truth_of(tab, rep))
+
+
+def check_truth(name, rows, gens, tab):
+    """Each generator's row, by its pid, has the capture's bytes, packets and flows."""
+    for label, rep in gens:
+        got, want = with_flows(one_row(rows, rep["pid"])), truth_row(tab, rep)
+        check("%s %s equals the capture" % (name, label), got == want,
+              "pid %d: proctraf %s, tcpdump %s" % (rep["pid"], got, want))
+
+
+def keep_file(name, text):
+    """LIVE_KEEP=DIR: a report kept as DIR/name, to look at or to quote."""
+    if KEEP:
+        os.makedirs(KEEP, exist_ok=True)
+        with open(os.path.join(KEEP, name), "w") as f:
+            f.write(text)
+
+
+def summary_chain(name, sums, last_max_us):
+    """Interval summaries (dicts with start, end, duration, index): numbered
+    from 1, each starting where the one before ended, every one but the last
+    exactly 0.5 s (the grid is the run's start + k * interval), the last one
+    more than 0 and at most last_max_us long."""
+    idx = [s["index"] for s in sums]
+    check(name + " intervals numbered 1, 2, 3...", idx == list(range(1, len(sums) + 1)),
+          repr(idx))
+    breaks = [k for k in range(1, len(sums)) if sums[k]["start"] != sums[k - 1]["end"]]
+    check(name + " each interval starts where the one before ended", not breaks,
+          "; ".join("%d ends %s, %d starts %s" % (idx[k - 1], sums[k - 1]["end"], idx[k],
+                                                  sums[k]["start"]) for k in breaks))
+    lens = [reports.iso_us(s["end"]) - reports.iso_us(s["start"]) for s in sums]
+    said = [reports.seconds_us(s["duration"]) for s in sums]
+    check(name + " each duration is its end minus its start", lens == said,
+          "end - start %r, durations %r" % (lens, said))
+    check(name + " every interval but the last lasts exactly 0.5 s",
+          all(d == 500000 for d in lens[:-1]) and all(s["duration"] == HALF for s in sums[:-1]),
+          "durations %r" % [str(s["duration"]) for s in sums])
+    check(name + " the last interval ends the run (0 < duration <= %.6f s)" % (last_max_us / 1e6),
+          0 < lens[-1] <= last_max_us, "last duration %d us" % lens[-1])
+
+
+def sock_of(rep):
+    """(proto, local address, port, remote address, port) of a generator's socket
+    (a wildcard-bound one: the address of A its traffic left from)."""
+    ip = ipaddress.ip_address
+    laddr = rep["laddr"]
+    if laddr in ("0.0.0.0", "::"):
+        laddr = LOCAL_A[rep["family"]][0]
+    return (rep["proto"], ip(laddr), rep["lport"], ip(rep["raddr"]), rep["rport"])
+
+
+def sock_of_conn(r):
+    ip = ipaddress.ip_address
+    return (r["proto"], ip(r["local_addr"]), r["local_port"], ip(r["remote_addr"]),
+            r["remote_port"])
+
+
+# ---- 1. intervals add up
+
+IV_SPECS = [
+    dict(name="iv tcp4", client=["tcp-client", B4, 5051, "--send", 400000, "--pace", 1.0],
+         server=["tcp-server", B4, 5051, "--reply", 300000, "--pace", 1.0]),
+    dict(name="iv udp6", client=["udp-client", "-6", B6, 5052, "--count", 160, "--size", 600,
+                                 "--pace", 2.0],
+         server=["udp-server", "-6", B6, 5052, "--count", 160, "--size", 400]),
+]
+
+
+def case_intervals(binary):
+    """-I 0.5 -d 3, one run as JSON lines with --total, one as CSV and one as
+    --connections JSON lines, beside a tcpdump, while TCP and UDP traffic
+    paced over 2 s crosses several intervals. The intervals follow each
+    other on a 0.5 s grid from the run's start; per process they add up,
+    exactly, to the total and to the capture, and their summaries' packets
+    and bytes to the total's; a connection's first is its flow's first
+    packet, its last the last one so far."""
+    with shared_timestamps():
+        servers = start_servers(IV_SPECS)
+        cap = Capture(NS_A, VETH_A, "intervals")
+        common = ["-i", VETH_A, "-d", "3", "-I", "0.5"]
+        runs = [("json", ["--total", "--json"]), ("csv", ["--csv"]),
+                ("connections", ["-C", "--json"])]
+        pts = [spawn(in_ns(NS_A, binary, *common, *args, "tcp or udp")) for _, args in runs]
+        capturing(pts)
+        reps, srvs, _ = run_clients(IV_SPECS, servers, 8)
+        in_window = all(p.poll() is None for p in pts)
+        done = [finish(p, 10) for p in pts]
+        dropped = cap.stop()
+    for (name, _), (rc, out, err) in zip(runs, done):
+        check("intervals %s exit 0, stderr empty" % name, rc == 0 and err == "",
+              "exit %s, stderr %r" % (rc, err))
+    check("intervals traffic inside the window", in_window, "a proctraf ended first")
+    check("intervals tcpdump dropped nothing", dropped == 0, cap.err.strip())
+    tab = cap.truth()
+    gens = generators(IV_SPECS, reps, srvs)
+    (_, outj, _), (_, outc, _), (_, outk, _) = done
+    keep_file("intervals.json", outj)
+    keep_file("intervals.csv", outc)
+    keep_file("intervals-connections.json", outk)
+    intervals_json(outj, gens, tab)
+    intervals_csv(outc, gens, tab)
+    intervals_connections(outk, gens, tab, cap.path)
+
+
+def intervals_connections(out, gens, tab, pcap):
+    n = "intervals connections"
+    blocks, why = reports.parse_json(out, TIMES + CONN_HEADER)
+    if not check(n + " JSON lines: six interval reports", blocks is not None and
+                 [s["report"] for _, s in blocks] == ["interval"] * 6,
+                 "%s; stdout %r" % (why, out[:300])):
+        return
+    times = pcaptruth.flow_times(pcap)
+    run_start = reports.iso_us(blocks[0][1]["start"])
+    for label, rep in gens:
+        got, want = sum_rows(blocks, rep["pid"]), nums(truth_of(tab, rep))
+        check("%s %s: its rows add up to the capture" % (n, label), got == want,
+              "pid %d: connections %s, tcpdump %s" % (rep["pid"], got, want))
+        _, la, lp, ra, rp = sock_of(rep)
+        flow = times.get((rep["proto"],) + tuple(sorted([(str(la), lp), (str(ra), rp)])))
+        mine = [(r, s) for rows, s in blocks for r in rows if r["pid"] == rep["pid"]]
+        firsts = {reports.iso_us(r["first"]) for r, _ in mine}
+        lasts = [reports.iso_us(r["last"]) for r, _ in mine]
+        inside = all(run_start <= reports.iso_us(r["first"]) <= reports.iso_us(r["last"]) <=
+                     reports.iso_us(s["end"]) for r, s in mine)
+        check("%s %s: first is the flow's first packet in every interval, last grows to its last"
+              % (n, label), flow is not None and firsts == {flow[0]} and
+              lasts == sorted(lasts) and lasts[-1:] == [flow[1]] and inside,
+              "first %s, last %s; tcpdump %s" % (sorted(firsts), lasts, flow))
+
+
+def intervals_json(out, gens, tab):
+    n = "intervals json"
+    blocks, why = reports.parse_json(out, TIMES + HEADER)
+    if not check(n + " every line a JSON object: rows, then a summary", blocks is not None,
+                 "%s; stdout %r" % (why, out[:300])):
+        return
+    ok, why = reports.jq_agrees(out)
+    if ok is None:
+        skip(n + " jq reads the same values", why)
+    else:
+        check(n + " jq reads the same values", ok, why)
+    sums = [s for _, s in blocks]
+    kinds = [s["report"] for s in sums]
+    # -d 3 / -I 0.5: five intervals end on the grid, the sixth with the run.
+    if not check(n + " six interval reports, then the total",
+                 kinds == ["interval"] * 6 + ["total"], repr(kinds)):
+        return
+    ivs, total = sums[:-1], sums[-1]
+    for s in ivs:
+        s["index"] = s["interval"]
+    summary_chain(n, ivs, 1000000)
+    check(n + " the intervals cover the total's span, start to end",
+          ivs[0]["start"] == total["start"] and ivs[-1]["end"] == total["end"] and
+          reports.iso_us(total["end"]) - reports.iso_us(total["start"]) ==
+          reports.seconds_us(total["duration"]),
+          "first %s, last %s; total %s to %s (%s s)" % (ivs[0]["start"], ivs[-1]["end"],
+                                                       total["start"], total["end"],
+                                                       total["duration"]))
+    check(n + " interval_seconds 0.500000, interval null in the total",
+          all(s["interval_seconds"] == HALF for s in sums) and total["interval"] is None,
+          repr([(s["interval"], s["interval_seconds"]) for s in sums]))
+    bad = [(s["report"], s["interval"], r.get("pid")) for rows, s in blocks for r in rows
+           if (r["start"], r["end"], r["duration"]) != (s["start"], s["end"], s["duration"])]
+    check(n + " every row carries its report's start, end and duration", not bad, repr(bad))
+    bad = [(s["interval"], s["rows"], len(rows)) for rows, s in blocks if s["rows"] != len(rows)]
+    check(n + " each summary counts its rows", not bad, repr(bad))
+    for k in ("packets", "ip_bytes", "not_ip", "malformed", "duplicates"):
+        got = sum(s[k] for s in ivs)
+        check("%s the intervals' %s add up to the total's" % (n, k), got == total[k],
+              "intervals %d, total %d" % (got, total[k]))
+    want = capture_totals(tab)
+    got = (total["packets"], total["ip_bytes"])
+    check(n + " the total's packets and ip_bytes are the capture's", got == want,
+          "proctraf %s, tcpdump %s" % (got, want))
+    active = [k for k, (rows, _) in enumerate(blocks[:-1])
+              if any(r["pid"] == rep["pid"] for r in rows for _, rep in gens)]
+    check(n + " the traffic spans at least 3 intervals", len(active) >= 3,
+          "generator rows in intervals %r" % [k + 1 for k in active])
+    total_rows = blocks[-1][0]
+    for label, rep in gens:
+        per = sum_rows(blocks[:-1], rep["pid"])
+        tot = one_row(total_rows, rep["pid"])
+        print("%s %s pid=%d intervals=%s total=%s capture=%s" % (
+            n, label, rep["pid"], per, nums(tot), nums(truth_of(tab, rep))), flush=True)
+        check("%s %s: its intervals add up to its total row" % (n, label), per == nums(tot),
+              "intervals %s, total %s" % (per, nums(tot)))
+    check_truth(n + " total", total_rows, gens, tab)
+    check(n + " total: nothing unattributed", not [r for r in total_rows if is_unknown(r)],
+          repr([r for r in total_rows if is_unknown(r)]))
+
+
+def intervals_csv(out, gens, tab):
+    n = "intervals csv"
+    blocks, why = reports.parse_sv(out, TIMES + HEADER)
+    if not check(n + " parses; the header (start, end, duration first) once", blocks is not None,
+                 "%s; stdout %r" % (why, out[:300])):
+        return
+    rows = blocks[0][0]
+    check(n + " every row carries start, end and duration",
+          rows and all(r["start"] and r["end"] and r["duration"] is not None for r in rows),
+          repr([r for r in rows if not (r["start"] and r["end"] and r["duration"])][:3]))
+    # The intervals with rows, in the order they come: no interval twice.
+    spans = []
+    for r in rows:
+        sp = (r["start"], r["end"], r["duration"])
+        if not spans or spans[-1] != sp:
+            spans.append(sp)
+    starts = [reports.iso_us(sp[0]) for sp in spans]
+    check(n + " intervals in order, each one's rows together",
+          len(set(spans)) == len(spans) and starts == sorted(starts), repr(spans))
+    # Empty intervals print no rows: the ones here sit on the grid from the first.
+    t0 = starts[0]
+    off = [(t - t0) % 500000 for t in starts]
+    lens = [reports.iso_us(sp[1]) - reports.iso_us(sp[0]) for sp in spans]
+    ok = not any(off) and lens == [reports.seconds_us(sp[2]) for sp in spans] and \
+        all(sp[2] == HALF for sp in spans[:-1]) and 500000 <= lens[-1] <= 1000000
+    check(n + " intervals on a 0.5 s grid, 0.5 s each (the last up to the run's end)", ok,
+          repr(spans))
+    check(n + " the traffic spans at least 3 intervals", len(spans) >= 3, repr(spans))
+    for label, rep in gens:
+        got, want = sum_rows(blocks, rep["pid"]), nums(truth_of(tab, rep))
+        check("%s %s: its intervals add up to the capture" % (n, label), got == want,
+              "pid %d: intervals %s, tcpdump %s" % (rep["pid"], got, want))
+
+
 # ---------------------------------------------------------------- driver
 
 def teardown():
     procs.teardown(children)
+
+
+CASES = ["case_main", "case_sigint", "case_loopback", "case_any", "case_ping",
+         "case_no_permission", "case_priority", "case_errors", "case_intervals"]
 
 
 def main():
@@ -613,7 +947,7 @@ def main():
     install_handlers(TIME_LIMIT)
     status = 0
     try:
-        for case in [globals()[c] for c in os.environ.get("LIVE_CASES", "case_main case_sigint case_loopback case_any case_ping case_no_permission case_priority case_errors").split()]:
+        for case in [globals()[c] for c in os.environ.get("LIVE_CASES", " ".join(CASES)).split()]:
             try:
                 case(binary)
             except Exception as e:          # one broken case must not hide the rest
