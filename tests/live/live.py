@@ -930,6 +930,84 @@ def intervals_csv(out, gens, tab):
               "pid %d: intervals %s, tcpdump %s" % (rep["pid"], got, want))
 
 
+# ---- 2. one run, four formats
+
+FMT_SPECS = [
+    dict(name="fmt tcp6", client=["tcp-client", "-6", B6, 5061, "--send", 120000, "--pace", 0.4],
+         server=["tcp-server", "-6", B6, 5061, "--reply", 90000, "--pace", 0.4]),
+    dict(name="fmt udp4", client=["udp-client", B4, 5062, "--count", 80, "--size", 700,
+                                  "--pace", 0.6],
+         server=["udp-server", B4, 5062, "--count", 80, "--size", 500]),
+]
+FORMATS = [("text", [], "txt"), ("csv", ["--csv"], "csv"), ("tsv", ["--tsv"], "tsv"),
+           ("json", ["--json"], "json")]
+
+
+def parse_format(fmt, out, header=HEADER):
+    if fmt == "text":
+        return reports.parse_text(out, header)
+    if fmt == "json":
+        return reports.parse_json(out, header)
+    return reports.parse_sv(out, header, tsv=fmt == "tsv")
+
+
+def case_formats(binary):
+    """Four proctraf at once, text, --csv, --tsv and --json, started before
+    the traffic (each capturing) and ended by SIGTERM after it: the four
+    reports have the same rows, value for value and in the same order, and
+    each generator's row is the capture's. LIVE_KEEP=DIR keeps the four
+    (DIR/formats.txt, .csv, .tsv, .json; formats.pcap is the capture)."""
+    servers = start_servers(FMT_SPECS)
+    cap = Capture(NS_A, VETH_A, "formats")
+    pts = [spawn(in_ns(NS_A, binary, "-i", VETH_A, *args, "tcp or udp"))
+           for _, args, _ in FORMATS]
+    capturing(pts)
+    reps, srvs, _ = run_clients(FMT_SPECS, servers, 8)
+    alive = [p.poll() is None for p in pts]
+    done = [finish(p, 10, signal.SIGTERM) for p in pts]
+    dropped = cap.stop()
+    check("formats all four still capturing after the traffic", all(alive), repr(alive))
+    check("formats tcpdump dropped nothing", dropped == 0, cap.err.strip())
+    tab = cap.truth()
+    gens = generators(FMT_SPECS, reps, srvs)
+    tables = {}
+    for (fmt, _, ext), (rc, out, err) in zip(FORMATS, done):
+        keep_file("formats." + ext, out)
+        check("formats %s exit 0 on SIGTERM, stderr empty" % fmt, rc == 0 and err == "",
+              "exit %s, stderr %r" % (rc, err))
+        blocks, why = parse_format(fmt, out)
+        if check("formats %s parses, one report" % fmt, blocks is not None and len(blocks) == 1,
+                 "%s; stdout %r" % (why, out[:300])):
+            tables[fmt] = blocks[0]
+    if len(tables) < 4:
+        return
+    base = tables["json"][0]
+    for fmt in ("text", "csv", "tsv"):
+        rows = tables[fmt][0]
+        diff = [(a, b) for a, b in zip(rows, base) if a != b]
+        check("formats %s rows equal the JSON rows, value for value, in order" % fmt,
+              len(rows) == len(base) and not diff,
+              "%d rows, JSON %d; first difference %r" % (len(rows), len(base), diff[:1]))
+    for label, rep in gens:
+        want = truth_row(tab, rep)
+        got = {fmt: with_flows(one_row(tables[fmt][0], rep["pid"])) for fmt in tables}
+        check("formats %s: text, csv, tsv and json all equal the capture" % label,
+              all(g == want for g in got.values()),
+              "pid %d: %s; tcpdump %s" % (rep["pid"], got, want))
+    end, summ = tables["text"][1], tables["json"][1]
+    want = capture_totals(tab)
+    got = ((end["packets"], end["ip_bytes"]), (summ["packets"], summ["ip_bytes"]))
+    check("formats text footer and JSON summary: the capture's packets and IP bytes",
+          got == (want, want), "text %s, JSON %s, tcpdump %s" % (got[0], got[1], want))
+    check("formats JSON summary: report once", summ["report"] == "once", repr(summ))
+    spans = [(e["start"], e["end"], e["duration"]) for e in (end, summ)]
+    check("formats text span line and JSON summary: from when to when, duration end - start",
+          end["kind"] == "once" and all(
+              reports.iso_us(b) - reports.iso_us(a) == reports.seconds_us(d) > 0
+              for a, b, d in spans), "text %s, JSON %s" % tuple(spans))
+    check("formats nothing unattributed", not [r for r in base if is_unknown(r)], repr(base))
+
+
 # ---------------------------------------------------------------- driver
 
 def teardown():
@@ -937,7 +1015,7 @@ def teardown():
 
 
 CASES = ["case_main", "case_sigint", "case_loopback", "case_any", "case_ping",
-         "case_no_permission", "case_priority", "case_errors", "case_intervals"]
+         "case_no_permission", "case_priority", "case_errors", "case_intervals", "case_formats"]
 
 
 def main():
