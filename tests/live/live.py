@@ -1008,6 +1008,320 @@ def case_formats(binary):
     check("formats nothing unattributed", not [r for r in base if is_unknown(r)], repr(base))
 
 
+# ---- 3. groups and connections add up
+
+class NobodyGen:
+    """gen.py as the user nobody: a copy in a directory of its own that nobody
+    may read (the tree this one is in may be closed to it)."""
+
+    def __enter__(self):
+        self.dir = tempfile.mkdtemp(prefix="proctraf-gen.")
+        os.chmod(self.dir, 0o755)
+        self.path = os.path.join(self.dir, "gen.py")
+        shutil.copy(GEN, self.path)
+        os.chmod(self.path, 0o644)
+        return self
+
+    def __exit__(self, *exc):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def spawn(self, ns, *args):
+        return spawn(in_ns(ns, "setpriv", "--reuid=%d" % NOBODY, "--regid=%d" % NOBODY,
+                           "--clear-groups", PY, "-B", "-s", self.path, *args))
+
+
+def mountinfo_unescape(s):
+    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), s)
+
+
+def cgroup2_mount():
+    """Where the cgroup v2 hierarchy is mounted (the first cgroup2 line of
+    /proc/self/mountinfo: /sys/fs/cgroup, or /sys/fs/cgroup/unified on a
+    hybrid host), or None."""
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            left, _, right = line.partition(" - ")
+            if right.split()[:1] == ["cgroup2"]:
+                return mountinfo_unescape(left.split()[4])
+    return None
+
+
+def cgroup_of(pid):
+    """A process's cgroup v2 path as /proc/PID/cgroup shows it (its "0::" line), or None."""
+    try:
+        with open("/proc/%d/cgroup" % pid) as f:
+            for line in f:
+                if line.startswith("0::"):
+                    return line[3:].rstrip("\n")
+    except OSError:
+        pass
+    return None
+
+
+class TestCgroup:
+    """A cgroup v2 group of this run's own, proctraf-live-PID.slice/
+    proctraf-gen-PID.scope under the v2 mount, removed by close(). Named as a
+    systemd slice and scope so that the unit key has a value to check
+    (core/cgroup.h: the leading slices are skipped, the next component is the
+    unit); nothing of systemd's is touched. why: None, or why there is none."""
+
+    def __init__(self):
+        self.dirs, self.why = [], None
+        mnt = cgroup2_mount()
+        if not mnt:
+            self.why = "no cgroup v2 mount in /proc/self/mountinfo"
+            return
+        self.slice = "proctraf-live-%d.slice" % os.getpid()
+        self.unit = "proctraf-gen-%d.scope" % os.getpid()
+        try:
+            for d in (os.path.join(mnt, self.slice), os.path.join(mnt, self.slice, self.unit)):
+                os.mkdir(d)
+                self.dirs.append(d)
+            self.procs = os.path.join(self.dirs[-1], "cgroup.procs")
+            # May a process be moved in? One that does nothing else says.
+            probe = subprocess.Popen(["sleep", "10"])
+            try:
+                with open(self.procs, "w") as f:
+                    f.write(str(probe.pid))
+            finally:
+                probe.kill()
+                probe.wait()
+        except OSError as e:
+            self.why = "cannot make a cgroup under %s and move a process in: %s" % (mnt, e)
+            self.close()
+
+    def enter(self):
+        """preexec_fn: the child joins the group before it runs anything."""
+        with open(self.procs, "w") as f:
+            f.write(str(os.getpid()))
+
+    def close(self):
+        """End what is left in the group (ours), then remove it; bounded."""
+        for d in reversed(self.dirs):
+            end = time.monotonic() + 3
+            while True:
+                try:
+                    os.rmdir(d)
+                    break
+                except OSError as e:
+                    if time.monotonic() > end:
+                        print("note: cannot remove %s: %s" % (d, e), flush=True)
+                        break
+                try:
+                    with open(os.path.join(d, "cgroup.procs")) as f:
+                        for pid in f.read().split():
+                            os.kill(int(pid), signal.SIGKILL)
+                except OSError:
+                    pass
+                time.sleep(0.02)
+        self.dirs = []
+
+
+def expect_groups(rows, keys, key_of):
+    """The group rows a --group-by keys report must have, from the process
+    rows of a plain report of the same traffic (group.h): per group the sums
+    of its members' bytes, packets and flows, and processes their number; an
+    unknown row stays itself, unknown:REASON in every key column. key_of(row,
+    k): the member's value of key k. {key values: counters, flows, processes}."""
+    out = {}
+    for r in rows:
+        if is_unknown(r):
+            out[(r["command"],) * len(keys)] = dict(with_flows(r), processes=None)
+            continue
+        g = out.setdefault(tuple(key_of(r, k) for k in keys),
+                           dict(dict.fromkeys(NUMS + ("flows",), 0), processes=0))
+        for k in NUMS + ("flows",):
+            g[k] += r[k]
+        g["processes"] += 1
+    return out
+
+
+def got_groups(rows, keys):
+    out = {}
+    for r in rows:
+        out.setdefault(tuple(r[k] for k in keys), []).append(
+            dict(with_flows(r), processes=r["processes"]))
+    return {k: v[0] if len(v) == 1 else v for k, v in out.items()}
+
+
+GRP_SPECS = [
+    dict(name="grp tcp4", client=["tcp-client", B4, 5091, "--send", 150000, "--pace", 0.5,
+                                  "--comm", "ptclient"],
+         server=["tcp-server", B4, 5091, "--reply", 60000, "--pace", 0.4]),
+    dict(name="grp udp6", client=["udp-client", "-6", B6, 5092, "--count", 60, "--size", 800,
+                                  "--connected", "--pace", 0.6],
+         server=["udp-server", "-6", B6, 5092, "--count", 60, "--size", 300]),
+    dict(name="grp udp4 nobody", client=["udp-client", B4, 5093, "--count", 50, "--size", 400,
+                                         "--pace", 0.6],
+         server=["udp-server", B4, 5093, "--count", 50, "--size", 600], nobody=True),
+    dict(name="grp udp4 cgroup", client=["udp-client", B4, 5094, "--count", 40, "--size", 300,
+                                         "--pace", 0.6],
+         server=["udp-server", B4, 5094, "--count", 40, "--size", 900], cgroup=True),
+]
+GRP_CLOSED = 5099       # no socket in B: ptsend's datagrams are unknown:no-socket at B's end
+
+
+def case_groups(binary):
+    """Clients in A (one named ptclient, one run as nobody, one in a cgroup v2
+    group made for it, and ptsend sending to a port of B with no socket),
+    servers in B: two netns, two users, four commands, an unknown row.
+    Beside a plain --json run of the same traffic, at the same time:
+    --group-by user, --group-by command,netns and --group-by cgroup,unit
+    rows are the sums of their members' rows (processes: how many), and
+    --connections rows add up per pid and per unknown reason to the plain
+    rows, with the generators' own addresses and ports, first and last the
+    capture's."""
+    cg = TestCgroup()
+    try:
+        with NobodyGen() as ng, shared_timestamps():
+            groups_run(binary, cg, ng)
+    finally:
+        cg.close()
+
+
+def groups_run(binary, cg, ng):
+    if cg.why:
+        skip("groups --group-by cgroup,unit", cg.why)
+    runs = [("plain", []), ("user", ["-g", "user"]), ("command,netns", ["-g", "command,netns"]),
+            ("connections", ["-C"])]
+    if not cg.why:
+        runs.append(("cgroup,unit", ["-g", "cgroup,unit"]))
+    servers = start_servers(GRP_SPECS)
+    cap = Capture(NS_A, VETH_A, "groups")
+    pts = [spawn(in_ns(NS_A, binary, "-i", VETH_A, "--json", *args, "tcp or udp"))
+           for _, args in runs]
+    capturing(pts)
+    clients, cgpath = [], None
+    for s in GRP_SPECS:
+        args = [str(a) for a in s["client"]]
+        if s.get("nobody"):
+            clients.append(ng.spawn(NS_A, *args))
+        elif s.get("cgroup") and not cg.why:
+            clients.append(spawn(in_ns(NS_A, PY, GEN, *args), preexec_fn=cg.enter))
+            cgpath = cgroup_of(clients[-1].pid)
+        else:
+            clients.append(gen(NS_A, *args))
+    sender = gen(NS_A, "udp-send", B4, GRP_CLOSED, "--count", 30, "--size", 200, "--pace", 0.4,
+                 "--comm", "ptsend")
+    reps = [gen_report(c, s["name"] + " client", 8) for c, s in zip(clients, GRP_SPECS)]
+    srvs = [gen_report(p, s["name"] + " server", 10) for p, s in zip(servers, GRP_SPECS)]
+    sent = gen_report(sender, "ptsend", 8)
+    alive = [p.poll() is None for p in pts]
+    done = {name: finish(p, 10, signal.SIGTERM) for (name, _), p in zip(runs, pts)}
+    dropped = cap.stop()
+    check("groups all still capturing after the traffic", all(alive), repr(alive))
+    check("groups tcpdump dropped nothing", dropped == 0, cap.err.strip())
+    tab = cap.truth()
+    gens = generators(GRP_SPECS, reps, srvs) + [("ptsend", sent)]
+    headers = {"plain": HEADER, "connections": CONN_HEADER}
+    blocks = {}
+    for name, _ in runs:
+        rc, out, err = done[name]
+        keys = name.split(",")
+        head = headers.get(name, keys + COUNTERS + ["flows", "processes"])
+        check("groups %s exit 0, stderr empty" % name, rc == 0 and err == "",
+              "exit %s, stderr %r" % (rc, err))
+        b, why = reports.parse_json(out, head)
+        if check("groups %s JSON lines, one report" % name, b is not None and len(b) == 1,
+                 "%s; stdout %r" % (why, out[:300])):
+            blocks[name] = b[0]
+    if "plain" not in blocks:
+        return
+    plain = blocks["plain"][0]
+    check_truth("groups plain", plain, gens, tab)
+    users = {r["user"] for r in plain if not is_unknown(r)}
+    commands = {(r["command"], r["netns"]) for r in plain if not is_unknown(r)}
+    unknown = [r["command"] for r in plain if is_unknown(r)]
+    check("groups the traffic has two users, four commands and netns, unknown:no-socket",
+          users == {"root", "nobody"} and len(commands) == 4 and
+          unknown == ["unknown:no-socket"], "users %r, %r, unknown %r" % (
+              users, commands, unknown))
+    for name in ("user", "command,netns"):
+        if name not in blocks:
+            continue
+        keys = name.split(",")
+        want = expect_groups(plain, keys, lambda r, k: r[k])
+        got = got_groups(blocks[name][0], keys)
+        check("groups --group-by %s: each group the sum of its members, processes their number"
+              % name, got == want, "got %s, want %s" % (got, want))
+    if "cgroup,unit" in blocks:
+        groups_cgroup(blocks["cgroup,unit"][0], plain, cg, cgpath, gens)
+    if "connections" in blocks:
+        groups_connections(blocks["connections"], plain, gens, cap.path)
+
+
+def groups_cgroup(rows, plain, cg, cgpath, gens):
+    n = "groups --group-by cgroup,unit"
+    mine = [rep["pid"] for label, rep in gens if label == "grp udp4 cgroup client"]
+    check(n + " the client is in the test's group", cgpath is not None and
+          cgpath.endswith("/%s/%s" % (cg.slice, cg.unit)),
+          "/proc/%s/cgroup: %r" % (mine, cgpath))
+    # Every other generator stays in this driver's cgroup.
+    here = cgroup_of(os.getpid())
+
+    def cgroup(r, k):
+        return cgpath if r["pid"] in mine else here
+    want = expect_groups(plain, ["cgroup"], cgroup)
+    got = got_groups([dict(r, unit=None) for r in rows], ["cgroup"])
+    print("%s rows %r" % (n, [(r["cgroup"], r["unit"], r["processes"]) for r in rows]),
+          flush=True)
+    check(n + " each cgroup the sum of its members, processes their number", got == want,
+          "got %s, want %s" % (got, want))
+    row = [r for r in rows if r["cgroup"] == cgpath]
+    check(n + " the test's group: its path as /proc/PID/cgroup shows it, its unit the scope",
+          len(row) == 1 and row[0]["unit"] == cg.unit and row[0]["processes"] == 1,
+          "rows %r; want cgroup %r unit %r" % (row, cgpath, cg.unit))
+
+
+def groups_connections(block, plain, gens, pcap):
+    n = "groups --connections"
+    rows, summ = block
+    times = pcaptruth.flow_times(pcap)
+    start, end = reports.iso_us(summ["start"]), reports.iso_us(summ["end"])
+    for u in [r for r in plain if is_unknown(r)]:
+        mine = [r for r in rows if r["command"] == u["command"]]
+        sums = {k: sum(r[k] for r in mine) for k in NUMS}
+        check("%s %s: its rows add up to its row in the plain report" % (n, u["command"]),
+              sums == nums(u) and all(r["pid"] is None for r in mine),
+              "connections %r, plain %s" % (mine, nums(u)))
+    closed = [r for r in rows if r["command"] == "unknown:no-socket"]
+    ptsend = [rep for label, rep in gens if label == "ptsend"]
+    want = ptsend and ("udp", ipaddress.ip_address(B4), GRP_CLOSED,
+                       ipaddress.ip_address(ptsend[0]["laddr"]), ptsend[0]["lport"])
+    check(n + " unknown:no-socket: B's end of ptsend's flow, the port with no socket",
+          len(closed) == 1 and sock_of_conn(closed[0]) == want,
+          "rows %r, want %s" % (closed, want))
+    for label, rep in gens:
+        mine = [r for r in rows if r["pid"] == rep["pid"]]
+        prow = one_row(plain, rep["pid"])
+        sums = dict.fromkeys(NUMS, 0)
+        for r in mine:
+            for k in NUMS:
+                sums[k] += r[k]
+        check("%s %s: its rows add up to its process row, one per flow" % (n, label),
+              prow is not None and sums == nums(prow) and len(mine) == prow["flows"],
+              "connections %s (%d rows), process row %s" % (sums, len(mine), prow))
+        if len(mine) != 1:
+            continue
+        c = mine[0]
+        check("%s %s: its socket's addresses and ports" % (n, label),
+              sock_of_conn(c) == sock_of(rep), "row %s, socket %s" % (
+                  sock_of_conn(c), sock_of(rep)))
+        check("%s %s: user, command and netns of its process row" % (n, label),
+              prow and (c["user"], c["command"], c["netns"]) ==
+              (prow["user"], prow["command"], prow["netns"]), "row %r, process %r" % (c, prow))
+        first, last = reports.iso_us(c["first"]), reports.iso_us(c["last"])
+        check("%s %s: start <= first <= last <= end of the run" % (n, label),
+              first is not None and last is not None and start <= first <= last <= end,
+              "first %s last %s; run %s to %s" % (c["first"], c["last"], summ["start"],
+                                                  summ["end"]))
+        _, la, lp, ra, rp = sock_of(rep)
+        key = (rep["proto"],) + tuple(sorted([(str(la), lp), (str(ra), rp)]))
+        check("%s %s: first and last are the capture's first and last packet" % (n, label),
+              [first, last] == times.get(key), "proctraf %s, tcpdump %s" % (
+                  [first, last], times.get(key)))
+
+
 # ---------------------------------------------------------------- driver
 
 def teardown():
@@ -1015,7 +1329,8 @@ def teardown():
 
 
 CASES = ["case_main", "case_sigint", "case_loopback", "case_any", "case_ping",
-         "case_no_permission", "case_priority", "case_errors", "case_intervals", "case_formats"]
+         "case_no_permission", "case_priority", "case_errors", "case_intervals", "case_formats",
+         "case_groups"]
 
 
 def main():
