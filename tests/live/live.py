@@ -17,6 +17,7 @@ The clients pace their traffic over 0.3-1.5 s: the cases check byte-exact
 accounting, not how short a process's life proctraf can still catch.
 """
 import csv
+import fnmatch
 import io
 import ipaddress
 import json
@@ -1322,6 +1323,137 @@ def groups_connections(block, plain, gens, pcap):
                   [first, last], times.get(key)))
 
 
+# ---- 4. filters, sort, top
+
+FLT_SPECS = [
+    dict(name="flt tcp4", client=["tcp-client", B4, 5101, "--send", 300000, "--pace", 0.5],
+         server=["tcp-server", B4, 5101, "--reply", 20000, "--pace", 0.3]),
+    dict(name="flt udp4 nobody", client=["udp-client", B4, 5102, "--count", 50, "--size", 500,
+                                         "--pace", 0.5],
+         server=["udp-server", B4, 5102, "--count", 50, "--size", 300], nobody=True),
+]
+FLT_CLOSED = 5109       # no socket in B: what is sent there is unknown:no-socket at B's end
+RATE_HEADER = TIMES + ["pid", "user", "command", "sent_bytes", "recv_bytes", "sent_rate",
+                       "recv_rate", "sent_packets", "recv_packets", "flows", "netns", "cmdline"]
+
+
+def case_filters(binary):
+    """A TCP client and server, a UDP client run as nobody, and ptsend (gen.py
+    udp-send --comm ptsend) sending to a port of B with no socket, whose B end
+    is unknown:no-socket. Beside a plain run of the same traffic, at the
+    same time: -p SERVER keeps that process and the unknown rows,
+    --no-unknown drops the unknown rows, --command 'python*' drops ptsend,
+    -u root and -u 0 drop nobody's row, --sort recv_bytes --top 1 is the
+    biggest receiver alone; -t --rate adds the run's times and bytes per
+    second, -H prints the same bytes in K and M."""
+    with NobodyGen() as ng:
+        servers = start_servers(FLT_SPECS)
+        srv_pid = servers[0].pid            # ip netns exec execs: the server's own pid
+        runs = [("plain", ["--csv"]), ("-p SERVER", ["--csv", "-p", srv_pid]),
+                ("--no-unknown", ["--csv", "--no-unknown"]),
+                ("--command 'python*'", ["--csv", "--command", "python*"]),
+                ("-u root", ["--csv", "-u", "root"]), ("-u 0", ["--csv", "-u", "0"]),
+                ("--sort recv_bytes --top 1", ["--csv", "--sort", "recv_bytes", "--top", "1"]),
+                ("-t --rate", ["--csv", "-t", "--rate"]), ("-H", ["-H"])]
+        cap = Capture(NS_A, VETH_A, "filters")
+        pts = [spawn(in_ns(NS_A, binary, "-i", VETH_A, *args, "tcp or udp")) for _, args in runs]
+        capturing(pts)
+        clients = [gen(NS_A, *FLT_SPECS[0]["client"]),
+                   ng.spawn(NS_A, *[str(a) for a in FLT_SPECS[1]["client"]]),
+                   gen(NS_A, "udp-send", B4, FLT_CLOSED, "--count", 40, "--size", 300,
+                       "--pace", 0.5, "--comm", "ptsend")]
+        reps = [gen_report(c, s["name"] + " client", 8) for c, s in zip(clients, FLT_SPECS)]
+        sender = gen_report(clients[2], "ptsend", 8)
+        srvs = [gen_report(p, s["name"] + " server", 10) for p, s in zip(servers, FLT_SPECS)]
+        alive = [p.poll() is None for p in pts]
+        done = {name: finish(p, 10, signal.SIGTERM) for (name, _), p in zip(runs, pts)}
+        dropped = cap.stop()
+    check("filters all still capturing after the traffic", all(alive), repr(alive))
+    check("filters tcpdump dropped nothing", dropped == 0, cap.err.strip())
+    tab = cap.truth()
+    gens = generators(FLT_SPECS, reps, srvs) + [("ptsend", sender)]
+    tables = {}
+    for name, args in runs:
+        rc, out, err = done[name]
+        check("filters %s exit 0, stderr empty" % name, rc == 0 and err == "",
+              "exit %s, stderr %r" % (rc, err))
+        if name == "-H":
+            b, why = reports.parse_text(out, HEADER, human=True)
+        else:
+            b, why = reports.parse_sv(out, RATE_HEADER if name == "-t --rate" else HEADER)
+        if check("filters %s parses, one report" % name, b is not None and len(b) == 1,
+                 "%s; stdout %r" % (why, out[:300])):
+            tables[name] = b[0][0]
+    if "plain" not in tables:
+        return
+    plain = tables["plain"]
+    check_truth("filters plain", plain, gens, tab)
+    # What the filters must tell apart is there.
+    closed = pcaptruth.endpoint(tab, [B4], FLT_CLOSED, "udp")
+    unknown = [r for r in plain if is_unknown(r)]
+    want = [dict(command="unknown:no-socket", sent_bytes=0, recv_bytes=closed["recv_bytes"],
+                 sent_packets=0, recv_packets=closed["recv_packets"], flows=1)]
+    got = [dict(command=r["command"], flows=r["flows"], **nums(r)) for r in unknown]
+    check("filters plain: ptsend's datagrams at B's end are unknown:no-socket", got == want,
+          "unknown rows %s; tcpdump at %s:%d %s" % (got, B4, FLT_CLOSED, want))
+    users = sorted(r["user"] for r in plain if not is_unknown(r))
+    commands = sorted(r["command"] for r in plain if not is_unknown(r))
+    check("filters plain: root and nobody, python3 and ptsend",
+          "nobody" in users and "root" in users and "ptsend" in commands and
+          "python3" in commands, "users %r, commands %r" % (users, commands))
+    expect = {
+        "-p SERVER": [r for r in plain if r["pid"] == srv_pid or is_unknown(r)],
+        "--no-unknown": [r for r in plain if not is_unknown(r)],
+        "--command 'python*'": [r for r in plain if is_unknown(r) or
+                                fnmatch.fnmatchcase(r["command"], "python*")],
+        "-u root": [r for r in plain if is_unknown(r) or r["user"] == "root"],
+        "-u 0": [r for r in plain if is_unknown(r) or r["user"] == "root"],
+        "--sort recv_bytes --top 1": sorted(plain, key=lambda r: -r["recv_bytes"])[:1],
+    }
+    for name, want in expect.items():
+        if name in tables:
+            got = tables[name]
+            check("filters %s: the plain run's rows it keeps, in order" % name, got == want,
+                  "got %s, want %s" % ([(r["pid"], r["command"]) for r in got],
+                                       [(r["pid"], r["command"]) for r in want]))
+    recv = sorted((r["recv_bytes"] for r in plain), reverse=True)
+    top = expect["--sort recv_bytes --top 1"]
+    check("filters the biggest receiver is the TCP server, alone",
+          top and top[0]["pid"] == srv_pid and recv[0] > recv[1], "recv_bytes %r" % recv)
+    if "-t --rate" in tables:
+        filters_rate(tables["-t --rate"], plain)
+    if "-H" in tables:
+        got = tables["-H"]
+        want = [dict(r, sent_bytes=reports.human(r["sent_bytes"]),
+                     recv_bytes=reports.human(r["recv_bytes"])) for r in plain]
+        check("filters -H: the same rows, bytes in powers of 1024", got == want,
+              "got %s, want %s" % ([(r["pid"], r["sent_bytes"], r["recv_bytes"]) for r in got],
+                                   [(r["pid"], r["sent_bytes"], r["recv_bytes"])
+                                    for r in want]))
+
+
+def filters_rate(rows, plain):
+    n = "filters -t --rate"
+    rest = [{k: v for k, v in r.items() if k not in TIMES + ["sent_rate", "recv_rate"]}
+            for r in rows]
+    check(n + ": the plain run's rows", rest == plain, "got %r" % rest)
+    spans = {(r["start"], r["end"], r["duration"]) for r in rows}
+    if not check(n + ": every row the run's start, end and duration", len(spans) == 1,
+                 repr(spans)):
+        return
+    start, end, dur = spans.pop()
+    us = reports.iso_us(end) - reports.iso_us(start)
+    check(n + ": duration is end minus start", us == reports.seconds_us(dur),
+          "%s to %s, %s s" % (start, end, dur))
+    bad = []
+    for r in rows:
+        for d in ("sent", "recv"):
+            want = reports.Decimal("%.3f" % (r[d + "_bytes"] / (us / 1e6)))
+            if r[d + "_rate"] != want:
+                bad.append((r["pid"], d, r[d + "_rate"], want))
+    check(n + ": rates are bytes / duration (bytes/s, 3 decimals)", not bad, repr(bad))
+
+
 # ---------------------------------------------------------------- driver
 
 def teardown():
@@ -1330,7 +1462,7 @@ def teardown():
 
 CASES = ["case_main", "case_sigint", "case_loopback", "case_any", "case_ping",
          "case_no_permission", "case_priority", "case_errors", "case_intervals", "case_formats",
-         "case_groups"]
+         "case_groups", "case_filters"]
 
 
 def main():
