@@ -23,6 +23,7 @@ import ipaddress
 import json
 import os
 import re
+import select
 import shutil
 import signal
 import socket
@@ -31,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tty
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -1454,6 +1456,169 @@ def filters_rate(rows, plain):
     check(n + ": rates are bytes / duration (bytes/s, 3 decimals)", not bad, repr(bad))
 
 
+# ---- 5. SIGUSR1, and the terminal
+
+def read_report(f, fmt, timeout=5):
+    """A report a process writes to pipe f: read until it is whole (JSON: its
+    summary line; CSV: a last line ended), or EOF, or timeout."""
+    text, end = "", time.monotonic() + timeout
+    while time.monotonic() < end:
+        if text.endswith("\n") and (fmt != "json" or '"type":"summary"' in text):
+            break
+        if not select.select([f], [], [], max(0, end - time.monotonic()))[0]:
+            break
+        data = os.read(f.fileno(), 65536)
+        if not data:
+            break
+        text += data.decode(errors="replace")
+    return text
+
+
+def read_pty(master, timeout=5):
+    """Everything written to a pseudo-terminal whose other end is closed."""
+    out, end = b"", time.monotonic() + timeout
+    while time.monotonic() < end:
+        if not select.select([master], [], [], max(0, end - time.monotonic()))[0]:
+            break
+        try:
+            data = os.read(master, 4096)
+        except OSError:                     # EIO: no one holds the other end any more
+            break
+        if not data:
+            break
+        out += data
+    os.close(master)
+    return out.decode(errors="replace")
+
+
+USR1_SPECS = [
+    dict(name="usr1 tcp4 before", client=["tcp-client", B4, 5071, "--send", 90000, "--pace", 0.3],
+         server=["tcp-server", B4, 5071, "--reply", 40000, "--pace", 0.2]),
+    dict(name="usr1 udp4 after", client=["udp-client", B4, 5072, "--count", 30, "--size", 400,
+                                         "--pace", 0.3],
+         server=["udp-server", B4, 5072, "--count", 30, "--size", 300]),
+]
+INTRO = "proctraf: capturing on lo for 2 s (Ctrl-C ends it and prints the report)\n"
+PROGRESS = re.compile(r"\r\x1b\[Kproctraf: (\d+) s, (\d+) packets, (\d+) IP bytes")
+
+
+def case_usr1_terminal(binary):
+    """SIGUSR1 to a --json and a --csv run between two generators: each
+    writes the report of the run so far to stderr (JSON: summary "partial"),
+    with the first generator's rows as they end up and none of the
+    second's, and goes on; the final report on stdout has both, equal to
+    the capture. At the same time, three runs -i lo -d 2 in A with loopback
+    traffic: stderr a pseudo-terminal shows the intro line, progress lines
+    (\\r ESC[K ...) and clears the last one before the report on stdout;
+    stderr a pipe, or -q on a terminal, shows nothing."""
+    terms = []
+    for name, tty_, extra in (("terminal", True, []), ("pipe", False, []),
+                              ("terminal -q", True, ["-q"])):
+        master = None
+        err = subprocess.PIPE
+        if tty_:
+            master, err = os.openpty()
+            tty.setraw(err)                 # the bytes as written: no \n -> \r\n
+        p = spawn(in_ns(NS_A, binary, "-i", "lo", "-d", "2", *extra), stderr=err)
+        if tty_:
+            os.close(err)
+        terms.append((name, p, master))
+    lo_srv = gen(NS_A, "tcp-server", "127.0.0.1", 5073, "--reply", 30000, "--pace", 0.6)
+    if not wait_for(lo_srv.stdout, "ready"):
+        raise RuntimeError("lo server did not start: %s" % finish(lo_srv, 5)[2])
+    servers = start_servers(USR1_SPECS)
+    cap = Capture(NS_A, VETH_A, "usr1")
+    pts = [spawn(in_ns(NS_A, binary, "-i", VETH_A, fmt, "tcp or udp"))
+           for fmt in ("--json", "--csv")]
+    capturing(pts + [p for _, p, _ in terms])
+    lo_cli = gen(NS_A, "tcp-client", "127.0.0.1", 5073, "--send", 50000, "--pace", 0.6)
+    before = gen(NS_A, *USR1_SPECS[0]["client"])
+    reps = [gen_report(before, "usr1 before client", 8)]
+    srvs = [gen_report(servers[0], "usr1 before server", 8)]
+    # The first generator is done (both ends closed): ask for the report so far.
+    for p in pts:
+        p.send_signal(signal.SIGUSR1)
+    partial = [read_report(p.stderr, fmt) for p, fmt in zip(pts, ("json", "csv"))]
+    went_on = [p.poll() is None for p in pts]
+    after = gen(NS_A, *USR1_SPECS[1]["client"])
+    reps.append(gen_report(after, "usr1 after client", 8))
+    srvs.append(gen_report(servers[1], "usr1 after server", 8))
+    gen_report(lo_cli, "lo client", 8)
+    gen_report(lo_srv, "lo server", 8)
+    done = [finish(p, 10, signal.SIGTERM) for p in pts]
+    dropped = cap.stop()
+    tdone = [finish(p, 10) + (read_pty(m) if m is not None else None,)
+             for _, p, m in terms]
+    check("usr1 tcpdump dropped nothing", dropped == 0, cap.err.strip())
+    tab = cap.truth()
+    gens = generators(USR1_SPECS, reps, srvs)
+    check("usr1 both went on after SIGUSR1", all(went_on), repr(went_on))
+    for fmt, (rc, out, err), part in zip(("json", "csv"), done, partial):
+        usr1_format(fmt, rc, out, err, part, gens, tab)
+    for (name, _, _), (rc, out, err, tty_err) in zip(terms, tdone):
+        terminal(name, rc, out, tty_err if tty_err is not None else err)
+
+
+def usr1_format(fmt, rc, out, err, part, gens, tab):
+    n = "usr1 " + fmt
+    check(n + " exit 0 on SIGTERM", rc == 0, "exit %s, stderr %r" % (rc, err))
+    check(n + " stderr: the report so far, then nothing", part != "" and err == "",
+          "at the signal %r; after it %r" % (part[:200], err[:300]))
+    final, why = parse_format(fmt, out)
+    if not check(n + " stdout: one report", final is not None and len(final) == 1,
+                 "%s; stdout %r" % (why, out[:300])):
+        return
+    so_far, why = parse_format(fmt, part)
+    if not check(n + " stderr: one report, " + ("JSON lines" if fmt == "json" else
+                                               "CSV with its header"),
+                 so_far is not None and len(so_far) == 1, "%s; stderr %r" % (why, part[:300])):
+        return
+    (rows, summ), (prows, psumm) = final[0], so_far[0]
+    check_truth(n + " final", rows, gens, tab)
+    first, second = gens[:2], gens[2:]
+    for label, rep in first:
+        got, want = nums(one_row(prows, rep["pid"])), nums(one_row(rows, rep["pid"]))
+        check("%s so far: %s, done before the signal, as in the final report" % (n, label),
+              got == want, "so far %s, final %s" % (got, want))
+    check(n + " so far: nothing of the generator started after the signal",
+          not [r for r in prows for _, rep in second if r["pid"] == rep["pid"]], repr(prows))
+    final_of = {(r["pid"], r["command"]): r for r in rows}
+    bigger = [(r["pid"], r["command"]) for r in prows
+              if not all(r[k] <= final_of.get((r["pid"], r["command"]), {}).get(k, -1)
+                         for k in NUMS)]
+    check(n + " so far: every row at most its final counts", not bigger, repr(bigger))
+    if fmt == "json":
+        check(n + " so far: summary report partial, final once",
+              psumm["report"] == "partial" and psumm["interval"] is None and
+              summ["report"] == "once", "so far %r; final %r" % (psumm, summ))
+        check(n + " so far: the run's start, fewer packets and bytes than the final",
+              psumm["start"] == summ["start"] and psumm["end"] < summ["end"] and
+              psumm["packets"] < summ["packets"] and psumm["ip_bytes"] < summ["ip_bytes"],
+              "so far %r; final %r" % (psumm, summ))
+
+
+def terminal(name, rc, out, err):
+    n = "terminal " + name
+    blocks, why = reports.parse_text(out, HEADER)
+    check(n + " exit 0, the report on stdout", rc == 0 and blocks is not None and
+          len(blocks) == 1 and "\x1b" not in out, "exit %s; %s; stdout %r" % (rc, why, out[:300]))
+    if name != "terminal":
+        check(n + ": nothing on stderr", err == "", repr(err))
+        return
+    check(n + ": the intro line first", err.startswith(INTRO), repr(err[:200]))
+    rest = err[len(INTRO):]
+    lines = PROGRESS.findall(rest)
+    check(n + ": progress lines, each replacing the last, cleared at the end",
+          lines and PROGRESS.sub("", rest) == "\r\x1b[K", repr(rest))
+    if not lines or blocks is None:
+        return
+    counts = [(int(p), int(b)) for _, p, b in lines]
+    foot = blocks[0][1]
+    check(n + ": progress counts grow, up to the report's",
+          counts == sorted(counts) and counts[-1] <= (foot["packets"], foot["ip_bytes"]) and
+          counts[-1][0] > 0, "progress %r, footer %r" % (counts, foot))
+
+
 # ---------------------------------------------------------------- driver
 
 def teardown():
@@ -1462,7 +1627,7 @@ def teardown():
 
 CASES = ["case_main", "case_sigint", "case_loopback", "case_any", "case_ping",
          "case_no_permission", "case_priority", "case_errors", "case_intervals", "case_formats",
-         "case_groups", "case_filters"]
+         "case_groups", "case_filters", "case_usr1_terminal"]
 
 
 def main():
