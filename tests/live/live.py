@@ -21,6 +21,7 @@ import fnmatch
 import io
 import ipaddress
 import json
+import math
 import os
 import re
 import select
@@ -1619,6 +1620,61 @@ def terminal(name, rc, out, err):
           counts[-1][0] > 0, "progress %r, footer %r" % (counts, foot))
 
 
+# ---- 6. SIGINT during intervals
+
+SI_SPECS = [
+    dict(name="si tcp4", client=["tcp-client", B4, 5081, "--send", 100000, "--pace", 0.5],
+         server=["tcp-server", B4, 5081, "--reply", 80000, "--pace", 0.4]),
+    dict(name="si udp6", client=["udp-client", "-6", B6, 5082, "--count", 60, "--size", 500,
+                                 "--pace", 0.9],
+         server=["udp-server", "-6", B6, 5082, "--count", 60, "--size", 700]),
+]
+
+
+def case_sigint_intervals(binary):
+    """-I 0.5, text, no -d: SIGINT a quarter of an interval into one, after
+    the traffic. The cut interval is printed (shorter than 0.5 s), then
+    proctraf exits 0; the intervals add up to the capture."""
+    servers = start_servers(SI_SPECS)
+    cap = Capture(NS_A, VETH_A, "sigint-intervals")
+    pt = spawn(in_ns(NS_A, binary, "-i", VETH_A, "-I", "0.5", "tcp or udp"))
+    capturing([pt])
+    t0 = time.monotonic()                   # the run's start, a few ms late at most
+    reps, srvs, _ = run_clients(SI_SPECS, servers, 8)
+    # The next point a quarter into an interval, at least 50 ms away.
+    k = math.ceil((time.monotonic() + 0.05 - t0 - 0.25) / 0.5)
+    time.sleep(max(0.0, t0 + 0.5 * k + 0.25 - time.monotonic()))
+    alive = pt.poll() is None
+    t1 = time.monotonic()
+    rc, out, err = finish(pt, 5, signal.SIGINT)
+    took = time.monotonic() - t1
+    dropped = cap.stop()
+    n = "sigint-intervals"
+    check(n + " still running before the signal", alive, "exited %s" % pt.returncode)
+    check(n + " exit 0, stderr empty", rc == 0 and err == "", "exit %s, stderr %r" % (rc, err))
+    check(n + " prompt", took < 2, "took %.1f s after SIGINT" % took)
+    check(n + " tcpdump dropped nothing", dropped == 0, cap.err.strip())
+    tab = cap.truth()
+    gens = generators(SI_SPECS, reps, srvs)
+    keep_file("sigint-intervals.txt", out)
+    blocks, why = reports.parse_text(out, HEADER)
+    if not check(n + " text interval reports", blocks is not None and blocks and
+                 all(e["kind"] == "interval" for _, e in blocks),
+                 "%s; stdout %r" % (why, out[:300])):
+        return
+    ends = [e for _, e in blocks]
+    print("%s %d intervals, the last %s s" % (n, len(ends), ends[-1]["duration"]), flush=True)
+    check(n + " at least 3 intervals", len(ends) >= 3, repr(len(ends)))
+    summary_chain(n, ends, 499999)
+    for label, rep in gens:
+        got, want = sum_rows(blocks, rep["pid"]), nums(truth_of(tab, rep))
+        check("%s %s: its intervals add up to the capture" % (n, label), got == want,
+              "pid %d: intervals %s, tcpdump %s" % (rep["pid"], got, want))
+    got = (sum(e["packets"] for e in ends), sum(e["ip_bytes"] for e in ends))
+    check(n + " the footers add up to the capture's packets and IP bytes",
+          got == capture_totals(tab), "footers %s, tcpdump %s" % (got, capture_totals(tab)))
+
+
 # ---------------------------------------------------------------- driver
 
 def teardown():
@@ -1627,7 +1683,7 @@ def teardown():
 
 CASES = ["case_main", "case_sigint", "case_loopback", "case_any", "case_ping",
          "case_no_permission", "case_priority", "case_errors", "case_intervals", "case_formats",
-         "case_groups", "case_filters", "case_usr1_terminal"]
+         "case_groups", "case_filters", "case_usr1_terminal", "case_sigint_intervals"]
 
 
 def main():
