@@ -785,14 +785,19 @@ IV_SPECS = [
 ]
 
 
+IV_CLOSED = 5059       # no socket in B: ptsend's datagrams are unknown:no-socket at B's end
+
+
 def case_intervals(binary):
     """-I 0.5 -d 3, one run as JSON lines with --total, one as CSV and one as
     --connections JSON lines, beside a tcpdump, while TCP and UDP traffic
-    paced over 2 s crosses several intervals. The intervals follow each
-    other on a 0.5 s grid from the run's start; per process they add up,
-    exactly, to the total and to the capture, and their summaries' packets
-    and bytes to the total's; a connection's first is its flow's first
-    packet, its last the last one so far."""
+    paced over 2 s crosses several intervals, and ptsend sends a datagram
+    every 0.5 ms to a port of B with no socket, so that packets come at
+    every interval's end. The intervals follow each other on a 0.5 s grid
+    from the run's start; per process they add up, exactly, to the total
+    and to the capture, and their summaries' packets and bytes to the
+    total's; a connection's first is its flow's first packet, its last the
+    last one so far, and no row has a packet from after its interval's end."""
     with shared_timestamps():
         servers = start_servers(IV_SPECS)
         cap = Capture(NS_A, VETH_A, "intervals")
@@ -801,7 +806,10 @@ def case_intervals(binary):
                 ("connections", ["-C", "--json"])]
         pts = [spawn(in_ns(NS_A, binary, *common, *args, "tcp or udp")) for _, args in runs]
         capturing(pts)
+        sender = gen(NS_A, "udp-send", B4, IV_CLOSED, "--count", 4000, "--size", 60,
+                     "--pace", 2.0, "--comm", "ptsend")
         reps, srvs, _ = run_clients(IV_SPECS, servers, 8)
+        sent = gen_report(sender, "ptsend", 8)
         in_window = all(p.poll() is None for p in pts)
         done = [finish(p, 10) for p in pts]
         dropped = cap.stop()
@@ -811,7 +819,7 @@ def case_intervals(binary):
     check("intervals traffic inside the window", in_window, "a proctraf ended first")
     check("intervals tcpdump dropped nothing", dropped == 0, cap.err.strip())
     tab = cap.truth()
-    gens = generators(IV_SPECS, reps, srvs)
+    gens = generators(IV_SPECS, reps, srvs) + [("ptsend", sent)]
     (_, outj, _), (_, outc, _), (_, outk, _) = done
     keep_file("intervals.json", outj)
     keep_file("intervals.csv", outc)
@@ -839,12 +847,17 @@ def intervals_connections(out, gens, tab, pcap):
         mine = [(r, s) for rows, s in blocks for r in rows if r["pid"] == rep["pid"]]
         firsts = {reports.iso_us(r["first"]) for r, _ in mine}
         lasts = [reports.iso_us(r["last"]) for r, _ in mine]
-        inside = all(run_start <= reports.iso_us(r["first"]) <= reports.iso_us(r["last"]) <=
-                     reports.iso_us(s["end"]) for r, s in mine)
         check("%s %s: first is the flow's first packet in every interval, last grows to its last"
-              % (n, label), flow is not None and firsts == {flow[0]} and
-              lasts == sorted(lasts) and lasts[-1:] == [flow[1]] and inside,
+              % (n, label), flow is not None and firsts == {flow[0]} and run_start <= flow[0] and
+              lasts == sorted(lasts) and lasts[-1:] == [flow[1]],
               "first %s, last %s; tcpdump %s" % (sorted(firsts), lasts, flow))
+    # A packet counted in an interval was captured before the interval's end.
+    late = ["interval %d (to %s): %s %s:%s last %s, %d us after" % (
+        s["interval"], s["end"], r["command"], r["local_addr"], r["local_port"], r["last"],
+        reports.iso_us(r["last"]) - reports.iso_us(s["end"]))
+        for rows, s in blocks for r in rows if reports.iso_us(r["last"]) > reports.iso_us(s["end"])]
+    check(n + " no row has a packet from after its interval's end", not late,
+          "%d rows: %s" % (len(late), "; ".join(late[:4])))
 
 
 def intervals_json(out, gens, tab):
@@ -904,8 +917,13 @@ def intervals_json(out, gens, tab):
         check("%s %s: its intervals add up to its total row" % (n, label), per == nums(tot),
               "intervals %s, total %s" % (per, nums(tot)))
     check_truth(n + " total", total_rows, gens, tab)
-    check(n + " total: nothing unattributed", not [r for r in total_rows if is_unknown(r)],
-          repr([r for r in total_rows if is_unknown(r)]))
+    closed = pcaptruth.endpoint(tab, [B4], IV_CLOSED, "udp")
+    want = [dict(command="unknown:no-socket", sent_bytes=0, recv_bytes=closed["recv_bytes"],
+                 sent_packets=0, recv_packets=closed["recv_packets"], flows=1)]
+    got = [dict(command=r["command"], flows=r["flows"], **nums(r))
+           for r in total_rows if is_unknown(r)]
+    check(n + " total: the one unknown row, ptsend's datagrams at B's end", got == want,
+          "unknown rows %s; tcpdump at %s:%d %s" % (got, B4, IV_CLOSED, want))
 
 
 def intervals_csv(out, gens, tab):
