@@ -296,7 +296,7 @@ def case_main(binary):
     cap = Capture(NS_A, VETH_A, "main")
     t0 = time.monotonic()
     pt = spawn(in_ns(NS_A, binary, "-i", VETH_A, "-d", "5", "--csv", "tcp or udp"))
-    time.sleep(1)
+    capturing([pt])
     reps, srvs, done = run_clients(MAIN_SPECS, servers, 8)
     clients_in_window = pt.poll() is None
     rc, out, err = finish(pt, 12)
@@ -327,7 +327,7 @@ def case_sigint(binary):
     servers = start_servers(specs)
     cap = Capture(NS_A, VETH_A, "sigint")
     pt = spawn(in_ns(NS_A, binary, "-i", VETH_A))
-    time.sleep(1)
+    capturing([pt])
     reps, srvs, _ = run_clients(specs, servers, 8)
     time.sleep(0.3)
     alive = pt.poll() is None
@@ -362,7 +362,7 @@ def case_loopback(binary):
             raise RuntimeError("%s server did not start: %s" % (name, finish(srv, 5)[2]))
         servers.append(srv)
     pt = spawn(in_ns(NS_A, binary, "-i", "lo", "-d", "4", "--csv"))
-    time.sleep(1)
+    capturing([pt])
     clients = [gen(NS_A, "tcp-client", *fam, addr, port, "--send", send, "--pace", 0.5)
                for name, addr, fam, port, send, reply in pairs]
     reps = [gen_report(c, p[0] + " client") for c, p in zip(clients, pairs)]
@@ -403,7 +403,7 @@ def case_any(binary):
     servers = start_servers(specs)
     cap = Capture(NS_A, "any", "any")
     pt = spawn(in_ns(NS_A, binary, "-d", "3", "--csv", "tcp or udp"))
-    time.sleep(1)
+    capturing([pt])
     reps, srvs, _ = run_clients(specs, servers, 6)
     in_window = pt.poll() is None
     rc, out, err = finish(pt, 10)
@@ -457,7 +457,7 @@ def case_ping(binary):
     caps = [Capture(NS_A, dev, name.replace(" ", "-"), ("icmp",)) for name, dev, _ in runs]
     pts = [spawn(in_ns(NS_A, binary, "-i", dev, "-d", "2.5", "--csv", "icmp"))
            for _, dev, _ in runs]
-    time.sleep(1)
+    capturing(pts)
     pings = [gen(NS_A, "ping", addr, "--count", 20, "--size", 56, "--pace", 0.4)
              for _, _, addr in runs]
     reps = [gen_report(g, name) for g, (name, _, _) in zip(pings, runs)]
@@ -525,7 +525,7 @@ def case_no_permission(binary):
         pt = spawn(in_ns(NS_A, "setpriv", "--reuid=%d" % NOBODY, "--regid=%d" % NOBODY,
                          "--clear-groups", "--inh-caps=-all", copy, "-i", VETH_A, "-d", "3",
                          "--csv", "tcp or udp"))
-        time.sleep(1)
+        capturing([pt])
         reps, srvs, _ = run_clients(specs, servers, 6)
         in_window = pt.poll() is None
         rc, out, err = finish(pt, 10)
