@@ -13,9 +13,13 @@
         one reply read after each (lock-step: nothing piles up in a queue)
     gen.py ping ADDR --count K --size SIZE
         K ICMP echo requests from a ping socket (SOCK_DGRAM, IPPROTO_ICMP)
+    gen.py udp-send [-6] ADDR PORT --count K --size SIZE [--pace S]
+        K datagrams of varied size (about SIZE) with send() on a connected
+        socket, no reply awaited (to a port nothing listens on, say)
 
 -6 selects IPv6 (ADDR must then be an IPv6 address). --pace S spreads the
 sending over about S seconds, so that clients started together overlap.
+--comm NAME sets the process name (/proc/self/comm) before any socket is made.
 Servers print "ready" once they listen. Everyone prints, at the end, one JSON
 line: pid, comm, role, proto, family, laddr, lport, raddr, rport, sent and
 recv (payload bytes), send_calls and recv_calls (and lost, for UDP clients).
@@ -169,6 +173,31 @@ def udp_client(a):
     s.close()
 
 
+def udp_send(a):
+    s = socket.socket(a.fam, socket.SOCK_DGRAM)
+    s.connect((a.addr, a.port))
+    pacer = Pacer(a.pace, a.count)
+    sent = calls = 0
+    for sz in sizes(a.count, a.size, 2):
+        try:
+            sent += s.send(b"n" * sz)
+        except ConnectionRefusedError:      # the ICMP error of the one before
+            sent += s.send(b"n" * sz)
+        calls += 1
+        pacer.wait()
+    report("client", "udp", a.fam, s.getsockname(), (a.addr, a.port), sent=sent, recv=0,
+           send_calls=calls, recv_calls=0)
+    s.close()
+
+
+def set_comm(name):
+    """prctl(PR_SET_NAME): the name /proc/PID/comm shows (15 bytes at most)."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(15, name.encode()[:15], 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_NAME)")
+
+
 def ping(a):
     """Echo requests from an ICMP datagram ("ping") socket; the kernel sets the id."""
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_ICMP)
@@ -192,7 +221,7 @@ def ping(a):
 def main(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("mode", choices=["tcp-server", "tcp-client", "udp-server", "udp-client",
-                                    "ping"])
+                                    "ping", "udp-send"])
     p.add_argument("-6", dest="v6", action="store_true", help="IPv6")
     p.add_argument("addr")
     p.add_argument("port", type=int, nargs="?", default=0)
@@ -202,14 +231,17 @@ def main(argv):
     p.add_argument("--size", type=int, default=100)
     p.add_argument("--pace", type=float, default=0.0)
     p.add_argument("--connected", action="store_true")
+    p.add_argument("--comm")
     a = p.parse_args(argv[1:])
     a.fam = socket.AF_INET6 if a.v6 else socket.AF_INET
     try:
         socket.inet_pton(a.fam, a.addr)
     except OSError:
         p.error("%s is not an IPv%d address" % (a.addr, 6 if a.v6 else 4))
+    if a.comm:
+        set_comm(a.comm)
     {"tcp-server": tcp_server, "tcp-client": tcp_client, "udp-server": udp_server,
-     "udp-client": udp_client, "ping": ping}[a.mode](a)
+     "udp-client": udp_client, "ping": ping, "udp-send": udp_send}[a.mode](a)
     return 0
 
 

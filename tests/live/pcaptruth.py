@@ -33,6 +33,14 @@ class PcapError(Exception):
 
 def records(data):
     """Yield (linktype, captured bytes) of every record of a pcap file's contents."""
+    for linktype, _, frame in records_ts(data):
+        yield linktype, frame
+
+
+def records_ts(data):
+    """Yield (linktype, time in microseconds since the epoch, captured bytes) of
+    every record of a pcap file's contents (nanoseconds are truncated, as
+    libpcap does when it hands a nanosecond time to a microsecond reader)."""
     if len(data) < 24:
         raise PcapError("not a pcap file (%d bytes)" % len(data))
     magic = struct.unpack("<I", data[:4])[0]
@@ -44,13 +52,15 @@ def records(data):
         raise PcapError("pcapng is not supported; tcpdump -w writes pcap")
     else:
         raise PcapError("not a pcap file (magic %08x)" % magic)
+    nano = magic in (0xA1B23C4D, 0x4D3CB2A1)
     linktype = struct.unpack(end + "I", data[20:24])[0] & 0x0FFFFFFF
     off = 24
     while off + 16 <= len(data):
-        caplen = struct.unpack(end + "I", data[off + 8:off + 12])[0]
+        sec, frac, caplen = struct.unpack(end + "III", data[off:off + 12])
         if off + 16 + caplen > len(data):
             break                               # a record cut short at the end of the file
-        yield linktype, data[off + 16:off + 16 + caplen]
+        yield linktype, sec * 1000000 + (frac // 1000 if nano else frac), \
+            data[off + 16:off + 16 + caplen]
         off += 16 + caplen
 
 
@@ -155,6 +165,25 @@ def table_of(data):
     for e in table.values():
         e["flows"] = len(e["flows"])
     return table
+
+
+def flow_times(path):
+    """{(proto, (addr, port), (addr, port)): [first, last]}: the time of the first and
+    the last packet of every TCP/UDP flow (ends sorted), in microseconds."""
+    with open(path, "rb") as f:
+        data = f.read()
+    out = {}
+    first_ports = {}
+    for linktype, ts, frame in records_ts(data):
+        t = decode(ip_of(linktype, frame), first_ports)
+        if not t:
+            continue
+        src, sport, dst, dport, proto = t[:5]
+        key = (proto,) + tuple(sorted([(src, sport), (dst, dport)]))
+        span = out.setdefault(key, [ts, ts])
+        span[0] = min(span[0], ts)
+        span[1] = max(span[1], ts)
+    return out
 
 
 def table(path):
