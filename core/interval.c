@@ -489,7 +489,8 @@ int interval_finish(struct session *s)
 	 * The ends no packet came to close (a file's packets stopped before
 	 * -d did, say): every interval is reported, as live.
 	 */
-	while (end != TIME_NONE && interval_next_end(s) < end) {
+	while (end != TIME_NONE && interval_next_end(s) < end &&
+	       (s->deadline_us == 0 || interval_next_end(s) < s->deadline_us)) {
 		if (interval_end(s, interval_next_end(s)) != 0)
 			return -1;
 	}

@@ -231,6 +231,36 @@ static bool file_time(struct session *s, int64_t ts)
 	return true;
 }
 
+/*
+ * Live intervals end in the packets' time, as a file's do: a packet
+ * stamped at or after an interval's end closes it (live_packet_time). An
+ * interval no such packet closes is closed once the clock is GRACE_US past
+ * its end and the packets the kernel holds are read: a packet delayed in
+ * the kernel longer than that counts in the next interval.
+ */
+#define GRACE_US 5000
+
+/* Is end (an interval's) before the -d deadline, if any? */
+static bool before_deadline(const struct session *s, int64_t end)
+{
+	return end != TIME_NONE && (s->deadline_us == 0 || end < s->deadline_us);
+}
+
+/* A live packet stamped ts: the intervals it shows ended. False: stop. */
+static bool live_packet_time(struct session *s, int64_t ts)
+{
+	int64_t end = interval_next_end(s);
+
+	while (before_deadline(s, end) && ts >= end) {
+		if (interval_end(s, end) != 0) {
+			stop_now(s);
+			return false;
+		}
+		end = interval_next_end(s);
+	}
+	return true;
+}
+
 static void on_packet(void *ctx, int dlt, int source, const struct pcap_pkthdr *h,
 		      const uint8_t *data)
 {
@@ -241,7 +271,8 @@ static void on_packet(void *ctx, int dlt, int source, const struct pcap_pkthdr *
 
 	if (s->done)
 		return;
-	if (!s->totals.live && !file_time(s, ts))
+	if (!s->totals.live ? !file_time(s, ts)
+			    : s->cfg.interval_us > 0 && !live_packet_time(s, ts))
 		return;
 	s->totals.packets++;
 	switch (decode_packet(dlt, data, h->caplen, h->len, &pkt)) {
@@ -381,32 +412,39 @@ static int start_live(struct session *s, char *err, size_t errlen)
 	return 0;
 }
 
-/* How long poll may wait: until the next deadline, interval end or tick. */
-static int poll_timeout(const struct session *s, int64_t deadline_us, double now)
+/* How long poll may wait: until the next deadline, interval end (and grace) or tick. */
+static int poll_timeout(const struct session *s, double now)
 {
 	int64_t now_us = live_now_us(s, now), next = interval_next_end(s), left;
 	int timeout = POLL_MS;
 
-	if (next != TIME_NONE && (deadline_us == 0 || next < deadline_us)) {
-		left = next - now_us;
+	if (before_deadline(s, next)) {
+		left = next + GRACE_US - now_real_us();
 		if (left < (int64_t)timeout * 1000)
 			timeout = left > 0 ? (int)((left + 999) / 1000) : 0;
 	}
-	if (deadline_us > 0) {
-		left = deadline_us - now_us;
+	if (s->deadline_us > 0) {
+		left = s->deadline_us - now_us;
 		if (left < (int64_t)timeout * 1000)
 			timeout = left > 0 ? (int)((left + 999) / 1000) : 0;
 	}
 	return timeout;
 }
 
-/* Live: the interval ends that have come. -1 when a report failed. */
-static int live_intervals(struct session *s, int64_t deadline_us)
+/*
+ * Live: the interval ends that have passed by more than GRACE_US, after
+ * reading what the kernel holds. -1 when a report or the capture failed.
+ */
+static int live_intervals(struct session *s, char *err, size_t errlen)
 {
 	int64_t next = interval_next_end(s);
 
-	while (next != TIME_NONE && live_now_us(s, session_now_mono()) >= next &&
-	       (deadline_us == 0 || next < deadline_us)) {
+	if (!before_deadline(s, next) || now_real_us() < next + GRACE_US)
+		return 0;
+	if (capture_dispatch(s->cap, 0, on_packet, s, err, errlen) == -1)
+		return -1;
+	next = interval_next_end(s);
+	while (!s->done && before_deadline(s, next) && now_real_us() >= next + GRACE_US) {
 		if (interval_end(s, next) != 0)
 			return -1;
 		next = interval_next_end(s);
@@ -417,7 +455,6 @@ static int live_intervals(struct session *s, int64_t deadline_us)
 int session_run(struct session *s, const struct session_signals *sig, char *err,
 		size_t errlen)
 {
-	int64_t deadline_us = 0;
 	double last_tick;
 	int rc = 0;
 
@@ -426,7 +463,7 @@ int session_run(struct session *s, const struct session_signals *sig, char *err,
 		if (rc != 0)
 			return rc;
 		if (s->cfg.duration > 0)
-			deadline_us = s->start_us + (int64_t)llround(s->cfg.duration * 1e6);
+			s->deadline_us = s->start_us + (int64_t)llround(s->cfg.duration * 1e6);
 	} else {
 		s->start_mono = session_now_mono();
 		if (interval_open(s) != 0) {
@@ -442,9 +479,9 @@ int session_run(struct session *s, const struct session_signals *sig, char *err,
 		int timeout = POLL_MS, n;
 
 		if (s->totals.live) {
-			if (deadline_us > 0 && live_now_us(s, now) >= deadline_us)
+			if (s->deadline_us > 0 && live_now_us(s, now) >= s->deadline_us)
 				break;
-			timeout = poll_timeout(s, deadline_us, now);
+			timeout = poll_timeout(s, now);
 		}
 		n = capture_dispatch(s->cap, timeout, on_packet, s, err, errlen);
 		if (n == -1) {
@@ -453,8 +490,12 @@ int session_run(struct session *s, const struct session_signals *sig, char *err,
 		}
 		if (n == -2)
 			break;
-		if (s->totals.live && live_intervals(s, deadline_us) != 0)
-			s->done = true;
+		if (s->totals.live && s->cfg.interval_us > 0 && !s->done &&
+		    live_intervals(s, err, errlen) != 0) {
+			if (!atomic_load(&s->emit_failed))
+				rc = 1;	/* the capture failed: err says why */
+			break;
+		}
 		if (sig->report && *sig->report) {
 			*sig->report = 0;
 			flush_batch(s);

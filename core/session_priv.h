@@ -59,6 +59,7 @@ struct session {
 	int64_t last_us;	/* ... the latest packet time counted */
 	bool cut_by_duration;	/* ... -d ended the run (at first_us + duration) */
 	int64_t start_us;	/* live: the wall clock when the capture started */
+	int64_t deadline_us;	/* ... when -d ends it (the run's clock); 0: never */
 	double start_mono;	/* ... and the monotonic clock then */
 	double stop_mono;	/* ... when it stopped */
 
