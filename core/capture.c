@@ -10,6 +10,7 @@
 #include "decode.h"
 
 #define BUFFER_BYTES (32 << 20)	/* kernel ring per handle */
+#define DISPATCH_MAX 4096		/* packets one dispatch delivers, at most */
 
 struct capture {
 	pcap_t **h;
@@ -211,8 +212,13 @@ int capture_dispatch(struct capture *c, int timeout_ms, capture_cb cb, void *ctx
 	}
 	for (size_t i = 0; i < c->n && !c->broke; i++) {
 		struct dispatch_ctx d = { cb, ctx, c->dlt[i], (int)i };
-		/* Files: a bounded batch, so a stop request is seen promptly. */
-		int n = pcap_dispatch(c->h[i], c->live ? -1 : 4096, trampoline, (u_char *)&d);
+		/*
+		 * A bounded batch, so that a stop request, an interval's end and
+		 * the real-time budget (rtprio.h) are looked at between two: live,
+		 * an unbounded one goes on for as long as a flood keeps the ring
+		 * filling, at SCHED_FIFO.
+		 */
+		int n = pcap_dispatch(c->h[i], DISPATCH_MAX, trampoline, (u_char *)&d);
 
 		if (n == PCAP_ERROR) {
 			snprintf(err, errlen, "%s: %s", c->live ? "capture" : c->file,

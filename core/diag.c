@@ -148,12 +148,21 @@ static int read_answers(struct diag *d, int proto, bool dump, uint16_t type,
 		ssize_t n;
 		size_t left;
 		const struct nlmsghdr *h;
+		struct sockaddr_nl from;
+		socklen_t fromlen = sizeof(from);
 
 		do
-			n = recv(d->fd, d->buf, DIAG_BUF, 0);
+			n = recvfrom(d->fd, d->buf, DIAG_BUF, 0, (struct sockaddr *)&from,
+				     &fromlen);
 		while (n < 0 && errno == EINTR);
 		if (n <= 0)
 			return -1;
+		/*
+		 * Only the kernel (port 0) answers: a process allowed to send
+		 * netlink messages to this socket must not name a socket's owner.
+		 */
+		if (fromlen < sizeof(from) || from.nl_family != AF_NETLINK || from.nl_pid != 0)
+			continue;
 		left = (size_t)n;
 		h = (const struct nlmsghdr *)d->buf;
 		for (; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {

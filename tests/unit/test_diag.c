@@ -18,6 +18,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+
 #include "../../core/diag.h"
 #include "../../core/resolve.h"
 #include "../../core/tuple.h"
@@ -783,10 +787,66 @@ static void test_quick_pass_probes_before_new_processes(void **state)
 	resolver_free(r);
 }
 
+
+/*
+ * A reply that another process sends to the sock_diag socket, forged to
+ * look like the kernel's answer to the next lookup, is ignored: only the
+ * kernel (netlink port 0) names sockets.
+ */
+static void test_forged_reply_ignored(void **state)
+{
+	struct diag *d = diag_open();
+	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	struct sockaddr_nl me = { .nl_family = AF_NETLINK }, to = { .nl_family = AF_NETLINK };
+	socklen_t len = sizeof(me);
+	struct {
+		struct nlmsghdr nh;
+		struct inet_diag_msg m;
+	} forged;
+	struct sock_entry e;
+	uint16_t port = 0;
+	int lfd = lo_listener(1, &port);
+
+	(void)state;
+	assert_non_null(d);
+	assert_true(fd >= 0);
+	/* The diag socket's netlink port: the only other one this test opened. */
+	assert_int_equal(bind(fd, (struct sockaddr *)&me, sizeof(me)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&me, &len), 0);
+	memset(&forged, 0, sizeof(forged));
+	forged.nh.nlmsg_len = sizeof(forged);
+	forged.nh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	forged.nh.nlmsg_seq = 1;	/* the first request's */
+	forged.m.idiag_family = AF_INET;
+	forged.m.idiag_inode = 0xdead;
+	/*
+	 * Netlink gives a process's first socket the process id for its
+	 * port: the diag socket, opened first (ours got another one).
+	 */
+	assert_int_not_equal(me.nl_pid, (uint32_t)getpid());
+	to.nl_pid = (uint32_t)getpid();
+	if (sendto(fd, &forged, sizeof(forged), 0, (struct sockaddr *)&to, sizeof(to)) < 0) {
+		assert_int_equal(errno, EPERM);	/* not allowed to send it here: nothing to test */
+		close(fd);
+		close(lfd);
+		diag_close(d);
+		skip();
+	}
+	/* The listener's lookup: the kernel's answer, not the forged inode. */
+	assert_int_equal(diag_lookup(d, TUPLE_V4, 6, lo4, port, (const uint8_t[16]){ 0 }, 0, &e),
+			 1);
+	assert_int_not_equal(e.inode, 0xdead);
+	assert_int_equal(e.lport, port);
+	close(fd);
+	close(lfd);
+	diag_close(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tcp_lookup_and_dump),
+		cmocka_unit_test(test_forged_reply_ignored),
 		cmocka_unit_test(test_tcp_dump_both_families),
 		cmocka_unit_test(test_udp_lookup),
 		cmocka_unit_test(test_quick_pass_finds_new_process),
