@@ -7,6 +7,7 @@
  * Exit status: 0 success, 1 runtime error, 2 usage error.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/capability.h>
 #include <pthread.h>
 #include <signal.h>
@@ -171,14 +172,22 @@ static void intro(const struct options *o)
 		c->duration > 0 || c->count > 0 ? "" : " until interrupted");
 }
 
-/* A proc root without net/ finds no socket: say so, rather than report everything not-local. */
-static void check_proc_root(const char *root)
+/*
+ * A proc root without net/ finds no socket: say so, rather than report
+ * everything not-local. Looked at through dirfd, opened before privileges
+ * were dropped as the resolver's is, with the rights the run reads with:
+ * root reads as nobody, and a directory only root may enter is then shut.
+ */
+static void check_proc_root(const char *root, int dirfd)
 {
-	char path[4096];
 	struct stat st;
+	int r = fstatat(dirfd, "net", &st, 0);
 
-	snprintf(path, sizeof(path), "%s/net", root);
-	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+	if (r != 0 && (errno == EACCES || errno == EPERM))
+		fprintf(stderr,
+			"proctraf: warning: %s: %s for uid %lu, which reads it with no privilege: "
+			"no socket will be found\n", root, strerror(errno), (unsigned long)geteuid());
+	else if (r != 0 || !S_ISDIR(st.st_mode))
 		fprintf(stderr,
 			"proctraf: warning: %s has no net/ directory (not a proc root?): no socket will be found\n",
 			root);
@@ -249,7 +258,7 @@ int main(int argc, char **argv)
 	struct session_signals sig = { &stop_requested, &report_requested };
 	struct privs_plan plan;
 	char err[512] = "";
-	int rc, run_rc;
+	int rc, run_rc, root_fd;
 
 	options_parse(argc, argv, &o);
 	memset(&a, 0, sizeof(a));
@@ -273,7 +282,7 @@ int main(int argc, char **argv)
 		options_free(&o);
 		return rc;
 	}
-	check_proc_root(o.cfg.proc_root);
+	root_fd = open(o.cfg.proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	/*
 	 * Everything that needed a privilege to open is open, and no thread
 	 * is made yet (session_run makes them): keep only what the run needs.
@@ -283,6 +292,11 @@ int main(int argc, char **argv)
 		session_close(s);
 		options_free(&o);
 		return EXIT_FAILURE;
+	}
+	/* session_open has just opened it: a failure now is a race not worth a word. */
+	if (root_fd >= 0) {
+		check_proc_root(o.cfg.proc_root, root_fd);
+		close(root_fd);
 	}
 	a.read_unprivileged = !(plan.keep & (1ULL << CAP_SYS_PTRACE));
 	if (a.progress)

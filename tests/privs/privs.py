@@ -248,6 +248,32 @@ def case_file_loses_root(binary, tmp):
           "read with every privilege dropped" in r.stderr, repr(r.stderr))
 
 
+GOLDEN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "golden")
+
+
+def case_file_private_root(binary, tmp):
+    """Root reads a snapshot as nobody: one below a directory only root may
+    enter is read (its directory was opened first); one that is itself such
+    a directory is not, and a warning says so."""
+    pcap = os.path.join(GOLDEN, "captures", "pingraw.pcap")
+    outer = tempfile.mkdtemp(prefix="proctraf-private.", dir=tmp)      # 0700, root's
+    snap = os.path.join(outer, "snap")
+    shutil.copytree(os.path.join(GOLDEN, "proc", "host"), snap, symlinks=True)
+    os.chmod(snap, 0o755)
+    r = subprocess.run([binary, "-r", pcap, "--proc-root", snap], capture_output=True,
+                       text=True, timeout=20)
+    check("-r as root: a snapshot below a root-only directory is read",
+          r.returncode == 0 and "gretund" in r.stdout and r.stderr == "",
+          "exit %s, stdout %r, stderr %r" % (r.returncode, r.stdout[:300], r.stderr))
+    os.chmod(snap, 0o700)
+    r = subprocess.run([binary, "-r", pcap, "--proc-root", snap], capture_output=True,
+                       text=True, timeout=20)
+    want = "proctraf: warning: %s: Permission denied for uid %d" % (snap, NOBODY_IDS[0])
+    check("-r as root: a root-only snapshot is not read, with a warning",
+          r.returncode == 0 and "gretund" not in r.stdout and r.stderr.startswith(want),
+          "exit %s, stdout %r, stderr %r" % (r.returncode, r.stdout[:300], r.stderr))
+
+
 class Copy:
     """A copy of the binary in a directory every user may enter, with file
     capabilities (setcap) or setuid."""
@@ -372,6 +398,7 @@ def main():
         case_live_no_realtime(binary)
         case_file_pipe(binary)
         case_file_loses_root(binary, tmp)
+        case_file_private_root(binary, tmp)
         if shutil.which("setcap"):
             case_file_caps(binary, tmp)
             case_file_caps_read(binary, tmp)
