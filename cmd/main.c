@@ -289,6 +289,8 @@ int main(int argc, char **argv)
 	 */
 	if (!plan.before_open && privs_apply(&plan, err, sizeof(err)) != 0) {
 		fprintf(stderr, "proctraf: %s\n", err);
+		if (root_fd >= 0)
+			close(root_fd);
 		session_close(s);
 		options_free(&o);
 		return EXIT_FAILURE;
