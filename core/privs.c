@@ -155,9 +155,28 @@ static int change_ids(uid_t uid, gid_t gid, bool may_setgroups, char *err, size_
 	return 0;
 }
 
+/*
+ * May the ids become uid and gid? Going back to ids the process already
+ * has (a setuid copy's caller) needs nothing; others need CAP_SETUID and
+ * CAP_SETGID, which root in a container may lack: it then stays uid 0,
+ * with the capabilities dropped all the same.
+ */
+static bool may_change_ids(uid_t uid, gid_t gid)
+{
+	uid_t r, e, s;
+	gid_t rg, eg, sg;
+
+	getresuid(&r, &e, &s);
+	getresgid(&rg, &eg, &sg);
+	return (uid == r || uid == e || uid == s ||
+		capng_have_capability(CAPNG_EFFECTIVE, CAP_SETUID) == 1) &&
+	       (gid == rg || gid == eg || gid == sg ||
+		capng_have_capability(CAPNG_EFFECTIVE, CAP_SETGID) == 1);
+}
+
 /* Read everything back: what the kernel holds now must be what was asked. */
-static int verify(const struct privs_plan *plan, uint64_t kept, bool bounded, char *err,
-		  size_t errlen)
+static int verify(const struct privs_plan *plan, uint64_t kept, bool bounded, bool ids,
+		  char *err, size_t errlen)
 {
 	uid_t r, e, s;
 	gid_t rg, eg, sg;
@@ -180,7 +199,7 @@ static int verify(const struct privs_plan *plan, uint64_t kept, bool bounded, ch
 			 (unsigned long long)bnd, want);
 		return -1;
 	}
-	if (plan->change_ids) {
+	if (ids) {
 		getresuid(&r, &e, &s);
 		getresgid(&rg, &eg, &sg);
 		if (r != plan->uid || e != plan->uid || s != plan->uid || rg != plan->gid ||
@@ -200,7 +219,7 @@ static int verify(const struct privs_plan *plan, uint64_t kept, bool bounded, ch
 int privs_apply(const struct privs_plan *plan, char *err, size_t errlen)
 {
 	uint64_t kept;
-	bool bounded, may_setgroups;
+	bool bounded, may_setgroups, ids;
 
 	/* Another thread would keep every capability it has. */
 	if (thread_count() > 1) {
@@ -215,6 +234,7 @@ int privs_apply(const struct privs_plan *plan, char *err, size_t errlen)
 	/* The bounding set can be cut only with CAP_SETPCAP (file capabilities lack it). */
 	bounded = capng_have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP) == 1;
 	may_setgroups = capng_have_capability(CAPNG_EFFECTIVE, CAP_SETGID) == 1;
+	ids = plan->change_ids && may_change_ids(plan->uid, plan->gid);
 	capng_clear(CAPNG_SELECT_ALL);
 	for (unsigned c = 0; c < CAP_ALL; c++) {
 		if ((kept & CAP_BIT(c)) &&
@@ -230,7 +250,7 @@ int privs_apply(const struct privs_plan *plan, char *err, size_t errlen)
 			 strerror(errno));
 		return -1;
 	}
-	if (plan->change_ids && change_ids(plan->uid, plan->gid, may_setgroups, err, errlen) != 0)
+	if (ids && change_ids(plan->uid, plan->gid, may_setgroups, err, errlen) != 0)
 		return -1;
 	if (capng_apply(CAPNG_SELECT_CAPS | CAPNG_SELECT_AMBIENT) != 0) {
 		snprintf(err, errlen, "cannot drop capabilities: %s", strerror(errno));
@@ -240,5 +260,5 @@ int privs_apply(const struct privs_plan *plan, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot set no-new-privs: %s", strerror(errno));
 		return -1;
 	}
-	return verify(plan, kept, bounded, err, errlen);
+	return verify(plan, kept, bounded, ids, err, errlen);
 }

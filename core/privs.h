@@ -19,7 +19,8 @@
  * effective, permitted and bounding sets alike; inheritable and ambient
  * sets empty. Reading a file keeps nothing: no capability is left when its
  * first packet is parsed. Root becomes the user nobody (65534) as well,
- * because uid 0 without capabilities still owns most of the file system; a
+ * because uid 0 without capabilities still owns most of the file system
+ * (when it may: root without CAP_SETUID and CAP_SETGID stays uid 0); a
  * setuid or setgid proctraf goes back to the ids of the user who ran it.
  * No-new-privs is set in every case, so nothing executed could gain a
  * privilege back.

@@ -444,6 +444,41 @@ static void apply_file_capabilities(void **state)
 		in_child(child_filecaps, &p);
 }
 
+/* Root without CAP_SETUID (a container's, say): stays uid 0, drops capabilities all the same. */
+static void child_root_no_setuid(int fd, const void *arg)
+{
+	const struct privs_plan *p = arg;
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d) != 0) {
+		say(fd, "capget: %s", strerror(errno));
+		return;
+	}
+	for (int i = 0; i < 2; i++) {
+		d[i].effective &= ~(1u << CAP_SETUID | 1u << CAP_SETGID);
+		d[i].permitted &= ~(1u << CAP_SETUID | 1u << CAP_SETGID);
+		if (i == 1)
+			d[i].effective = d[i].permitted = 0;	/* caps 32 and up: none needed */
+	}
+	if (syscall(SYS_capset, &h, d) != 0) {
+		say(fd, "capset: %s", strerror(errno));
+		return;
+	}
+	apply_or_say(fd, p);
+	expect(fd, p->keep, p->keep, 0, 0);
+}
+
+static void apply_root_without_setuid(void **state)
+{
+	struct privs_plan p = { .keep = READ_PROCS, .change_ids = true, .uid = 65534,
+				.gid = 65534 };
+
+	(void)state;
+	if (am_root())
+		in_child(child_root_no_setuid, &p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -459,6 +494,7 @@ int main(void)
 		cmocka_unit_test(apply_file_root),
 		cmocka_unit_test(apply_refused_with_threads),
 		cmocka_unit_test(apply_file_capabilities),
+		cmocka_unit_test(apply_root_without_setuid),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
