@@ -20,7 +20,7 @@ WARN     := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-proto
 PKG_CONFIG ?= pkg-config
 
 # Debian packages: to build, and to test.
-BUILD_DEBS := gcc make pkg-config libpcap-dev libcsv-dev
+BUILD_DEBS := gcc make pkg-config libpcap-dev libcsv-dev libcap-ng-dev
 TEST_DEBS  := libcmocka-dev tcpdump iproute2 python3 iputils-ping mandoc valgrind util-linux \
               libcap2-bin bash-completion zsh fish jq procps
 
@@ -38,7 +38,8 @@ TSAN_FLAGS := -O1 -g -fsanitize=thread
 PCAP_CFLAGS = $(shell $(PKG_CONFIG) --cflags libpcap 2>/dev/null)
 PCAP_LIBS   = $(shell $(PKG_CONFIG) --libs libpcap 2>/dev/null || echo -lpcap)
 CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
-LIBS        = $(PCAP_LIBS) -lcsv -lpthread -lm
+CAPNG_LIBS  = $(shell $(PKG_CONFIG) --libs libcap-ng 2>/dev/null || echo -lcap-ng)
+LIBS        = $(PCAP_LIBS) $(CAPNG_LIBS) -lcsv -lpthread -lm
 
 CORE_OBJS = $(CORE_SRCS:%.c=$(BUILD)/%.o)
 CMD_OBJS  = $(CMD_SRCS:%.c=$(BUILD)/%.o)

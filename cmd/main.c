@@ -7,6 +7,7 @@
  * Exit status: 0 success, 1 runtime error, 2 usage error.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/capability.h>
 #include <pthread.h>
 #include <signal.h>
@@ -16,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../core/privs.h"
 #include "../core/session.h"
 #include "options.h"
 
@@ -43,6 +45,7 @@ struct app {
 	bool progress_shown;	/* ... one is on the screen now */
 	int write_errno;	/* a write to stdout failed: why */
 	bool unknown_seen[REASON_COUNT];
+	bool read_unprivileged;	/* /proc is read with no capability, whoever runs it */
 };
 
 /*
@@ -169,14 +172,22 @@ static void intro(const struct options *o)
 		c->duration > 0 || c->count > 0 ? "" : " until interrupted");
 }
 
-/* A proc root without net/ finds no socket: say so, rather than report everything not-local. */
-static void check_proc_root(const char *root)
+/*
+ * A proc root without net/ finds no socket: say so, rather than report
+ * everything not-local. Looked at through dirfd, opened before privileges
+ * were dropped as the resolver's is, with the rights the run reads with:
+ * root reads as nobody, and a directory only root may enter is then shut.
+ */
+static void check_proc_root(const char *root, int dirfd)
 {
-	char path[4096];
 	struct stat st;
+	int r = fstatat(dirfd, "net", &st, 0);
 
-	snprintf(path, sizeof(path), "%s/net", root);
-	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+	if (r != 0 && (errno == EACCES || errno == EPERM))
+		fprintf(stderr,
+			"proctraf: warning: %s: %s for uid %lu, which reads it with no privilege: "
+			"no socket will be found\n", root, strerror(errno), (unsigned long)geteuid());
+	else if (r != 0 || !S_ISDIR(st.st_mode))
 		fprintf(stderr,
 			"proctraf: warning: %s has no net/ directory (not a proc root?): no socket will be found\n",
 			root);
@@ -204,6 +215,24 @@ static bool may_see_all(void)
 	return (eff & need) == need;
 }
 
+/*
+ * What the run keeps of its privileges (core/privs.h), from what it does
+ * and who runs it. The real /proc is told by its real path, as the
+ * resolver tells it (only there does it enter other network namespaces).
+ */
+static int plan_privs(const struct session_config *c, struct privs_plan *plan, char *err,
+		      size_t errlen)
+{
+	struct privs_need need = { .live = c->file == NULL, .realtime = !c->no_realtime };
+	struct privs_self self;
+	char *real = realpath(c->proc_root, NULL);
+
+	need.real_proc = real && strcmp(real, "/proc") == 0;
+	free(real);
+	privs_self(&self);
+	return privs_plan(&need, &self, plan, err, errlen);
+}
+
 static void warnings(const struct app *a, const struct session *s)
 {
 	const struct totals *t = session_totals(s);
@@ -215,8 +244,10 @@ static void warnings(const struct app *a, const struct session *s)
 	if (a->unknown_seen[REASON_NO_PERMISSION])
 		fprintf(stderr, "proctraf: warning: not allowed to see the processes of some sockets "
 			"(%s); their traffic is in unknown:no-permission\n",
-			may_see_all() ? "they hold capabilities this process lacks"
-				      : "needs CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE");
+			a->read_unprivileged ? "a file, or a proc root other than /proc, is read "
+					       "with every privilege dropped"
+			: may_see_all() ? "they hold capabilities this process lacks"
+					: "needs CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE");
 }
 
 int main(int argc, char **argv)
@@ -225,8 +256,9 @@ int main(int argc, char **argv)
 	struct app a;
 	struct session *s = NULL;
 	struct session_signals sig = { &stop_requested, &report_requested };
+	struct privs_plan plan;
 	char err[512] = "";
-	int rc, run_rc;
+	int rc, run_rc, root_fd;
 
 	options_parse(argc, argv, &o);
 	memset(&a, 0, sizeof(a));
@@ -239,13 +271,36 @@ int main(int argc, char **argv)
 	o.cfg.tick = on_tick;
 	o.cfg.tick_ctx = &a;
 	install_signals(o.cfg.file != NULL);
-	rc = session_open(&o.cfg, &s, err, sizeof(err));
+	rc = plan_privs(&o.cfg, &plan, err, sizeof(err)) != 0 ? EXIT_USAGE : 0;
+	/* With file capabilities or setuid, the file is opened with the user's rights. */
+	if (rc == 0 && plan.before_open && privs_apply(&plan, err, sizeof(err)) != 0)
+		rc = EXIT_FAILURE;
+	if (rc == 0)
+		rc = session_open(&o.cfg, &s, err, sizeof(err));
 	if (rc != 0) {
 		fprintf(stderr, "proctraf: %s\n", err);
 		options_free(&o);
 		return rc;
 	}
-	check_proc_root(o.cfg.proc_root);
+	root_fd = open(o.cfg.proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/*
+	 * Everything that needed a privilege to open is open, and no thread
+	 * is made yet (session_run makes them): keep only what the run needs.
+	 */
+	if (!plan.before_open && privs_apply(&plan, err, sizeof(err)) != 0) {
+		fprintf(stderr, "proctraf: %s\n", err);
+		if (root_fd >= 0)
+			close(root_fd);
+		session_close(s);
+		options_free(&o);
+		return EXIT_FAILURE;
+	}
+	/* session_open has just opened it: a failure now is a race not worth a word. */
+	if (root_fd >= 0) {
+		check_proc_root(o.cfg.proc_root, root_fd);
+		close(root_fd);
+	}
+	a.read_unprivileged = !(plan.keep & (1ULL << CAP_SYS_PTRACE));
 	if (a.progress)
 		intro(&o);
 	run_rc = session_run(s, &sig, err, sizeof(err));

@@ -4,7 +4,8 @@
 # 1. unit tests (cmocka), 2. golden tests, then the shell completions
 # (bash, zsh, fish; tests/completions), 3. the scale test (6,000
 # flows against a generated ledger), 4. live tests (network namespaces,
-# root), 5. accuracy cases (bench/accuracy, root), 6. unit, golden and
+# root), then the privileges a running proctraf keeps (tests/privs, root),
+# 5. accuracy cases (bench/accuracy, root), 6. unit, golden and
 # scale tests again under ASan+UBSan, 7. a live capture under TSan.
 build=${1:-build}
 asan=${2:-build-asan}
@@ -72,6 +73,7 @@ layer build sh tests/build/run.sh
 layer cli sh tests/cli/run.sh "$build/proctraf"
 layer scale sh tests/scale/run.sh "$build/proctraf"
 layer live sh tests/live/run.sh "$build/proctraf"
+layer privs sh tests/privs/run.sh "$build/proctraf"
 # Attribution against the truth of a capture beside it (bench/accuracy):
 # every case, at quick volumes.
 layer accuracy sh bench/accuracy/run.sh "$build/proctraf" --check
