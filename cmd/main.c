@@ -220,15 +220,23 @@ static bool may_see_all(void)
  * and who runs it. The real /proc is told by its real path, as the
  * resolver tells it (only there does it enter other network namespaces).
  */
+/* Is root the real /proc (the same test as resolver_new's)? */
+static bool proc_is_real(const char *root)
+{
+	char *real = realpath(root, NULL);
+	bool yes = real && strcmp(real, "/proc") == 0;
+
+	free(real);
+	return yes;
+}
+
 static int plan_privs(const struct session_config *c, struct privs_plan *plan, char *err,
 		      size_t errlen)
 {
 	struct privs_need need = { .live = c->file == NULL, .realtime = !c->no_realtime };
 	struct privs_self self;
-	char *real = realpath(c->proc_root, NULL);
 
-	need.real_proc = real && strcmp(real, "/proc") == 0;
-	free(real);
+	need.real_proc = proc_is_real(c->proc_root);
 	privs_self(&self);
 	return privs_plan(&need, &self, plan, err, errlen);
 }
@@ -282,6 +290,13 @@ int main(int argc, char **argv)
 		options_free(&o);
 		return rc;
 	}
+	/*
+	 * Reading a file as root with the real /proc: no privilege is left
+	 * when its first packet is parsed, so /proc is read first, while they
+	 * are (a pipe's flows that start later are looked up without them).
+	 */
+	if (o.cfg.file && !plan.before_open && proc_is_real(o.cfg.proc_root))
+		session_read_owners(s);
 	root_fd = open(o.cfg.proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	/*
 	 * Everything that needed a privilege to open is open, and no thread

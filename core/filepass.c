@@ -73,7 +73,9 @@ static void *file_pass_main(void *arg)
 {
 	struct session *s = arg;
 
-	resolver_refresh(s->res);
+	/* Done already when the privileges went before the packets (session_read_owners). */
+	if (!atomic_load_explicit(&s->pass_ready, memory_order_acquire))
+		resolver_refresh(s->res);
 	atomic_store_explicit(&s->pass_ready, true, memory_order_release);
 	if (s->early_ok)
 		attribute_early(s);
@@ -88,6 +90,17 @@ void filepass_start(struct session *s)
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	s->file_pass = pthread_create(&s->file_thread, NULL, file_pass_main, s) == 0;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+int session_read_owners(struct session *s)
+{
+	int rc;
+
+	if (s->totals.live || atomic_load(&s->pass_ready))
+		return 0;
+	rc = resolver_refresh(s->res);
+	atomic_store_explicit(&s->pass_ready, true, memory_order_release);
+	return rc;
 }
 
 void filepass_wait_ready(struct session *s)

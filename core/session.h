@@ -65,6 +65,14 @@ int session_open(const struct session_config *cfg, struct session **out, char *e
 		 size_t errlen);
 
 /*
+ * Reading a file: the one pass over the proc root, now, before any packet
+ * is read, so that privileges can be dropped before the first is parsed
+ * (otherwise it runs beside the packets). 0, or -1 when no socket table
+ * could be read.
+ */
+int session_read_owners(struct session *s);
+
+/*
  * Capture until a limit is reached, the file ends, *sig->stop becomes
  * non-zero, an emit fails, or reading fails. Returns 0, or 1 with err
  * (a capture error: what was counted before it can still be reported).
