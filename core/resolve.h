@@ -11,7 +11,10 @@
  * A pass (resolver_refresh) re-reads the socket tables and, only when it
  * met inodes of unknown owner, walks /proc/PID/fd: processes it has not
  * seen before first, the others only while inodes remain unexplained.
- * Every path is below the proc root given at creation.
+ * Every path is below the proc root given at creation, and every file is
+ * read through below.h: a root other than the kernel's /proc is untrusted
+ * input (no symbolic link followed, only regular files, every read
+ * bounded; resolve_stats says what was refused or cut).
  *
  * Not thread-safe: one thread at a time.
  */
@@ -61,6 +64,10 @@ struct resolve_stats {
 	uint64_t sockets;	/* distinct socket tuples learned */
 	uint64_t processes;	/* processes learned */
 	uint64_t denied;	/* processes whose fds we were not allowed to read */
+	/* What the proc root held that was not read whole (below.h): */
+	uint64_t refused;	/* paths refused: symbolic links, escapes, not regular files */
+	uint64_t long_lines;	/* lines longer than BELOW_LINE_MAX, skipped */
+	uint64_t cut_files;	/* files cut at BELOW_FILE_MAX, or by a read error */
 };
 
 struct resolver;
