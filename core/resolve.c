@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "below.h"
@@ -96,6 +97,11 @@ struct resolver {
 	void (*yield_fn)(void *ctx);
 	void *yield_ctx;
 	bool in_yield;
+
+	/* resolver_set_stop */
+	const atomic_int *stop;
+	double stop_seen;		/* monotonic time a pass first saw *stop; 0: not yet */
+	uint64_t interrupted;		/* walks and table reads ended early by it */
 };
 
 static const struct {
@@ -375,12 +381,51 @@ static bool ns_path(const struct resolver *r, size_t ns, const char *file, char 
 	return n > 0 && (size_t)n < size;
 }
 
+void resolver_set_stop(struct resolver *r, const atomic_int *stop)
+{
+	r->stop = stop;
+}
+
+/*
+ * Should the pass going on end now? Once *stop is set, passes go on for
+ * STOP_GRACE seconds more, then every walk and table read ends at its
+ * next check (between two lines, two processes, two fd links) and keeps
+ * what it has learned. The grace is what the last pass of a capture
+ * ended by Ctrl-C needs on an ordinary host (a deep walk of a few hundred
+ * processes: under 0.1 s), so it still finds what it can; a walk of
+ * 100,000 processes (20 s) is cut short instead.
+ */
+#define STOP_GRACE 0.2
+
+static bool stopping(struct resolver *r)
+{
+	struct timespec ts;
+	double now;
+
+	if (!r->stop || atomic_load_explicit(r->stop, memory_order_relaxed) == 0)
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	if (r->stop_seen == 0)
+		r->stop_seen = now;
+	return now - r->stop_seen >= STOP_GRACE;
+}
+
+/* stopping(), counted when it cuts something short (resolve_stats.interrupted). */
+static bool stop_here(struct resolver *r)
+{
+	if (!stopping(r))
+		return false;
+	r->interrupted++;
+	return true;
+}
+
 /* Called with each line of a file. */
 typedef void line_fn(struct resolver *r, const char *line, void *ctx);
 
 /*
  * Each line of the file at path below the root to fn, within below.h's
- * bounds; false if it could not be opened.
+ * bounds, until the file ends or a stop; false if it could not be opened.
  */
 static bool read_lines(struct resolver *r, const char *path, line_fn *fn, void *ctx)
 {
@@ -390,7 +435,7 @@ static bool read_lines(struct resolver *r, const char *path, line_fn *fn, void *
 
 	if (below_lines_open(&r->root, path, &lf) != 0)
 		return false;
-	while ((line = below_lines_next(&lf, &len)) != NULL)
+	while ((line = below_lines_next(&lf, &len)) != NULL && !stop_here(r))
 		fn(r, line, ctx);
 	below_lines_close(&lf);
 	return true;
@@ -438,6 +483,8 @@ static int read_ns_tables(struct resolver *r, size_t ns, int proto)
 
 		if (proto >= 0 && tables[t].proto != proto)
 			continue;
+		if (stop_here(r))
+			break;
 		/*
 		 * TCP: one walk of the kernel's hash table instead of one per
 		 * read(). Another namespace's TCP sockets are not listed at
@@ -509,7 +556,7 @@ static int read_tables(struct resolver *r, int proto)
 {
 	int rc = read_ns_tables(r, 0, proto);
 
-	for (size_t ns = 1; ns < r->nns; ns++) {
+	for (size_t ns = 1; ns < r->nns && !stop_here(r); ns++) {
 		yield(r);
 		read_ns_tables(r, ns, proto);
 	}
@@ -893,7 +940,7 @@ static void scan_fds(struct resolver *r, int pid, bool maybe_thread)
 	char path[64], target[64];
 	size_t take[64], ntake = 0, slot = HMAP_NONE;
 	struct dirent *de;
-	bool inserted, pause = false, denied = false;
+	bool inserted, pause = false, denied = false, cut = false;
 	int max_fd = -1, nfds = 0, last_fd = -1, since = 0;
 	DIR *d;
 
@@ -906,6 +953,11 @@ static void scan_fds(struct resolver *r, int pid, bool maybe_thread)
 	}
 	for (;;) {
 		de = readdir(d);
+		/* A stop: what was read so far is credited, as at the end of the table. */
+		if (de && stop_here(r)) {
+			de = NULL;
+			cut = true;
+		}
 		if (de) {
 			uint64_t inode;
 			ssize_t n;
@@ -958,7 +1010,8 @@ static void scan_fds(struct resolver *r, int pid, bool maybe_thread)
 		}
 	}
 	closedir(d);
-	if (slot != HMAP_NONE)
+	/* A table cut short is no hint of where its fds end. */
+	if (slot != HMAP_NONE && !cut)
 		save_hint(r, slot, max_fd, nfds, last_fd);
 }
 
@@ -1198,7 +1251,8 @@ static bool walk_new(struct resolver *r, long now, const struct tuple *t, size_t
 	r->fd_walks++;
 	r->walk_gen = ++r->gen_next;
 	r->last_pid = now;
-	for (long pid = now; n-- > 0 && r->unowned > 0; pid = pid > 1 ? pid - 1 : r->pid_max - 1)
+	for (long pid = now; n-- > 0 && r->unowned > 0 && !stop_here(r);
+	     pid = pid > 1 ? pid - 1 : r->pid_max - 1)
 		scan_fds(r, (int)pid, true);
 	/*
 	 * Then the processes that opened sockets lately: they often open
@@ -1340,6 +1394,7 @@ static void walk_fds(struct resolver *r)
 	size_t nfresh = 0, nknown = 0, fresh_cap = 0, known_cap = 0;
 	struct dirent *de;
 	struct age_ctx ac;
+	uint64_t cut_before = r->interrupted;
 	DIR *d;
 
 	ac.last = r->diag ? read_last_pid(r) : -1;
@@ -1350,7 +1405,7 @@ static void walk_fds(struct resolver *r)
 	r->fd_walks++;
 	r->walk_gen = ++r->gen_next;
 	r->ns_orphaned = false;
-	while ((de = readdir(d)) != NULL) {
+	while ((de = readdir(d)) != NULL && !stop_here(r)) {
 		char *end;
 		long pid = strtol(de->d_name, &end, 10);
 		int32_t key;
@@ -1375,7 +1430,7 @@ static void walk_fds(struct resolver *r)
 	}
 	closedir(d);
 	/* The sockets of namespaces met just now: before the fds that hold them. */
-	for (size_t ns = old; ns < r->nns; ns++) {
+	for (size_t ns = old; ns < r->nns && !stop_here(r); ns++) {
 		read_ns_tables(r, ns, -1);
 		read_ns_addrs(r, ns);
 	}
@@ -1421,19 +1476,26 @@ static void walk_fds(struct resolver *r)
 	for (size_t i = 0; i < nfresh; i++) {
 		bool inserted;
 		yield(r);
+		if (stop_here(r))
+			break;
 		scan_fds(r, fresh[i], false);
 		pid_slot(r, fresh[i], &inserted);	/* known from now on */
 	}
 	/* Before every known process is read: are they still open? */
-	if (r->unowned > 0 && nknown > 0)
+	if (r->unowned > 0 && nknown > 0 && !stopping(r))
 		drop_closed_listed(r);
 	for (size_t i = 0; i < nknown && r->unowned > 0; i++) {
 		yield(r);
+		if (stop_here(r))
+			break;
 		scan_fds(r, known[i], false);
 	}
 	free(fresh);
 	free(known);
-	for (size_t j = 0; j < before && j < r->inode_cap && r->unowned > 0; j++) {
+	/* A walk cut short has not looked everywhere: what it missed is not missing. */
+	for (size_t j = 0; j < before && j < r->inode_cap && r->unowned > 0 &&
+			   r->interrupted == cut_before;
+	     j++) {
 		if (r->inode_owner[j] == OWNER_UNKNOWN) {
 			r->inode_owner[j] = OWNER_MISSING;
 			r->unowned--;
@@ -1754,4 +1816,5 @@ void resolver_stats(const struct resolver *r, struct resolve_stats *st)
 	st->refused = r->root.refused;
 	st->long_lines = r->root.long_lines;
 	st->cut_files = r->root.cut_files;
+	st->interrupted = r->interrupted;
 }
