@@ -10,6 +10,7 @@
 #include <linux/capability.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,13 +20,27 @@
 #include "../core/session.h"
 #include "options.h"
 
-static volatile sig_atomic_t stop_requested;
+/* Stop signals received; the resolver's threads read it too (session.h). */
+static atomic_int stop_requested;
 static volatile sig_atomic_t report_requested;
 
+/* A handler may only store to an atomic that needs no lock. */
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "atomic_int is not lock-free");
+
+/*
+ * The first SIGINT or SIGTERM ends the capture and every /proc pass (in a
+ * fraction of a second), and the report of what is known is printed, exit
+ * status 0. A second one ends the process at once, without a report: the
+ * default action is restored and the signal raised again (it is blocked
+ * until this handler returns), so that whoever waits for proctraf sees it
+ * killed by that signal, as a shell script interrupted twice expects.
+ */
 static void on_stop(int sig)
 {
-	(void)sig;
-	stop_requested = 1;
+	if (atomic_fetch_add(&stop_requested, 1) > 0) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
 }
 
 static void on_report(int sig)
@@ -49,7 +64,9 @@ struct app {
  * Live, poll() is interrupted by a signal whatever the flags (and every
  * wait is short). Reading a file, a read cut by a signal would leave
  * libpcap in the middle of a record: the reads are restarted, and the
- * signal takes effect when the packets read so far are counted.
+ * signal takes effect when the packets read so far are counted. The
+ * passes over /proc, in threads that block every signal, see it through
+ * stop_requested, not through EINTR.
  */
 static void install_signals(bool file)
 {
