@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../core/below.h"
 #include "../core/session.h"
 #include "options.h"
 
@@ -224,6 +225,7 @@ static bool may_see_all(void)
 static void warnings(const struct app *a, const struct session *s)
 {
 	const struct totals *t = session_totals(s);
+	struct resolve_stats rs;
 
 	if (a->o->report.format != OUT_TEXT && (t->kernel_drops || t->if_drops))
 		fprintf(stderr,
@@ -234,6 +236,23 @@ static void warnings(const struct app *a, const struct session *s)
 			"(%s); their traffic is in unknown:no-permission\n",
 			may_see_all() ? "they hold capabilities this process lacks"
 				      : "needs CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE");
+	/* What the proc root held that was not read (core/below.h): the report is not whole. */
+	session_resolve_stats(s, &rs);
+	if (rs.refused)
+		fprintf(stderr, "proctraf: warning: %s: %llu path%s refused (a symbolic link, or "
+			"not a regular file): what they hold is not in the report\n",
+			a->o->cfg.proc_root, (unsigned long long)rs.refused,
+			rs.refused == 1 ? "" : "s");
+	if (rs.long_lines || rs.cut_files)
+		fprintf(stderr, "proctraf: warning: %s: %llu line%s longer than %d bytes skipped, "
+			"%llu file%s cut at %llu MiB: the report may miss sockets they list\n",
+			a->o->cfg.proc_root, (unsigned long long)rs.long_lines,
+			rs.long_lines == 1 ? "" : "s", BELOW_LINE_MAX,
+			(unsigned long long)rs.cut_files, rs.cut_files == 1 ? "" : "s",
+			BELOW_FILE_MAX >> 20);
+	if (rs.interrupted)
+		fprintf(stderr, "proctraf: warning: stopped before /proc was read whole: the owners "
+			"not found by then are in the unknown rows\n");
 }
 
 int main(int argc, char **argv)
