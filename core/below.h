@@ -21,10 +21,10 @@
  * (net:[INODE]) are such text.
  *
  * Files. Only regular files are read: a file is opened O_NONBLOCK (a FIFO
- * then neither blocks the open nor a read) and checked with fstat after
- * the open; a FIFO, device, socket or directory is refused. (Opening
- * may itself have an effect on a device node; making one needs
- * CAP_MKNOD, so a root made by an unprivileged user has none.)
+ * then neither blocks the open nor a read) and, below an untrusted root,
+ * checked with fstat after the open; a FIFO, device, socket or directory
+ * is refused. (Opening may itself have an effect on a device node; making
+ * one needs CAP_MKNOD, so a root made by an unprivileged user has none.)
  *
  * Bounds, so that a file of any size, or /dev/zero, never grows memory:
  *   - below_read_small reads at most size - 1 bytes, whatever the file;
