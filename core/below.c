@@ -169,10 +169,15 @@ static int open_below(struct below *b, const char *path, int flags)
 	return walk_open(b, path, flags);
 }
 
-/* Count a refusal (see below.h) for the warning the caller gives. */
+/*
+ * Count a refusal (see below.h) for the warning the caller gives. ENXIO
+ * and ENODEV: an open of a socket file, or of a device without a driver,
+ * neither of them a regular file.
+ */
 static void note_error(struct below *b)
 {
-	if (errno == ELOOP || errno == EXDEV || errno == EINVAL)
+	if (errno == ELOOP || errno == EXDEV || errno == EINVAL || errno == ENXIO ||
+	    errno == ENODEV)
 		b->refused++;
 }
 
@@ -220,10 +225,14 @@ DIR *below_open_dir(struct below *b, const char *path)
 
 ssize_t below_read_small(struct below *b, const char *path, char *buf, size_t size)
 {
-	int fd = below_open_file(b, path);
 	size_t got = 0;
-	int e = 0;
+	int fd, e = 0;
 
+	if (size == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	fd = below_open_file(b, path);
 	if (fd < 0)
 		return -1;
 	while (got < size - 1) {

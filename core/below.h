@@ -39,7 +39,8 @@
  *
  * Errors: -1 (or NULL) and errno, as open(2) gives it (ENOENT, EACCES...),
  * and for a refusal: ELOOP (a symbolic link), EXDEV (a path that leaves the
- * root: absolute, or with a ".." component), EINVAL (not a regular file).
+ * root: absolute, or with a ".." component), EINVAL (not a regular file;
+ * ENXIO or ENODEV when the open itself fails on a socket file or a device).
  *
  * Not thread-safe: one thread at a time (the counters).
  */

@@ -11,8 +11,10 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "../../core/below.h"
@@ -84,6 +86,14 @@ static void test_regular_files(void **state)
 {
 	struct bt *t = *state;
 	char buf[8];
+	struct below z;
+
+	/* No room even for the NUL: an error, not a write before buf. */
+	open_root(&z, t->root, false);
+	errno = 0;
+	assert_int_equal(below_read_small(&z, "100/comm", buf, 0), -1);
+	assert_int_equal(errno, EINVAL);
+	below_root_close(&z);
 
 	for (int walk = 0; walk < 2; walk++) {
 		struct below b;
@@ -222,15 +232,26 @@ static void test_fifo_refused(void **state)
 	alarm(0);
 }
 
-/* A directory is no file; a device node neither (made where root may). */
+/*
+ * A directory is no file; a socket file neither (its open fails, ENXIO);
+ * nor a device node (made where root may).
+ */
 static void test_dir_and_device_refused(void **state)
 {
 	struct bt *t = *state;
 	char path[PATH_MAX];
+	struct sockaddr_un sun;
 	bool have_dev;
+	int s;
 
 	fx_join(path, sizeof(path), t->root, "net/raw");
 	assert_int_equal(mkdir(path, 0755), 0);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	fx_join(sun.sun_path, sizeof(sun.sun_path), t->root, "net/icmp");
+	s = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_true(s >= 0);
+	assert_int_equal(bind(s, (struct sockaddr *)&sun, sizeof(sun)), 0);
 	fx_join(path, sizeof(path), t->root, "net/tcp6");
 	/* /dev/zero's numbers: a table of zeros that never ends. */
 	have_dev = mknod(path, S_IFCHR | 0644, makedev(1, 5)) == 0;
@@ -240,6 +261,7 @@ static void test_dir_and_device_refused(void **state)
 
 		open_root(&b, t->root, walk);
 		refused(&b, "net/raw", EINVAL);
+		refused(&b, "net/icmp", ENXIO);
 		if (have_dev) {
 			errno = 0;
 			assert_int_equal(below_lines_open(&b, "net/tcp6", &l), -1);
@@ -252,6 +274,7 @@ static void test_dir_and_device_refused(void **state)
 		assert_int_equal(errno, ENOTDIR);
 		below_root_close(&b);
 	}
+	close(s);
 	if (!have_dev)
 		skip();		/* no mknod here (not root, or not allowed) */
 }
