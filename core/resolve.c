@@ -173,7 +173,8 @@ static uint64_t ns_inode(struct below *root, const char *path)
 /*
  * The namespace of the root's own process (self/ns/net). In an untrusted
  * root "self" is a link no path is resolved through (a snapshot's
- * "self -> 100"): its text, a pid, is the directory read instead.
+ * "self -> 100"): its text, a pid, is the directory read instead. A
+ * snapshot may also have copied it as a directory.
  */
 static uint64_t self_ns_inode(struct below *root)
 {
@@ -183,6 +184,8 @@ static uint64_t self_ns_inode(struct below *root)
 	if (root->trusted)
 		return ns_inode(root, "self/ns/net");
 	n = below_readlink(root, "self", pid, sizeof(pid));
+	if (n < 0 && errno == EINVAL)
+		return ns_inode(root, "self/ns/net");	/* not a link */
 	if (n <= 0 || strspn(pid, "0123456789") != (size_t)n)
 		return 0;
 	snprintf(path, sizeof(path), "%s/ns/net", pid);

@@ -296,6 +296,61 @@ static void test_tables_without_end(void **state)
 		fail_msg("memory grew by %ld KiB", run.rss_growth_kb);
 }
 
+/*
+ * A snapshot's own namespace is that of "self": a link to a pid is read
+ * as text (not followed), a directory copied as self is read below. A
+ * process of another namespace (700, with its own net/) is then met, and
+ * its socket found; with a self that names no pid, no namespace is told
+ * apart and that socket stays unknown, but nothing is followed.
+ */
+static int self_child(void *arg)
+{
+	const struct ht *t = arg;
+	struct resolver *r = resolver_new(t->fx.root);
+	int pid;
+
+	if (!r)
+		return -100;
+	resolver_refresh(r);
+	pid = pid_at(r, TUPLE_V4, 6, "10.9.9.9", 700, "192.0.2.9", 700);
+	resolver_free(r);
+	return pid;
+}
+
+static void test_self(void **state)
+{
+	struct ht *t = *state;
+	static const uint64_t i700[] = { 3700 };
+	static const char *const addrs[] = { "10.9.9.9" };
+	struct fx_table tcp;
+	struct bounded_run run;
+	char path[PATH_MAX];
+
+	fx_symlink(t->fx.root, "100/ns/net", "net:[4026531840]");
+	fx_proc(t->fx.root, 700, "contained", 0, CMD("contained\0"), 46, i700, 1);
+	fx_symlink(t->fx.root, "700/ns/net", "net:[4026532000]");
+	fx_table_init(&tcp, TUPLE_V4);
+	fx_add(&tcp, TUPLE_V4, "10.9.9.9", 700, "192.0.2.9", 700, 0x01, 3700);
+	fx_puts(t->fx.root, "700/net/tcp", tcp.text);
+	fx_join(path, sizeof(path), t->fx.root, "700");
+	fx_fib_trie(path, addrs, 1);
+
+	fx_symlink(t->fx.root, "self", "100");
+	assert_true(run_bounded(self_child, t, 10, &run));
+	assert_int_equal(run.result, 700);
+
+	fx_rm(t->fx.root, "self");
+	fx_symlink(t->fx.root, "self/ns/net", "net:[4026531840]");
+	assert_true(run_bounded(self_child, t, 10, &run));
+	assert_int_equal(run.result, 700);
+
+	fx_rm(t->fx.root, "self");
+	fx_symlink(t->fx.root, "self", t->out);
+	fx_symlink(t->out, "ns/net", "net:[4026532000]");
+	assert_true(run_bounded(self_child, t, 10, &run));
+	assert_int_equal(run.result, -OWNER_NO_SOCKET);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -304,6 +359,7 @@ int main(void)
 		T(test_net_link_refused),
 		T(test_fifos),
 		T(test_tables_without_end),
+		T(test_self),
 #undef T
 	};
 
