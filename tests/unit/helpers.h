@@ -459,6 +459,7 @@ static inline bool run_bounded(int (*fn)(void *), void *arg, double limit, struc
 		double t0;
 
 		close(fds[0]);
+		memset(&r, 0, sizeof(r));	/* its padding is written too */
 		getrusage(RUSAGE_SELF, &before);
 		t0 = mono_now();
 		r.result = fn(arg);
