@@ -11,23 +11,39 @@
 #include <linux/capability.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../core/below.h"
 #include "../core/privs.h"
 #include "../core/session.h"
 #include "options.h"
 
-static volatile sig_atomic_t stop_requested;
+/* Stop signals received; the resolver's threads read it too (session.h). */
+static atomic_int stop_requested;
 static volatile sig_atomic_t report_requested;
 
+/* A handler may only store to an atomic that needs no lock. */
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "atomic_int is not lock-free");
+
+/*
+ * The first SIGINT or SIGTERM ends the capture and every /proc pass (in a
+ * fraction of a second), and the report of what is known is printed, exit
+ * status 0. A second one ends the process at once, without a report: the
+ * default action is restored and the signal raised again (it is blocked
+ * until this handler returns), so that whoever waits for proctraf sees it
+ * killed by that signal, as a shell script interrupted twice expects.
+ */
 static void on_stop(int sig)
 {
-	(void)sig;
-	stop_requested = 1;
+	if (atomic_fetch_add(&stop_requested, 1) > 0) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
 }
 
 static void on_report(int sig)
@@ -52,7 +68,9 @@ struct app {
  * Live, poll() is interrupted by a signal whatever the flags (and every
  * wait is short). Reading a file, a read cut by a signal would leave
  * libpcap in the middle of a record: the reads are restarted, and the
- * signal takes effect when the packets read so far are counted.
+ * signal takes effect when the packets read so far are counted. The
+ * passes over /proc, in threads that block every signal, see it through
+ * stop_requested, not through EINTR.
  */
 static void install_signals(bool file)
 {
@@ -244,6 +262,7 @@ static int plan_privs(const struct session_config *c, struct privs_plan *plan, c
 static void warnings(const struct app *a, const struct session *s)
 {
 	const struct totals *t = session_totals(s);
+	struct resolve_stats rs;
 
 	if (a->o->report.format != OUT_TEXT && (t->kernel_drops || t->if_drops))
 		fprintf(stderr,
@@ -252,10 +271,27 @@ static void warnings(const struct app *a, const struct session *s)
 	if (a->unknown_seen[REASON_NO_PERMISSION])
 		fprintf(stderr, "proctraf: warning: not allowed to see the processes of some sockets "
 			"(%s); their traffic is in unknown:no-permission\n",
-			a->read_unprivileged ? "a file, or a proc root other than /proc, is read "
-					       "with every privilege dropped"
+			a->read_unprivileged ? "reading a file, they are looked for with every "
+					       "privilege dropped"
 			: may_see_all() ? "they hold capabilities this process lacks"
 					: "needs CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE");
+	/* What the proc root held that was not read (core/below.h): the report is not whole. */
+	session_resolve_stats(s, &rs);
+	if (rs.refused)
+		fprintf(stderr, "proctraf: warning: %s: %llu path%s refused (a symbolic link, or "
+			"not a regular file): what they hold is not in the report\n",
+			a->o->cfg.proc_root, (unsigned long long)rs.refused,
+			rs.refused == 1 ? "" : "s");
+	if (rs.long_lines || rs.cut_files)
+		fprintf(stderr, "proctraf: warning: %s: %llu line%s longer than %d bytes skipped, "
+			"%llu file%s cut at %llu MiB: the report may miss sockets they list\n",
+			a->o->cfg.proc_root, (unsigned long long)rs.long_lines,
+			rs.long_lines == 1 ? "" : "s", BELOW_LINE_MAX,
+			(unsigned long long)rs.cut_files, rs.cut_files == 1 ? "" : "s",
+			BELOW_FILE_MAX >> 20);
+	if (rs.interrupted)
+		fprintf(stderr, "proctraf: warning: stopped before /proc was read whole: the owners "
+			"not found by then are in the unknown rows\n");
 }
 
 int main(int argc, char **argv)

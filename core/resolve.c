@@ -9,8 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "below.h"
 #include "cgroup.h"
 #include "diag.h"
 #include "hmap.h"
@@ -27,7 +30,7 @@
 #define PROC_UNREAD (-1)	/* in the pid map: seen, details not read */
 
 struct resolver {
-	int rootfd;
+	struct below root;		/* every file is read through it */
 	struct diag *diag;		/* sock_diag, when the root is the real /proc */
 	long last_pid;			/* kernel's last pid at the last walk, or -1 */
 	long pid_max;
@@ -94,6 +97,11 @@ struct resolver {
 	void (*yield_fn)(void *ctx);
 	void *yield_ctx;
 	bool in_yield;
+
+	/* resolver_set_stop */
+	const atomic_int *stop;
+	double stop_seen;		/* monotonic time a pass first saw *stop; 0: not yet */
+	uint64_t interrupted;		/* walks and table reads ended early by it */
 };
 
 static const struct {
@@ -142,16 +150,15 @@ static struct sock_addr_key sock_addr_key(int family, size_t ns, const uint8_t *
 }
 
 /* The inode a namespace link ("net:[4026531840]") names; 0 if none. */
-static uint64_t ns_inode(int rootfd, const char *path)
+static uint64_t ns_inode(struct below *root, const char *path)
 {
 	char buf[64];
-	ssize_t n = readlinkat(rootfd, path, buf, sizeof(buf) - 1);
+	ssize_t n = below_readlink(root, path, buf, sizeof(buf));
 	uint64_t v = 0;
 	char *p;
 
 	if (n <= 0)
 		return 0;
-	buf[n] = '\0';
 	p = strchr(buf, '[');
 	if (strncmp(buf, "net:[", 5) != 0 || !p)
 		return 0;
@@ -163,24 +170,52 @@ static uint64_t ns_inode(int rootfd, const char *path)
 	return *p == ']' ? v : 0;
 }
 
+/*
+ * The namespace of the root's own process (self/ns/net). In an untrusted
+ * root "self" is a link no path is resolved through (a snapshot's
+ * "self -> 100"): its text, a pid, is the directory read instead. A
+ * snapshot may also have copied it as a directory.
+ */
+static uint64_t self_ns_inode(struct below *root)
+{
+	char pid[16], path[64];
+	ssize_t n;
+
+	if (root->trusted)
+		return ns_inode(root, "self/ns/net");
+	n = below_readlink(root, "self", pid, sizeof(pid));
+	if (n < 0 && errno == EINVAL)
+		return ns_inode(root, "self/ns/net");	/* not a link */
+	if (n <= 0 || strspn(pid, "0123456789") != (size_t)n)
+		return 0;
+	snprintf(path, sizeof(path), "%s/ns/net", pid);
+	return ns_inode(root, path);
+}
+
+/* Is the root the /proc of this process's own mount, whose sockets sock_diag sees? */
+static bool is_our_proc(const struct below *root)
+{
+	struct stat ours, st;
+
+	return root->trusted && stat("/proc", &ours) == 0 && fstat(root->fd, &st) == 0 &&
+	       st.st_dev == ours.st_dev && st.st_ino == ours.st_ino;
+}
+
 struct resolver *resolver_new(const char *proc_root)
 {
 	struct resolver *r = calloc(1, sizeof(*r));
 
 	if (!r)
 		return NULL;
-	r->rootfd = open(proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (r->rootfd < 0) {
+	if (below_root_open(&r->root, proc_root) != 0) {
 		int e = errno;
 		free(r);
 		errno = e;
 		return NULL;
 	}
 	/* The kernel's own tables are asked directly only for the real /proc. */
-	char *real = realpath(proc_root, NULL);
-	if (real && strcmp(real, "/proc") == 0)
+	if (is_our_proc(&r->root))
 		r->diag = diag_open();
-	free(real);
 	r->last_pid = r->ns_pid = -1;
 	/* Socket tuples: a peer chooses its address and port. */
 	r->socks = hmap_new(sizeof(struct tuple), NULL);
@@ -196,7 +231,7 @@ struct resolver *resolver_new(const char *proc_root)
 	r->ns = calloc(1, sizeof(*r->ns));
 	if (r->ns) {
 		r->ns_cap = r->nns = 1;
-		r->ns[0].ino = ns_inode(r->rootfd, "self/ns/net");
+		r->ns[0].ino = self_ns_inode(&r->root);
 		r->ns[0].diag = r->diag;
 	}
 	if (!r->socks || !r->inodes || !r->pids || !r->denied || !r->addrs || !r->sock_addrs ||
@@ -212,8 +247,7 @@ void resolver_free(struct resolver *r)
 {
 	if (!r)
 		return;
-	if (r->rootfd >= 0)
-		close(r->rootfd);
+	below_root_close(&r->root);
 	diag_close(r->diag);
 	hmap_free(r->socks);
 	hmap_free(r->inodes);
@@ -240,62 +274,6 @@ void resolver_free(struct resolver *r)
 		diag_close(r->ns[i].diag);
 	free(r->ns);
 	free(r);
-}
-
-/* Read at most size-1 bytes of a small file below the root; -1 on error. */
-static ssize_t read_small(int dirfd, const char *path, char *buf, size_t size)
-{
-	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
-	size_t got = 0;
-
-	if (fd < 0)
-		return -1;
-	while (got < size - 1) {
-		ssize_t n = read(fd, buf + got, size - 1 - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	buf[got] = '\0';
-	return (ssize_t)got;
-}
-
-static FILE *open_below(int dirfd, const char *path)
-{
-	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
-	FILE *f;
-
-	if (fd < 0)
-		return NULL;
-	f = fdopen(fd, "r");
-	if (!f) {
-		close(fd);
-		return NULL;
-	}
-	/*
-	 * Large reads: the kernel walks its whole connection hash table for
-	 * each read() of /proc/net/tcp, and stdio would read it 1 KiB at a
-	 * time (thousands of walks for a few thousand sockets).
-	 */
-	setvbuf(f, NULL, _IOFBF, 256 * 1024);
-	return f;
-}
-
-/* opendir(3) of a directory below the root; NULL on error. */
-static DIR *open_dir_below(int dirfd, const char *path)
-{
-	int fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d;
-
-	if (fd < 0)
-		return NULL;
-	d = fdopendir(fd);
-	if (!d)
-		close(fd);
-	return d;
 }
 
 /* Index of inode in the inode map, adding it as `owner` if new. */
@@ -406,21 +384,110 @@ static bool ns_path(const struct resolver *r, size_t ns, const char *file, char 
 	return n > 0 && (size_t)n < size;
 }
 
+void resolver_set_stop(struct resolver *r, const atomic_int *stop)
+{
+	r->stop = stop;
+}
+
+/*
+ * Should the pass going on end now? Once *stop is set, passes go on for
+ * STOP_GRACE seconds more, then every walk and table read ends at its
+ * next check (between two lines, two processes, two fd links) and keeps
+ * what it has learned. The grace is what the last pass of a capture
+ * ended by Ctrl-C needs on an ordinary host (a deep walk of a few hundred
+ * processes: under 0.1 s), so it still finds what it can; a walk of
+ * 100,000 processes (20 s) is cut short instead.
+ */
+#define STOP_GRACE 0.2
+
+static bool stopping(struct resolver *r)
+{
+	struct timespec ts;
+	double now;
+
+	if (!r->stop || atomic_load_explicit(r->stop, memory_order_relaxed) == 0)
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	if (r->stop_seen == 0)
+		r->stop_seen = now;
+	return now - r->stop_seen >= STOP_GRACE;
+}
+
+/* stopping(), counted when it cuts something short (resolve_stats.interrupted). */
+static bool stop_here(struct resolver *r)
+{
+	if (!stopping(r))
+		return false;
+	r->interrupted++;
+	return true;
+}
+
+/* Called with each line of a file. */
+typedef void line_fn(struct resolver *r, const char *line, void *ctx);
+
+/*
+ * Each line of the file at path below the root to fn, within below.h's
+ * bounds, until the file ends or a stop; false if it could not be opened.
+ */
+static bool read_lines(struct resolver *r, const char *path, line_fn *fn, void *ctx)
+{
+	struct below_lines lf;
+	const char *line;
+	size_t len;
+
+	if (below_lines_open(&r->root, path, &lf) != 0)
+		return false;
+	while ((line = below_lines_next(&lf, &len)) != NULL && !stop_here(r))
+		fn(r, line, ctx);
+	below_lines_close(&lf);
+	return true;
+}
+
+struct table_ctx {
+	int family, proto;
+	size_t ns;
+};
+
+static void table_line(struct resolver *r, const char *line, void *ctx)
+{
+	const struct table_ctx *c = ctx;
+	struct sock_entry e;
+
+	if (procnet_parse_line(line, c->family, c->proto, &e))
+		learn_socket(r, &e, c->ns);
+}
+
+struct sctp_ctx {
+	bool assoc;
+	size_t ns;
+};
+
+static void sctp_line(struct resolver *r, const char *line, void *ctx)
+{
+	const struct sctp_ctx *c = ctx;
+	struct sock_entry e[SCTP_PAIRS];
+	size_t k = procnet_sctp_line(line, c->assoc, e, SCTP_PAIRS);
+
+	for (size_t j = 0; j < k; j++)
+		learn_socket(r, &e[j], c->ns);
+}
+
 /* Read one namespace's socket tables; only protocol proto unless proto < 0. */
 static int read_ns_tables(struct resolver *r, size_t ns, int proto)
 {
-	char *line = NULL, path[64];
-	size_t cap = 0;
+	char path[64];
 	int ok = 0;
 	struct learn_ctx lc = { r, ns };
 	bool tcp_both = false;	/* one dump gave IPv4 and IPv6 */
 
 	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
-		FILE *f;
-		struct sock_entry e;
+		struct table_ctx tc = { tables[t].family, tables[t].proto, ns };
 
 		if (proto >= 0 && tables[t].proto != proto)
 			continue;
+		if (stop_here(r))
+			break;
 		/*
 		 * TCP: one walk of the kernel's hash table instead of one per
 		 * read(). Another namespace's TCP sockets are not listed at
@@ -447,33 +514,16 @@ static int read_ns_tables(struct resolver *r, size_t ns, int proto)
 		}
 		if (!ns_path(r, ns, tables[t].path, path, sizeof(path)))
 			break;
-		f = open_below(r->rootfd, path);
-		if (!f)
-			continue;
-		ok++;
-		while (getline(&line, &cap, f) > 0) {
-			if (procnet_parse_line(line, tables[t].family, tables[t].proto, &e))
-				learn_socket(r, &e, ns);
-		}
-		fclose(f);
+		if (read_lines(r, path, table_line, &tc))
+			ok++;
 	}
 	/* SCTP: associations, and endpoints (bound or listening). */
 	for (int assoc = 0; assoc < 2 && (proto < 0 || proto == 132); assoc++) {
-		struct sock_entry e[SCTP_PAIRS];
-		FILE *f = NULL;
+		struct sctp_ctx sc = { assoc == 1, ns };
 
 		if (ns_path(r, ns, assoc ? "net/sctp/assocs" : "net/sctp/eps", path, sizeof(path)))
-			f = open_below(r->rootfd, path);
-		if (!f)
-			continue;
-		while (getline(&line, &cap, f) > 0) {
-			size_t k = procnet_sctp_line(line, assoc, e, SCTP_PAIRS);
-			for (size_t j = 0; j < k; j++)
-				learn_socket(r, &e[j], ns);
-		}
-		fclose(f);
+			read_lines(r, path, sctp_line, &sc);
 	}
-	free(line);
 	if (ns > 0 && ok == 0 && r->ns[ns].pid > 0) {
 		/* Its process is gone: the next deep walk looks for another. */
 		r->ns[ns].pid = 0;
@@ -509,7 +559,7 @@ static int read_tables(struct resolver *r, int proto)
 {
 	int rc = read_ns_tables(r, 0, proto);
 
-	for (size_t ns = 1; ns < r->nns; ns++) {
+	for (size_t ns = 1; ns < r->nns && !stop_here(r); ns++) {
 		yield(r);
 		read_ns_tables(r, ns, proto);
 	}
@@ -566,34 +616,40 @@ static void add_local(struct resolver *r, const struct local_prefix *p, size_t n
 	r->local[r->nlocal++] = *p;
 }
 
+struct addr_ctx {
+	struct fib_state fib;
+	size_t ns;
+};
+
+static void fib_line(struct resolver *r, const char *line, void *ctx)
+{
+	struct addr_ctx *c = ctx;
+	struct local_prefix p;
+
+	if (procnet_fib_line(&c->fib, line, &p))
+		add_local(r, &p, c->ns);
+}
+
+static void if_inet6_line(struct resolver *r, const char *line, void *ctx)
+{
+	const struct addr_ctx *c = ctx;
+	struct local_prefix p;
+
+	if (procnet_if_inet6_line(line, &p))
+		add_local(r, &p, c->ns);
+}
+
 static void read_ns_addrs(struct resolver *r, size_t ns)
 {
-	char *line = NULL, path[64];
-	size_t cap = 0;
-	struct local_prefix p;
-	struct fib_state st = { 0 };
-	FILE *f = NULL;
+	char path[64];
+	struct addr_ctx ac;
 
+	memset(&ac, 0, sizeof(ac));
+	ac.ns = ns;
 	if (ns_path(r, ns, "net/fib_trie", path, sizeof(path)))
-		f = open_below(r->rootfd, path);
-	if (f) {
-		while (getline(&line, &cap, f) > 0) {
-			if (procnet_fib_line(&st, line, &p))
-				add_local(r, &p, ns);
-		}
-		fclose(f);
-	}
-	f = NULL;
+		read_lines(r, path, fib_line, &ac);
 	if (ns_path(r, ns, "net/if_inet6", path, sizeof(path)))
-		f = open_below(r->rootfd, path);
-	if (f) {
-		while (getline(&line, &cap, f) > 0) {
-			if (procnet_if_inet6_line(line, &p))
-				add_local(r, &p, ns);
-		}
-		fclose(f);
-	}
-	free(line);
+		read_lines(r, path, if_inet6_line, &ac);
 }
 
 static void read_local_addrs(struct resolver *r)
@@ -679,7 +735,7 @@ static unsigned long long parse_starttime(const char *stat)
  * PID/cgroup: the cgroup v2 path, and the systemd unit and container it
  * names (cgroup.h). Left NULL when unknown, or when out of memory.
  */
-static void read_cgroup(int rootfd, int pid, struct proc_info *pi)
+static void read_cgroup(struct below *root, int pid, struct proc_info *pi)
 {
 	char path[64], buf[CGROUP_FILE_MAX + 2];
 	char unit[CGROUP_UNIT_MAX], container[CGROUP_CONTAINER_MAX];
@@ -688,7 +744,7 @@ static void read_cgroup(int rootfd, int pid, struct proc_info *pi)
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "%d/cgroup", pid);
-	n = read_small(rootfd, path, buf, sizeof(buf));
+	n = below_read_small(root, path, buf, sizeof(buf));
 	/* Longer than CGROUP_FILE_MAX: its last line may be part of one. */
 	if (n <= 0 || (size_t)n > CGROUP_FILE_MAX || !cgroup_v2_path(buf, (size_t)n, &v2, &len))
 		return;
@@ -699,7 +755,7 @@ static void read_cgroup(int rootfd, int pid, struct proc_info *pi)
 		pi->container = strdup(container);
 }
 
-static void read_proc_info(int rootfd, int pid, struct proc_info *pi)
+static void read_proc_info(struct below *root, int pid, struct proc_info *pi)
 {
 	char path[64], buf[CMDLINE_MAX + 1];
 	ssize_t n;
@@ -708,14 +764,14 @@ static void read_proc_info(int rootfd, int pid, struct proc_info *pi)
 	pi->pid = pid;
 
 	snprintf(path, sizeof(path), "%d/comm", pid);
-	n = read_small(rootfd, path, buf, sizeof(pi->comm));
+	n = below_read_small(root, path, buf, sizeof(pi->comm));
 	if (n > 0 && buf[n - 1] == '\n')
 		buf[--n] = '\0';
 	if (n > 0)
 		memcpy(pi->comm, buf, (size_t)n + 1);
 
 	snprintf(path, sizeof(path), "%d/status", pid);
-	if (read_small(rootfd, path, buf, sizeof(buf)) > 0) {
+	if (below_read_small(root, path, buf, sizeof(buf)) > 0) {
 		const char *u = strstr(buf, "\nUid:");
 		char *end;
 		if (u) {
@@ -728,16 +784,16 @@ static void read_proc_info(int rootfd, int pid, struct proc_info *pi)
 	}
 
 	snprintf(path, sizeof(path), "%d/stat", pid);
-	if (read_small(rootfd, path, buf, sizeof(buf)) > 0)
+	if (below_read_small(root, path, buf, sizeof(buf)) > 0)
 		pi->start = parse_starttime(buf);
 
 	snprintf(path, sizeof(path), "%d/ns/net", pid);
-	pi->netns = ns_inode(rootfd, path);
+	pi->netns = ns_inode(root, path);
 
-	read_cgroup(rootfd, pid, pi);
+	read_cgroup(root, pid, pi);
 
 	snprintf(path, sizeof(path), "%d/cmdline", pid);
-	n = read_small(rootfd, path, buf, sizeof(buf));
+	n = below_read_small(root, path, buf, sizeof(buf));
 	if (n < 0)
 		n = 0;
 	while (n > 0 && buf[n - 1] == '\0')
@@ -777,7 +833,7 @@ static int32_t add_proc(struct resolver *r, int pid, size_t slot)
 	    !array_reserve(&arr, &r->procs_cap, r->nprocs + 1, sizeof(*r->procs)))
 		return -1;
 	r->procs = arr;
-	read_proc_info(r->rootfd, pid, &r->procs[r->nprocs]);
+	read_proc_info(&r->root, pid, &r->procs[r->nprocs]);
 	r->pid_proc[slot] = (int32_t)r->nprocs;
 	return (int32_t)r->nprocs++;
 }
@@ -797,14 +853,14 @@ static bool may_take(const struct resolver *r, size_t j, int pid)
 }
 
 /* The thread group of task id, from its status; id itself if unknown. */
-static int tgid_of(const struct resolver *r, int id)
+static int tgid_of(struct resolver *r, int id)
 {
 	char path[64], buf[1024];
 	const char *t;
 	long v;
 
 	snprintf(path, sizeof(path), "%d/status", id);
-	if (read_small(r->rootfd, path, buf, sizeof(buf)) <= 0 || !(t = strstr(buf, "\nTgid:")))
+	if (below_read_small(&r->root, path, buf, sizeof(buf)) <= 0 || !(t = strstr(buf, "\nTgid:")))
 		return id;
 	v = strtol(t + 6, NULL, 10);
 	return v > 0 && v <= INT32_MAX ? (int)v : id;
@@ -819,7 +875,7 @@ static bool credit(struct resolver *r, int pid, size_t slot, const size_t *take,
 		char path[64], buf[1024];
 
 		snprintf(path, sizeof(path), "%d/stat", pid);
-		if (read_small(r->rootfd, path, buf, sizeof(buf)) > 0 &&
+		if (below_read_small(&r->root, path, buf, sizeof(buf)) > 0 &&
 		    parse_starttime(buf) != r->procs[proc].start)
 			proc = PROC_UNREAD;	/* a recycled pid is a new process */
 	}
@@ -887,12 +943,12 @@ static void scan_fds(struct resolver *r, int pid, bool maybe_thread)
 	char path[64], target[64];
 	size_t take[64], ntake = 0, slot = HMAP_NONE;
 	struct dirent *de;
-	bool inserted, pause = false, denied = false;
+	bool inserted, pause = false, denied = false, cut = false;
 	int max_fd = -1, nfds = 0, last_fd = -1, since = 0;
 	DIR *d;
 
 	snprintf(path, sizeof(path), "%d/fd", pid);
-	d = open_dir_below(r->rootfd, path);
+	d = below_open_dir(&r->root, path);
 	if (!d) {
 		if (errno == EACCES || errno == EPERM)
 			note_denied(r, pid, maybe_thread);
@@ -900,6 +956,11 @@ static void scan_fds(struct resolver *r, int pid, bool maybe_thread)
 	}
 	for (;;) {
 		de = readdir(d);
+		/* A stop: what was read so far is credited, as at the end of the table. */
+		if (de && stop_here(r)) {
+			de = NULL;
+			cut = true;
+		}
 		if (de) {
 			uint64_t inode;
 			ssize_t n;
@@ -915,14 +976,14 @@ static void scan_fds(struct resolver *r, int pid, bool maybe_thread)
 			r->fd_links++;
 			/* A large table: let the caller in now and then (yield). */
 			pause = ++since >= YIELD_LINKS && r->yield_fn && !r->in_yield;
-			n = readlinkat(dirfd(d), de->d_name, target, sizeof(target));
+			/* Read, never followed: a stand-in's links may point anywhere. */
+			n = below_readlinkat(dirfd(d), de->d_name, target, sizeof(target));
 			/* The directory may be listed, its links not read (no CAP_SYS_PTRACE). */
 			if (n < 0 && (errno == EACCES || errno == EPERM) && !denied) {
 				denied = true;
 				note_denied(r, pid, maybe_thread);
 			}
-			if (n > 0 && (size_t)n < sizeof(target) &&
-			    procnet_socket_link(target, (size_t)n, &inode) &&
+			if (n > 0 && procnet_socket_link(target, (size_t)n, &inode) &&
 			    (j = hmap_get(r->inodes, &inode)) != HMAP_NONE && j < r->inode_cap &&
 			    may_take(r, j, pid)) {
 				take[ntake++] = j;
@@ -952,7 +1013,8 @@ static void scan_fds(struct resolver *r, int pid, bool maybe_thread)
 		}
 	}
 	closedir(d);
-	if (slot != HMAP_NONE)
+	/* A table cut short is no hint of where its fds end. */
+	if (slot != HMAP_NONE && !cut)
 		save_hint(r, slot, max_fd, nfds, last_fd);
 }
 
@@ -979,12 +1041,14 @@ static int probe_fd(struct resolver *r, int pid, size_t slot, int fd)
 
 	snprintf(path, sizeof(path), "%d/fd/%d", pid, fd);
 	r->fd_links++;
-	n = readlinkat(r->rootfd, path, target, sizeof(target));
+	n = below_readlink(&r->root, path, target, sizeof(target));
 	if (n < 0 && (errno == EACCES || errno == EPERM))
 		note_denied(r, pid, false);
+	if (n < 0 && errno == ENAMETOOLONG)
+		return 0;	/* an fd, but no socket's */
 	if (n <= 0)
 		return -1;
-	if ((size_t)n >= sizeof(target) || !procnet_socket_link(target, (size_t)n, &inode))
+	if (!procnet_socket_link(target, (size_t)n, &inode))
 		return 0;
 	j = hmap_get(r->inodes, &inode);
 	if (j == HMAP_NONE || j >= r->inode_cap || !may_take(r, j, pid))
@@ -1049,10 +1113,10 @@ static long read_last_pid(struct resolver *r)
 	char buf[32];
 	long v;
 
-	if (read_small(r->rootfd, "sys/kernel/ns_last_pid", buf, sizeof(buf)) <= 0)
+	if (below_read_small(&r->root, "sys/kernel/ns_last_pid", buf, sizeof(buf)) <= 0)
 		return -1;
 	v = strtol(buf, NULL, 10);
-	if (r->pid_max == 0 && read_small(r->rootfd, "sys/kernel/pid_max", buf, sizeof(buf)) > 0)
+	if (r->pid_max == 0 && below_read_small(&r->root, "sys/kernel/pid_max", buf, sizeof(buf)) > 0)
 		r->pid_max = strtol(buf, NULL, 10);
 	return v > 0 && v < r->pid_max && r->pid_max <= INT32_MAX ? v : -1;
 }
@@ -1069,6 +1133,7 @@ static long read_last_pid(struct resolver *r)
  */
 #define QUICK_MAX 512
 #define QUICK_AGAIN 16
+#define PID_LIMIT 4194304	/* the kernel's PID_MAX_LIMIT: no pid is larger */
 
 static uint64_t sock_lookup(const struct resolver *r, int ns, int kind, int family, int proto,
 			    const uint8_t *laddr, uint16_t lport,
@@ -1189,7 +1254,8 @@ static bool walk_new(struct resolver *r, long now, const struct tuple *t, size_t
 	r->fd_walks++;
 	r->walk_gen = ++r->gen_next;
 	r->last_pid = now;
-	for (long pid = now; n-- > 0 && r->unowned > 0; pid = pid > 1 ? pid - 1 : r->pid_max - 1)
+	for (long pid = now; n-- > 0 && r->unowned > 0 && !stop_here(r);
+	     pid = pid > 1 ? pid - 1 : r->pid_max - 1)
 		scan_fds(r, (int)pid, true);
 	/*
 	 * Then the processes that opened sockets lately: they often open
@@ -1229,7 +1295,7 @@ static bool note_ns(struct resolver *r, int pid)
 	int fd;
 
 	snprintf(path, sizeof(path), "%d/ns/net", pid);
-	ino = ns_inode(r->rootfd, path);
+	ino = ns_inode(&r->root, path);
 	if (ino == 0 || ino == r->ns[0].ino || r->ns[0].ino == 0)
 		return false;
 	for (size_t i = 1; i < r->nns; i++) {
@@ -1247,7 +1313,11 @@ static bool note_ns(struct resolver *r, int pid)
 	r->ns[r->nns].diag = NULL;
 	r->ns[r->nns].wild[0] = r->ns[r->nns].wild[1] = false;
 	if (r->diag) {
-		fd = openat(r->rootfd, path, O_RDONLY | O_CLOEXEC);
+		/*
+		 * The one magic link opened, on purpose: the root is our own
+		 * /proc (r->diag), whose ns/net enters the namespace.
+		 */
+		fd = openat(r->root.fd, path, O_RDONLY | O_CLOEXEC);
 		if (fd >= 0) {
 			r->ns[r->nns].diag = diag_open_in(fd);
 			close(fd);
@@ -1327,24 +1397,26 @@ static void walk_fds(struct resolver *r)
 	size_t nfresh = 0, nknown = 0, fresh_cap = 0, known_cap = 0;
 	struct dirent *de;
 	struct age_ctx ac;
+	uint64_t cut_before = r->interrupted;
 	DIR *d;
 
 	ac.last = r->diag ? read_last_pid(r) : -1;
 	ac.max = ac.last >= 0 ? r->pid_max : 0;
-	d = open_dir_below(r->rootfd, ".");
+	d = below_open_dir(&r->root, ".");
 	if (!d)
 		return;
 	r->fd_walks++;
 	r->walk_gen = ++r->gen_next;
 	r->ns_orphaned = false;
-	while ((de = readdir(d)) != NULL) {
+	while ((de = readdir(d)) != NULL && !stop_here(r)) {
 		char *end;
 		long pid = strtol(de->d_name, &end, 10);
 		int32_t key;
 		void *arr;
 		bool is_known;
 
-		if (!isdigit((unsigned char)de->d_name[0]) || *end || pid <= 0 || pid > INT32_MAX)
+		/* No kernel gives out more (PID_MAX_LIMIT): a bound on a stand-in's listing. */
+		if (!isdigit((unsigned char)de->d_name[0]) || *end || pid <= 0 || pid > PID_LIMIT)
 			continue;
 		key = (int32_t)pid;
 		is_known = hmap_get(r->pids, &key) != HMAP_NONE;
@@ -1361,7 +1433,7 @@ static void walk_fds(struct resolver *r)
 	}
 	closedir(d);
 	/* The sockets of namespaces met just now: before the fds that hold them. */
-	for (size_t ns = old; ns < r->nns; ns++) {
+	for (size_t ns = old; ns < r->nns && !stop_here(r); ns++) {
 		read_ns_tables(r, ns, -1);
 		read_ns_addrs(r, ns);
 	}
@@ -1407,19 +1479,26 @@ static void walk_fds(struct resolver *r)
 	for (size_t i = 0; i < nfresh; i++) {
 		bool inserted;
 		yield(r);
+		if (stop_here(r))
+			break;
 		scan_fds(r, fresh[i], false);
 		pid_slot(r, fresh[i], &inserted);	/* known from now on */
 	}
 	/* Before every known process is read: are they still open? */
-	if (r->unowned > 0 && nknown > 0)
+	if (r->unowned > 0 && nknown > 0 && !stopping(r))
 		drop_closed_listed(r);
 	for (size_t i = 0; i < nknown && r->unowned > 0; i++) {
 		yield(r);
+		if (stop_here(r))
+			break;
 		scan_fds(r, known[i], false);
 	}
 	free(fresh);
 	free(known);
-	for (size_t j = 0; j < before && j < r->inode_cap && r->unowned > 0; j++) {
+	/* A walk cut short has not looked everywhere: what it missed is not missing. */
+	for (size_t j = 0; j < before && j < r->inode_cap && r->unowned > 0 &&
+			   r->interrupted == cut_before;
+	     j++) {
 		if (r->inode_owner[j] == OWNER_UNKNOWN) {
 			r->inode_owner[j] = OWNER_MISSING;
 			r->unowned--;
@@ -1737,4 +1816,8 @@ void resolver_stats(const struct resolver *r, struct resolve_stats *st)
 	st->sockets = hmap_count(r->socks);
 	st->processes = r->nprocs;
 	st->denied = hmap_count(r->denied);
+	st->refused = r->root.refused;
+	st->long_lines = r->root.long_lines;
+	st->cut_files = r->root.cut_files;
+	st->interrupted = r->interrupted;
 }

@@ -11,13 +11,17 @@
  * A pass (resolver_refresh) re-reads the socket tables and, only when it
  * met inodes of unknown owner, walks /proc/PID/fd: processes it has not
  * seen before first, the others only while inodes remain unexplained.
- * Every path is below the proc root given at creation.
+ * Every path is below the proc root given at creation, and every file is
+ * read through below.h: a root other than the kernel's /proc is untrusted
+ * input (no symbolic link followed, only regular files, every read
+ * bounded; resolve_stats says what was refused or cut).
  *
  * Not thread-safe: one thread at a time.
  */
 #ifndef PROCTRAF_RESOLVE_H
 #define PROCTRAF_RESOLVE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -61,6 +65,11 @@ struct resolve_stats {
 	uint64_t sockets;	/* distinct socket tuples learned */
 	uint64_t processes;	/* processes learned */
 	uint64_t denied;	/* processes whose fds we were not allowed to read */
+	/* What the proc root held that was not read whole (below.h): */
+	uint64_t refused;	/* paths refused: symbolic links, escapes, not regular files */
+	uint64_t long_lines;	/* lines longer than BELOW_LINE_MAX, skipped */
+	uint64_t cut_files;	/* files cut at BELOW_FILE_MAX, or by a read error */
+	uint64_t interrupted;	/* walks and table reads cut short by a stop (resolver_set_stop) */
 };
 
 struct resolver;
@@ -124,6 +133,16 @@ bool resolver_is_local(const struct resolver *r, int family, const uint8_t *addr
  * them. NULL: never.
  */
 void resolver_set_yield(struct resolver *r, void (*fn)(void *ctx), void *ctx);
+
+/*
+ * Let passes be stopped: once *stop is non-zero (a signal handler sets it,
+ * from any thread), each pass going on or started later ends within
+ * STOP_GRACE (0.2) seconds and the time of one step (a line of a table,
+ * an fd link, a process's files), keeping what it has learned; lookups
+ * answer from that. NULL: never. Not reset: a stop is for the rest of
+ * the resolver's life.
+ */
+void resolver_set_stop(struct resolver *r, const atomic_int *stop);
 
 /* Is a deep pass (resolver_refresh_flows with deep) waited for? */
 bool resolver_pending(const struct resolver *r);

@@ -458,6 +458,8 @@ int session_run(struct session *s, const struct session_signals *sig, char *err,
 	double last_tick;
 	int rc = 0;
 
+	/* Before any thread that reads /proc starts. */
+	resolver_set_stop(s->res, sig->stop);
 	if (s->totals.live) {
 		rc = start_live(s, err, errlen);
 		if (rc != 0)
@@ -474,7 +476,7 @@ int session_run(struct session *s, const struct session_signals *sig, char *err,
 		filepass_start(s);
 	}
 	last_tick = session_now_mono();
-	while (!s->done && !*sig->stop) {
+	while (!s->done && !atomic_load(sig->stop)) {
 		double now = session_now_mono();
 		int timeout = POLL_MS, n;
 
@@ -504,7 +506,7 @@ int session_run(struct session *s, const struct session_signals *sig, char *err,
 		}
 		if (atomic_load(&s->emit_failed))
 			s->done = true;
-		if (s->totals.live && !s->done && !*sig->stop)
+		if (s->totals.live && !s->done && !atomic_load(sig->stop))
 			pace(s, n);
 		if (s->file_pass && s->early_ok)
 			atomic_store_explicit(&s->flows_pub, flowtab_count(s->flows),

@@ -15,6 +15,7 @@
 #define PROCTRAF_SESSION_H
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -52,9 +53,14 @@ struct session_config {
 	void *tick_ctx;
 };
 
-/* What the command line's signal handlers set. */
+/*
+ * What the command line's signal handlers set. stop is an atomic, not a
+ * volatile sig_atomic_t: the resolver's passes, in threads of their own,
+ * read it too (resolver_set_stop), and a handler may store to a lock-free
+ * atomic.
+ */
 struct session_signals {
-	volatile sig_atomic_t *stop;	/* end the capture */
+	atomic_int *stop;		/* end the capture, and cut /proc passes short */
 	volatile sig_atomic_t *report;	/* a report of the run so far, please (SIGUSR1) */
 };
 
@@ -76,6 +82,9 @@ int session_read_owners(struct session *s);
  * Capture until a limit is reached, the file ends, *sig->stop becomes
  * non-zero, an emit fails, or reading fails. Returns 0, or 1 with err
  * (a capture error: what was counted before it can still be reported).
+ * From a non-zero *sig->stop on, every pass over /proc, this run's last
+ * one too, ends within a fraction of a second (resolver_set_stop): the
+ * report is made of what is known by then.
  */
 int session_run(struct session *s, const struct session_signals *sig, char *err,
 		size_t errlen);

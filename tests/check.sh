@@ -3,8 +3,9 @@
 #   tests/check.sh BUILD_DIR ASAN_BUILD_DIR TSAN_BUILD_DIR
 # 1. unit tests (cmocka), 2. golden tests, then the shell completions
 # (bash, zsh, fish; tests/completions), 3. the scale test (6,000
-# flows against a generated ledger), 4. live tests (network namespaces,
-# root), then the privileges a running proctraf keeps (tests/privs, root),
+# flows against a generated ledger), the hostile proc roots and signals
+# (tests/hostile), 4. live tests (network namespaces, root), then the
+# privileges a running proctraf keeps (tests/privs, root),
 # 5. accuracy cases (bench/accuracy, root), 6. unit, golden and
 # scale tests again under ASan+UBSan, 7. a live capture under TSan.
 build=${1:-build}
@@ -72,6 +73,8 @@ layer completions sh tests/completions/run.sh
 layer build sh tests/build/run.sh
 layer cli sh tests/cli/run.sh "$build/proctraf"
 layer scale sh tests/scale/run.sh "$build/proctraf"
+# Proc roots made by someone else (links, FIFOs, /dev/zero), and signals in a long pass.
+layer hostile sh tests/hostile/run.sh "$build/proctraf"
 layer live sh tests/live/run.sh "$build/proctraf"
 layer privs sh tests/privs/run.sh "$build/proctraf"
 # Attribution against the truth of a capture beside it (bench/accuracy):

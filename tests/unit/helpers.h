@@ -414,6 +414,80 @@ static inline void fx_free(struct fixture *fx)
 	}
 }
 
+/* ---- a run with bounds: time and memory ---- */
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+
+struct bounded_run {
+	int result;		/* what fn returned */
+	long rss_growth_kb;	/* the child's peak resident memory, less what it had before fn */
+	double seconds;		/* how long fn took */
+};
+
+static inline double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * fn(arg) in a child process that must end within limit seconds, so that a
+ * read that blocks or grows without bound fails the test instead of hanging
+ * it (or the machine). False when the child had to be killed or died.
+ */
+static inline bool run_bounded(int (*fn)(void *), void *arg, double limit, struct bounded_run *out)
+{
+	int fds[2], status;
+	struct pollfd pfd;
+	pid_t pid;
+	ssize_t n = 0;
+	double end;
+
+	memset(out, 0, sizeof(*out));
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct rusage before, after;
+		struct bounded_run r;
+		double t0;
+
+		close(fds[0]);
+		memset(&r, 0, sizeof(r));	/* its padding is written too */
+		getrusage(RUSAGE_SELF, &before);
+		t0 = mono_now();
+		r.result = fn(arg);
+		r.seconds = mono_now() - t0;
+		getrusage(RUSAGE_SELF, &after);
+		r.rss_growth_kb = after.ru_maxrss - before.ru_maxrss;
+		_exit(write(fds[1], &r, sizeof(r)) == (ssize_t)sizeof(r) ? 0 : 1);
+	}
+	close(fds[1]);
+	pfd.fd = fds[0];
+	pfd.events = POLLIN;
+	end = mono_now() + limit;
+	for (;;) {
+		double left = end - mono_now();
+		int rc = left > 0 ? poll(&pfd, 1, (int)(left * 1000) + 1) : 0;
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc > 0)
+			n = read(fds[0], out, sizeof(*out));
+		break;
+	}
+	close(fds[0]);
+	if (n != (ssize_t)sizeof(*out))
+		kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return n == (ssize_t)sizeof(*out) && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 /* ---- a captured-output stream ---- */
 
 /* An open_memstream() stream; after memout_close, buf holds the text (free it). */

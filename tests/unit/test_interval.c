@@ -279,7 +279,8 @@ static void run_full(const char *pcap, const char *root, int64_t interval_us, bo
 		     struct got *g)
 {
 	struct session_config cfg;
-	volatile sig_atomic_t stop = 0, report = usr1;
+	atomic_int stop = 0;
+	volatile sig_atomic_t report = usr1;
 	struct session_signals sig = { &stop, &report };
 	struct session *s;
 	char err[256];

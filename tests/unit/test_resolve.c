@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../../core/attribute.h"
@@ -694,6 +695,98 @@ static void test_icmp_echo_ends(void **state)
 	assert_int_equal(pid_of(t->r, TUPLE_V4, IPPROTO_ICMP, "127.0.0.1", 0, "127.0.0.1", 0), 701);
 }
 
+/* ---- a stop: resolver_set_stop ---- */
+
+struct slow_walk {
+	atomic_int stop;
+	int yields;		/* calls of slow_yield */
+	int stop_at;		/* the call that sets stop (0: none) */
+};
+
+/* Between two processes of a walk: 5 ms, so that a walk of 200 takes a second. */
+static void slow_yield(void *ctx)
+{
+	struct slow_walk *w = ctx;
+	struct timespec ts = { 0, 5000000L };
+
+	if (++w->yields == w->stop_at)
+		atomic_store(&w->stop, 1);
+	nanosleep(&ts, NULL);
+}
+
+/* 200 processes more, with fds to no listed socket: a walk reads each of them. */
+static void many_processes(const char *root)
+{
+	for (int i = 0; i < 200; i++) {
+		uint64_t ino = 50000 + (uint64_t)i;
+		fx_proc(root, 10000 + i, "idle", 0, CMD("idle\0"), 1, &ino, 1);
+	}
+}
+
+static double timed_refresh(struct resolver *r)
+{
+	double t0 = mono_now();
+
+	resolver_refresh(r);
+	return mono_now() - t0;
+}
+
+/*
+ * A stop cuts a long walk short (issue 11, item 5: a cold pass over 100k
+ * pids ran on for 21 s after two SIGINTs): set after the 10th process,
+ * the walk ends within the grace (STOP_GRACE, 0.2 s) instead of reading
+ * all 200, and what was learned before (the tables) still answers. Later
+ * passes end at once, a table read too (at its first line).
+ */
+static void test_stop_cuts_walk(void **state)
+{
+	(void)state;
+	struct fixture fx;
+	struct slow_walk whole = { 0, 0, 0 }, cut = { 0, 0, 10 };
+	struct resolve_stats st;
+	struct resolver *r;
+	double took;
+
+	fx_standard(&fx);
+	many_processes(fx.root);
+
+	/* Without a stop: every process. */
+	r = resolver_new(fx.root);
+	assert_non_null(r);
+	resolver_set_stop(r, &whole.stop);
+	resolver_set_yield(r, slow_yield, &whole);
+	took = timed_refresh(r);
+	assert_true(whole.yields >= 200);
+	assert_true(took >= 1.0);
+	resolver_stats(r, &st);
+	assert_int_equal(st.interrupted, 0);
+	assert_int_equal(pid_of(r, TUPLE_V4, 6, "10.0.0.5", 80, "192.0.2.9", 40000), 101);
+	resolver_free(r);
+
+	r = resolver_new(fx.root);
+	assert_non_null(r);
+	resolver_set_stop(r, &cut.stop);
+	resolver_set_yield(r, slow_yield, &cut);
+	took = timed_refresh(r);
+	if (took > 0.6 || cut.yields > 60)
+		fail_msg("a stopped walk took %.3f s, %d processes", took, cut.yields);
+	resolver_stats(r, &st);
+	assert_true(st.interrupted > 0);
+	/* The newest processes were read first: 101 not yet; its socket is known. */
+	lookup(r, TUPLE_V4, 6, "10.0.0.5", 80, "192.0.2.9", 40000, OWNER_NO_PROCESS);
+
+	/* After the grace, a pass ends at once: a new table line is not even read. */
+	fx_add(&fx.tcp, TUPLE_V4, "10.0.0.5", 4000, "192.0.2.9", 4000, 0x01, 4000);
+	fx_write_tables(&fx);
+	cut.yields = 0;
+	took = timed_refresh(r);
+	assert_true(took < 0.1);
+	assert_true(cut.yields <= 1);
+	lookup(r, TUPLE_V4, 6, "10.0.0.5", 4000, "192.0.2.9", 4000, OWNER_NO_SOCKET);
+	resolver_free(r);
+	fx_free(&fx);
+}
+
 /* ---- processes whose fds we may not read ---- */
 
 /* What the unprivileged child saw (see as_unprivileged). */
@@ -866,6 +959,7 @@ int main(void)
 		T(test_icmp_echo_ends),
 		T(test_no_permission),
 #undef T
+		cmocka_unit_test(test_stop_cuts_walk),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

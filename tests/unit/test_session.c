@@ -167,7 +167,7 @@ static void early_attribution_gives_the_same_report(void **state)
 	 */
 	for (int attempt = 0; attempt < 3 && early == 0; attempt++) {
 		struct session_config cfg = { 0 };
-		volatile sig_atomic_t stop = 0;
+		atomic_int stop = 0;
 		struct session_signals sig = { &stop, NULL };
 		struct sink k;
 		struct session *s;
