@@ -98,12 +98,14 @@ fuzz() {
 	dict=
 	[ -f "$here/$name.dict" ] && dict=-dict=$here/$name.dict
 	mkdir -p "$work/$name"
+	start=$(date +%s)
 	# shellcheck disable=SC2086	# $dict is one word or none
 	"$bin" -max_total_time="$seconds" -runs="$runs" -timeout="$(timeout_of "$name")" \
 		-rss_limit_mb=2048 -print_final_stats=1 \
 		-artifact_prefix="$fbuild/artifacts/$name-" $dict \
 		"$work/$name" "$here/corpus/$name" >"$tmp/$name.log" 2>&1
 	echo $? >"$tmp/$name.rc"
+	echo $(($(date +%s) - start)) >"$tmp/$name.took"
 	cp "$tmp/$name.log" "$fbuild/logs/$name.log"
 }
 
@@ -123,13 +125,14 @@ report() {
 	execs=$(stat "$name" number_of_executed_units)
 	rate=$(stat "$name" average_exec_per_sec)
 	# "#N DONE cov: C ft: F corp: U/SIZE ..." (or the last pulse line).
-	last=$(grep -E '^#[0-9]+' "$tmp/$name.log" | tail -n 1)
+	last=$(grep -E '^#[0-9]+[[:space:]]+(INITED|NEW|REDUCE|pulse|DONE)' "$tmp/$name.log" |
+		tail -n 1)
 	cov=$(echo "$last" | sed -n 's/.* cov: \([0-9]*\).*/\1/p')
 	ft=$(echo "$last" | sed -n 's/.* ft: \([0-9]*\).*/\1/p')
 	corp=$(echo "$last" | sed -n 's/.* corp: \([0-9]*\/[0-9A-Za-z]*\).*/\1/p')
 	seeds=$(find "$here/corpus/$name" -type f | wc -l)
-	took=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$tmp/$name.log" | tail -n 1)
-	figures="${execs:-0} executions in ${took:-$seconds} s (${rate:-0}/s), corpus ${corp:-?}"
+	took=$(cat "$tmp/$name.took" 2>/dev/null)
+	figures="${execs:-0} executions in ${took:-?} s (${rate:-0}/s), corpus ${corp:-?}"
 	figures="$figures ($seeds seeds), cov ${cov:-?}, ft ${ft:-?}"
 	if [ "$rc" -eq 0 ] && [ "${execs:-0}" -gt 0 ]; then
 		echo "ok $name: $figures"
