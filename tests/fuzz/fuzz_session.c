@@ -24,6 +24,7 @@
  *  - a row's bytes are at least 20 per packet (the shortest IP header);
  *    rows of one pid or one unknown reason are not repeated.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -325,6 +326,40 @@ static void run_pipe(const uint8_t *data, size_t size, struct run *r)
 	pthread_join(thread, NULL);
 }
 
+/*
+ * libFuzzer's SIGALRM (its -timeout watch) has no SA_RESTART: it cut
+ * libpcap's read of the pipe ("Interrupted system call") at random, which
+ * proctraf itself never meets: reading a file, its handlers restart reads
+ * (cmd/main.c). The handler is made to restart them too, once it is there
+ * (libFuzzer sets it after LLVMFuzzerInitialize).
+ */
+static void restart_alarm_reads(void)
+{
+	static bool done;
+	struct sigaction sa;
+
+	if (done || sigaction(SIGALRM, NULL, &sa) != 0)
+		return;
+	done = true;
+	if (sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN)
+		return;
+	sa.sa_flags |= SA_RESTART;
+	sigaction(SIGALRM, &sa, NULL);
+}
+
+/* How many file descriptors this process holds: a session must leave none open. */
+static int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	CHECK(d != NULL);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -362,6 +397,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct plan plan;
 	struct run file = { 0 }, pipe_run = { 0 };
 
+	int fds;
+
+	restart_alarm_reads();
+	fds = open_fds();
+
 	make_plan(data, size, &plan);
 	if (verbose)
 		print_plan(&plan);
@@ -379,10 +419,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(file.totals.not_ip == pipe_run.totals.not_ip);
 	CHECK(file.totals.malformed == pipe_run.totals.malformed);
 	CHECK(file.totals.duplicates == pipe_run.totals.duplicates);
+	if (file.len != pipe_run.len || memcmp(file.text, pipe_run.text, file.len) != 0) {
+		print_plan(&plan);
+		fprintf(stderr, "fuzz_session: from the file:\n%s\nfuzz_session: from the pipe:\n%s\n",
+			file.text, pipe_run.text);
+	}
 	CHECK(file.len == pipe_run.len && memcmp(file.text, pipe_run.text, file.len) == 0);
 	if (file.open_rc == 0 && plan.interval_us == 0 && file.finish_rc == 0)
 		CHECK(file.reports == 1);
 	free(file.text);
 	free(pipe_run.text);
+	if (open_fds() != fds) {
+		fprintf(stderr, "fuzz_session: %d file descriptors open before the input, %d after\n",
+			fds, open_fds());
+		print_plan(&plan);
+		CHECK(open_fds() == fds);
+	}
 	return 0;
 }
