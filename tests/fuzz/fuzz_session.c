@@ -375,6 +375,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	signal(SIGPIPE, SIG_IGN);
+	/* Standard input is where each pipe goes: held from the start, even when closed. */
+	if (fcntl(0, F_GETFD) < 0 && open("/dev/null", O_RDONLY) != 0) {
+		perror("fuzz_session: /dev/null");
+		exit(1);
+	}
 	verbose = getenv("PROCTRAF_FUZZ_VERBOSE") != NULL;
 	snprintf(host_root, sizeof(host_root), "%s/proc/host", golden ? golden : FUZZ_GOLDEN);
 	if (access(host_root, R_OK | X_OK) != 0) {
