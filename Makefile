@@ -3,6 +3,7 @@
 #   make          build ./proctraf (nothing else: no package is installed)
 #   make run      install what is missing, build, capture 5 s, print the report
 #   make check    install what is missing, build, run every test layer
+#   make fuzz     the libFuzzer harnesses, FUZZ_SECONDS each (tests/fuzz/README.md)
 #   make install  PREFIX=/usr/local DESTDIR=   (install-strip: a stripped binary)
 #
 # CFLAGS, LDFLAGS, PREFIX and DESTDIR are honoured.
@@ -22,7 +23,7 @@ PKG_CONFIG ?= pkg-config
 # Debian packages: to build, and to test.
 BUILD_DEBS := gcc make pkg-config libpcap-dev libcsv-dev libcap-ng-dev
 TEST_DEBS  := libcmocka-dev tcpdump iproute2 python3 iputils-ping mandoc valgrind util-linux \
-              libcap2-bin bash-completion zsh fish jq procps
+              libcap2-bin bash-completion zsh fish jq procps clang libclang-rt-dev
 
 CORE_SRCS := $(wildcard core/*.c)
 CMD_SRCS  := $(wildcard cmd/*.c)
@@ -46,7 +47,7 @@ CMD_OBJS  = $(CMD_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all run check deps deps-test install install-strip uninstall clean unit asan tsan lint \
-	bench bench-accuracy
+	bench bench-accuracy fuzz fuzz-build
 
 # Only builds: installing packages is for the two README commands (run, check).
 all: proctraf
@@ -96,7 +97,45 @@ check: deps-test
 	$(MAKE) proctraf unit
 	$(MAKE) asan
 	$(MAKE) tsan
-	sh tests/check.sh $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)
+	sh tests/check.sh $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD)
+
+# libFuzzer harnesses (tests/fuzz/README.md): the core again, compiled by
+# clang with the fuzzer's coverage and ASan+UBSan into a directory of its
+# own, never mixed with gcc's objects. No -Werror here: a warning only
+# clang gives must not stop the fuzzing, gcc's build holds the line.
+FUZZ_CC      ?= clang
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_WARN    := -std=c11 -D_GNU_SOURCE -Wall -Wextra
+FUZZ_NAMES   := decode procnet cgroup session
+FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
+FUZZ_OBJS     = $(CORE_SRCS:%.c=$(FUZZ_BUILD)/%.o)
+FUZZ_SECONDS ?= 300
+FUZZ_RUNS    ?= -1
+FUZZ_JOBS    ?= 2
+
+$(FUZZ_BUILD)/core/%.o: core/%.c $(wildcard core/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_WARN) -O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN) $(PCAP_CFLAGS) \
+		-c -o $@ $<
+
+$(FUZZ_BUILD)/libproctraf.a: $(FUZZ_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_BUILD)/libproctraf.a $(wildcard core/*.h)
+	$(FUZZ_CC) $(FUZZ_WARN) -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) $(PCAP_CFLAGS) \
+		-Werror -DFUZZ_GOLDEN='"$(CURDIR)/tests/golden"' -o $@ $< $(FUZZ_BUILD)/libproctraf.a $(LIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+# Each harness for FUZZ_SECONDS (or FUZZ_RUNS executions, if fewer),
+# FUZZ_JOBS at a time; the corpus each one grows is kept in
+# $(FUZZ_BUILD)/corpus/NAME for the next run. FUZZ_NAMES: some of them.
+fuzz: deps-test
+	$(MAKE) fuzz-build
+	sh tests/fuzz/run.sh -j $(FUZZ_JOBS) -c $(FUZZ_BUILD)/corpus -n $(FUZZ_RUNS) \
+		$(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_NAMES)
 
 lint:
 	mandoc -Tlint -W warning proctraf.1
@@ -139,4 +178,4 @@ uninstall:
 		$(DESTDIR)$(FISHCOMPDIR)/proctraf.fish
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) proctraf
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD) proctraf

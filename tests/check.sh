@@ -1,16 +1,19 @@
 #!/bin/sh
 # Run every test layer and print one total: "N passed, N failed".
-#   tests/check.sh BUILD_DIR ASAN_BUILD_DIR TSAN_BUILD_DIR
+#   tests/check.sh BUILD_DIR ASAN_BUILD_DIR TSAN_BUILD_DIR [FUZZ_BUILD_DIR]
 # 1. unit tests (cmocka), 2. golden tests, then the shell completions
 # (bash, zsh, fish; tests/completions), 3. the scale test (6,000
 # flows against a generated ledger), the hostile proc roots and signals
 # (tests/hostile), 4. live tests (network namespaces, root), then the
 # privileges a running proctraf keeps (tests/privs, root),
 # 5. accuracy cases (bench/accuracy, root), 6. unit, golden and
-# scale tests again under ASan+UBSan, 7. a live capture under TSan.
+# scale tests again under ASan+UBSan, 7. a live capture under TSan,
+# 8. each libFuzzer harness briefly (FUZZ_CHECK_SECONDS each, two at a
+# time; skipped without clang).
 build=${1:-build}
 asan=${2:-build-asan}
 tsan=${3:-build-tsan}
+fuzz=${4:-build-fuzz}
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 passed=0
@@ -87,6 +90,9 @@ layer "golden (asan)" sh tests/golden/run.sh "$asan/proctraf"
 layer "scale (asan)" sh tests/scale/run.sh "$asan/proctraf"
 # 7. the threads of a live capture under ThreadSanitizer (root).
 layer tsan sh tests/tsan/run.sh "$tsan/proctraf"
+# 8. the fuzzers' seeds (golden captures, fixture files, past crashes),
+# then a short fuzzing run of each harness (tests/fuzz).
+layer fuzz sh tests/fuzz/run.sh --build -j 2 "$fuzz" "${FUZZ_CHECK_SECONDS:-15}"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -29,6 +29,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CAP = os.path.join(HERE, "captures")
 PROC = os.path.join(HERE, "proc")
 T0 = 1700000000            # first packet of every capture, seconds since the epoch
+TIME_MAX_S = 253402300799  # 9999-12-31T23:59:59Z: later times read as this second
 
 
 def ip_bytes(a):
@@ -527,11 +528,13 @@ class Capture:
         if ts_us is None:
             ts_us = T0 * 1000000 + 100000 * len(self.records)
         self.records.append((ts_us, frame, len(frame) if orig is None else orig))
-        entry["ts_us"] = ts_us
+        # The time proctraf reads: whole seconds past 9999 are its last second.
+        sec, usec = divmod(ts_us, 1000000)
+        entry["ts_us"] = min(sec, TIME_MAX_S) * 1000000 + usec
         self.ledger.append(entry)
 
     def ip(self, frame, ip, sender=None, receiver=None, unknown=None, vlan=0, out=None,
-           orig=None, ports=None, other=None):
+           orig=None, ports=None, other=None, ts_us=None):
         """A good IP packet; ip is the IP packet inside frame (for the ledger).
         other: why the end that has no owner, when it is an address of this
         host and the other end has an owner, has none (oracle: "no-socket")."""
@@ -564,7 +567,7 @@ class Capture:
                               vlan=vlan, out=out,
                               host=dict(sender=sender, receiver=receiver, unknown=unknown,
                                         other=other)),
-                  orig=orig)
+                  orig=orig, ts_us=ts_us)
 
     def other(self, frame, kind, why, orig=None, vlan=0):
         assert kind in ("not-ip", "malformed")
@@ -787,6 +790,21 @@ def cap_ties():
     ip = ipv4("10.0.0.9", A, 17, udp_hdr(53, 5353, 72)); c.ip(ip, ip, receiver=200)
     ip = ipv4(A, "5.6.7.8", 6, tcp_hdr(43000, 22, 60)); c.ip(ip, ip, sender=110)
     ip = ipv4("93.184.216.34", A, 6, tcp_hdr(443, 40000, 60)); c.ip(ip, ip, receiver=100)
+    return c
+
+
+def cap_farfuture():
+    """pcapng (if_tsresol 10^-6, 64-bit times): curl's packets, the first at T0,
+    the others far past year 9999, the last at the largest time the format
+    holds (2^64 - 1 us). Found by fuzz_session: such a time overflowed the
+    microseconds proctraf computes; they now read as 9999's last second."""
+    c = Capture("farfuture", 1)
+    A, B = "10.0.0.5", "93.184.216.34"
+    ip = ipv4(A, B, 6, tcp_hdr(40000, 443, 100)); c.ip(eth(ip, 0x0800), ip, sender=100)
+    ip = ipv4(B, A, 6, tcp_hdr(443, 40000, 200))
+    c.ip(eth(ip, 0x0800, out=False), ip, receiver=100, ts_us=10 ** 18 + 250000)
+    ip = ipv4(A, B, 6, tcp_hdr(40000, 443, 300))
+    c.ip(eth(ip, 0x0800), ip, sender=100, ts_us=2 ** 64 - 1)
     return c
 
 
@@ -1055,6 +1073,10 @@ def main():
             write(os.path.join(CAP, c.name + ".pcapng"), c.pcapng(nanosec=c.name == "sll2"))
             ledger["captures"][c.name + ".pcapng"] = {"linktype": c.linktype,
                                                       "packets": c.ledger}
+    # farfuture.pcapng only: a pcap file's 32-bit seconds cannot go past 2106
+    far = cap_farfuture()
+    write(os.path.join(CAP, "farfuture.pcapng"), far.pcapng())
+    ledger["captures"]["farfuture.pcapng"] = {"linktype": far.linktype, "packets": far.ledger}
     write(os.path.join(CAP, "corrupt.pcap"),
           bytes((i * 37 + 11) & 0xFF for i in range(200)))
     # a valid header and three records, then the fourth record cut in its middle
