@@ -33,9 +33,15 @@ enum pkt_dir {
 enum frag_kind {
 	FRAG_NONE,
 	FRAG_FIRST,		/* first fragment: ports present */
-	FRAG_LATER,		/* later fragment: no ports */
+	FRAG_LATER,		/* later fragment: no ports (fragment.h) */
 };
 
+/*
+ * t.proto is the transport protocol: the header after the last extension
+ * header. A later IPv6 fragment has only the Fragment header's Next
+ * Header, which names the first header of the fragmentable part (such as
+ * Destination Options); fragcache_apply gives it the first fragment's.
+ */
 struct packet {
 	struct tuple t;		/* as seen on the wire (not canonical) */
 	uint32_t ip_len;	/* IP header + payload, from the IP header */

@@ -901,6 +901,32 @@ static void test_ipv6_fragments(void **state)
 	check_v6(&pkt, 60, 0, 0, 50);
 	assert_int_equal(pkt.frag, FRAG_LATER);
 
+	/*
+	 * Destination Options after the Fragment header (the fragmentable
+	 * part, RFC 8200 4.5): the first fragment's transport is behind them,
+	 * and a later fragment's Fragment header names them, 60, not UDP.
+	 * fragment.c keys IPv6 fragments without the protocol for that.
+	 */
+	memset(&p, 0, sizeof(p));
+	ipv6(&p, 44);
+	frag6(&p, 60, 0, true, 0xc0de);
+	ext(&p, 17, 0);
+	udp(&p, 5000, 6666, 64);
+	ip_fix(&p);
+	assert_int_equal(dec_pb(DLT_RAW, &p, &pkt), DECODE_IP);
+	check_v6(&pkt, 17, 5000, 6666, 40 + 8 + 8 + 72);
+	assert_int_equal(pkt.frag, FRAG_FIRST);
+	assert_int_equal(pkt.frag_id, 0xc0de);
+	memset(&p, 0, sizeof(p));
+	ipv6(&p, 44);
+	frag6(&p, 60, 9, false, 0xc0de);
+	pb_zero(&p, 16);
+	ip_fix(&p);
+	assert_int_equal(dec_pb(DLT_RAW, &p, &pkt), DECODE_IP);
+	check_v6(&pkt, 60, 0, 0, 40 + 8 + 16);
+	assert_int_equal(pkt.frag, FRAG_LATER);
+	assert_int_equal(pkt.frag_id, 0xc0de);
+
 	/* Atomic fragment (offset 0, M=0): a whole datagram. */
 	memset(&p, 0, sizeof(p));
 	ipv6(&p, 44);
