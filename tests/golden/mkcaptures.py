@@ -531,10 +531,14 @@ class Capture:
         self.ledger.append(entry)
 
     def ip(self, frame, ip, sender=None, receiver=None, unknown=None, vlan=0, out=None,
-           orig=None, ports=None, other=None):
+           orig=None, ports=None, other=None, forced_proto=None, forced_iplen=None):
         """A good IP packet; ip is the IP packet inside frame (for the ledger).
         other: why the end that has no owner, when it is an address of this
-        host and the other end has an owner, has none (oracle: "no-socket")."""
+        host and the other end has an owner, has none (oracle: "no-socket").
+        forced_proto, ports: the transport protocol and ports proctraf must
+        give the packet, where its own headers do not show them (a later
+        fragment: its first fragment's). forced_iplen: the IP length to count,
+        where the length field says 0 (a super-packet)."""
         assert (sender or receiver) is not None or unknown, "each packet lands somewhere"
         assert not ((sender or receiver) and unknown)
         v = ip[0] >> 4
@@ -546,9 +550,14 @@ class Capture:
             iplen = 40 + struct.unpack(">H", ip[4:6])[0]
             proto, src, dst = ip[6], ip[8:24], ip[24:40]
             l4 = ip[40:]
-            while proto in (0, 43, 44, 51, 60):     # walk the extension headers
+            while forced_proto is None and proto in (0, 43, 44, 51, 60):   # the extension headers
                 size = 8 if proto == 44 else 4 * (l4[1] + 2) if proto == 51 else 8 * (l4[1] + 1)
                 proto, l4 = l4[0], l4[size:]
+        if forced_proto is not None:
+            assert ports is not None, "a forced protocol comes with its ports"
+            proto = forced_proto
+        if forced_iplen is not None:
+            iplen = forced_iplen
         if ports is None:
             if proto in (6, 17, 132):
                 ports = struct.unpack(">HH", l4[:4])
@@ -839,6 +848,45 @@ def cap_frag():
     return c
 
 
+def cap_fragopts():
+    """RAW: IPv6 datagrams fragmented with a Destination Options header after
+    the Fragment header (RFC 8200 4.5: it is in the fragmentable part, so
+    only the first fragment has it and the UDP header behind it; every
+    Fragment header names Destination Options, 60, as its next header).
+    The later fragments are the first one's flow: protocol 17 and its
+    ports. In order, sent and received (behind a Hop-by-Hop header), then
+    a datagram whose later fragment comes first: nothing told proctraf its
+    ports yet, so it is unattributed, by the protocol its headers name."""
+    c = Capture("fragopts", 101)
+    PEER = "2001:db8::77"
+
+    def datagram(src, dst, sport, dport, ident, hop=False):
+        """The first and the later fragment of a UDP datagram of 1800 bytes."""
+        frag_part = ext_hdr(17, 1) + udp_hdr(sport, dport, 1800)
+        cut = 1232                                      # a multiple of 8
+        pieces = []
+        for off, more, data in ((0, 1, frag_part[:cut]), (cut, 0, frag_part[cut:])):
+            fh = bytes([60, 0]) + struct.pack(">HI", (off // 8) << 3 | more, ident)
+            unfrag = ext_hdr(44, 1) if hop else b""
+            payload = unfrag + fh + data
+            pieces.append(struct.pack(">IHBB16s16s", 6 << 28, len(payload), 0 if hop else 44, 64,
+                                      ip_bytes(src), ip_bytes(dst)) + payload)
+        return pieces
+
+    first, later = datagram(V6A, PEER, 5000, 6666, 0xC0DE0001)
+    c.ip(first, first, sender=310)
+    c.ip(later, later, sender=310, forced_proto=17, ports=(5000, 6666))
+    first, later = datagram(PEER, V6A, 6666, 5000, 0xC0DE0002, hop=True)
+    c.ip(first, first, receiver=310)
+    c.ip(later, later, receiver=310, forced_proto=17, ports=(6666, 5000))
+    # the later fragment before the first: protocol 60 (its Fragment
+    # header's), ports 0; a local source, so sent in unknown:no-socket
+    first, later = datagram(V6A, PEER, 5000, 6666, 0xC0DE0003)
+    c.ip(later, later, unknown="no-socket", forced_proto=60, ports=(0, 0))
+    c.ip(first, first, sender=310)
+    return c
+
+
 def icmp_unreach(code, quoted):
     """ICMP destination unreachable quoting the start of a datagram: no echo id."""
     return struct.pack(">BBHI", 3, code, 0, 0) + quoted[:28]
@@ -1041,7 +1089,7 @@ def main():
             cap_raw(),
             cap_bsd("null", 0, lambda af: struct.pack("<I", af)),
             cap_bsd("loop", 108, lambda af: struct.pack(">I", af)),
-            cap_unknown(), cap_hostile(), cap_frag(), cap_malformed(), cap_ties(),
+            cap_unknown(), cap_hostile(), cap_frag(), cap_fragopts(), cap_malformed(), cap_ties(),
             cap_ipv6ext(), cap_pingraw(), cap_precedence(), cap_sctp(), cap_pinglo()]
     ledger = {"captures": {}, "fixtures": {}}
     for c in caps:
