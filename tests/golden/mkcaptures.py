@@ -7,7 +7,8 @@ captures/*.pcap, *.pcapng  small captures, one per link type or hard case
 proc/host/                 a /proc stand-in: socket tables, local addresses,
                            processes with fd links to their sockets
 proc/empty/                a /proc with nothing in it (every file missing)
-ledger.json                what every packet is: its IP length as written,
+ledger.json                what every packet is: its IP length to count (as
+                           written, or a super-packet's length on the wire),
                            its 5-tuple, and (per fixture) which process sends
                            it, which receives it, or which unknown row takes
                            it; per fixture process, what a report shows of it
@@ -887,6 +888,72 @@ def cap_fragopts():
     return c
 
 
+def cap_zerolen(name, linktype, wrap):
+    """Cooked captures (as on any): IP length fields of 0. Real: GSO/GRO
+    super-packets of Linux BIG TCP, too long for the field, going out and
+    coming in: IPv4 total length 0; IPv6 payload length 0 with a Jumbo
+    Payload option (Linux up to 6.19) or without (Linux 7.0); and an IPv6
+    packet with no payload at all. Each is captured as its first 128 bytes
+    with its length on the wire, sizes as a Linux 6.18 capture had them.
+    Crafted: a 0 that takes a record's 4 GB wire length (issue 11, item 7:
+    four such packets counted 17 GB), a 0 on a packet the field can hold,
+    on a fragment, beyond the largest super-packet; a jumbo length too
+    small, beyond the wire, beyond the bound, or with a Fragment header."""
+    c = Capture(name, linktype)
+    A, B = "10.0.0.5", "93.184.216.34"
+    hdr = len(wrap(b"\x45" + b"\0" * 19, True)) - 20
+    SNAP = 128
+    HUGE = 0xFFFFFFFF                   # the largest wire length a record can claim
+    BOUND = 8 * 65535 + 8               # decode.h DECODE_MAX_SUPER_PACKET
+
+    def v6(src, dst, nh, chain, body):
+        return struct.pack(">IHBB16s16s", 6 << 28, 0, nh, 64, ip_bytes(src),
+                           ip_bytes(dst)) + chain + body
+
+    def jumbo(n, nh=6):
+        return bytes([nh, 0, 0xC2, 4]) + struct.pack(">I", n)
+
+    def real(ip, out, iplen, **kw):
+        frame = wrap(ip, out)
+        c.ip(frame[:SNAP], ip, out=out, orig=hdr + iplen, forced_iplen=iplen, **kw)
+
+    def crafted(ip, out, wire_ip, why):
+        frame = wrap(ip, out)
+        c.other(frame[:SNAP], "malformed", why, orig=min(hdr + wire_ip, HUGE))
+
+    t4o = ipv4(A, B, 6, tcp_hdr(40000, 443, 200), total=0)
+    t4i = ipv4(B, A, 6, tcp_hdr(443, 40000, 200), total=0)
+    real(t4o, True, 69556, sender=100)
+    real(t4i, False, 95284, receiver=100)
+    real(v6(V6A, V6B, 0, jumbo(91432), tcp_hdr(50000, 80, 200)), True, 91472, sender=300)
+    real(v6(V6B, V6A, 0, jumbo(95272), tcp_hdr(80, 50000, 200)), False, 95312, receiver=300)
+    real(v6(V6A, V6B, 6, b"", tcp_hdr(50000, 80, 200)), True, 70040, sender=300)
+    # No Next Header and nothing after it: a payload length 0 that is true
+    empty = v6(V6B, V6A, 59, b"", b"")
+    c.ip(wrap(empty, False), empty, out=False, unknown="no-socket")
+    crafted(t4o, True, HUGE, "IPv4 total length 0, a record of 4 GB (out)")
+    crafted(t4i, False, HUGE, "IPv4 total length 0, a record of 4 GB (in)")
+    crafted(ipv4(A, B, 6, tcp_hdr(40000, 443, 0), total=0), True, 40,
+            "IPv4 total length 0 on a 40-byte packet")
+    crafted(ipv4(A, B, 6, tcp_hdr(40000, 443, 0), total=0), True, 65535,
+            "IPv4 total length 0 on a packet the field can hold")
+    crafted(ipv4(A, B, 17, udp_hdr(9000, 53, 200), total=0, frag=0x2000), True, 69556,
+            "IPv4 total length 0 on a first fragment")
+    crafted(t4o, True, BOUND + 1, "IPv4 total length 0, one byte past the largest super-packet")
+    crafted(v6(V6A, V6B, 6, b"", tcp_hdr(50000, 80, 200)), True, HUGE,
+            "IPv6 payload length 0, a record of 4 GB: no payload, so no TCP header")
+    crafted(v6(V6A, V6B, 0, jumbo(HUGE - hdr - 40), tcp_hdr(50000, 80, 200)), True, HUGE,
+            "IPv6 jumbogram of 4 GB")
+    crafted(v6(V6A, V6B, 0, jumbo(65535), tcp_hdr(50000, 80, 200)), True, 65575,
+            "IPv6 jumbo payload length that fits the payload length field")
+    crafted(v6(V6A, V6B, 0, jumbo(91432), tcp_hdr(50000, 80, 200)), True, 91471,
+            "IPv6 jumbo payload length one byte beyond the wire")
+    fh = bytes([17, 0]) + struct.pack(">HI", 1, 0xF00D)
+    crafted(v6(V6A, "2001:db8::77", 0, jumbo(91432, nh=44) + fh, udp_hdr(5000, 6666, 200)), True,
+            91472, "IPv6 jumbogram with a Fragment header")
+    return c
+
+
 def icmp_unreach(code, quoted):
     """ICMP destination unreachable quoting the start of a datagram: no echo id."""
     return struct.pack(">BBHI", 3, code, 0, 0) + quoted[:28]
@@ -1090,7 +1157,8 @@ def main():
             cap_bsd("null", 0, lambda af: struct.pack("<I", af)),
             cap_bsd("loop", 108, lambda af: struct.pack(">I", af)),
             cap_unknown(), cap_hostile(), cap_frag(), cap_fragopts(), cap_malformed(), cap_ties(),
-            cap_ipv6ext(), cap_pingraw(), cap_precedence(), cap_sctp(), cap_pinglo()]
+            cap_ipv6ext(), cap_pingraw(), cap_precedence(), cap_sctp(), cap_pinglo(),
+            cap_zerolen("zerolen", 276, sll2), cap_zerolen("zerolen-sll", 113, sll)]
     ledger = {"captures": {}, "fixtures": {}}
     for c in caps:
         # loop.pcap: big-endian file with nanosecond timestamps
