@@ -240,7 +240,7 @@ static enum jumbo jumbo_option(struct cursor c, uint8_t nh, uint32_t *len)
 static bool ipv6_zero_len(const struct cursor *c, uint8_t nh, uint32_t wire_left,
 			  uint32_t *ip_len, bool *super)
 {
-	uint32_t jumbo;
+	uint32_t jumbo = 0;
 
 	*super = true;
 	switch (jumbo_option(*c, nh, &jumbo)) {
