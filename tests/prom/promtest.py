@@ -712,6 +712,15 @@ for i in range(int(sys.argv[2])):
 """
 
 
+def script(name, text):
+    """A script file, so that the command line in the report is short."""
+    path = os.path.join(TMP, name + ".py")
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, 0o644)
+    return path
+
+
 def children(pid):
     out = []
     for d in os.listdir("/proc"):
@@ -762,7 +771,7 @@ def live():
     try:
         with Netns() as ns, Exporter(d) as ne:
             port = "18%03d" % (os.getpid() % 1000)
-            server = spawn(ns.enter + [py, "-c", SERVER, port])
+            server = spawn(ns.enter + [py, script("webserver", SERVER), port])
             time.sleep(0.5)
             out = open(os.path.join(TMP, "live.csv"), "wb")
             pt = spawn(ns.enter + [BIN, "-q", "-i", "lo", "-I", "1", "--csv", "--prom", path],
@@ -776,7 +785,7 @@ def live():
                   and re.search(r"^NoNewPrivs:\s+1$", writer[0][1], re.M)
                   and re.search(r"^Uid:\s+0\s+0\s+0\s+0$", writer[0][1], re.M),
                   repr([st[:400] for _, st in writer]))
-            client = spawn(ns.enter + [py, "-c", CLIENT, port, "12", "0.25"])
+            client = spawn(ns.enter + [py, script("fetcher", CLIENT), port, "12", "0.25"])
             scrapes, down, errs, last = 0, [], [], {}
             while client.poll() is None:
                 got, err = proctraf_series(ne.scrape())
@@ -839,7 +848,7 @@ def live_nonroot(ns, py, port):
     textdir = os.path.join(TMP, "textfile-link")
     os.mkdir(textdir, 0o755)
     os.symlink(os.path.join(own, "proctraf.prom"), os.path.join(textdir, "proctraf.prom"))
-    server = spawn(ns.enter + [py, "-c", SERVER, port])
+    server = spawn(ns.enter + [py, script("webserver", SERVER), port])
     time.sleep(0.5)
     pt = spawn(ns.enter + ["setpriv", "--reuid=%d" % nobody.pw_uid, "--regid=%d" % nobody.pw_gid,
                            "--clear-groups", "--inh-caps=+net_raw,+net_admin",
@@ -847,7 +856,7 @@ def live_nonroot(ns, py, port):
                            "-d", "2.5", "--csv", "--prom", os.path.join(own, "proctraf.prom")],
                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     time.sleep(0.5)
-    client = spawn(ns.enter + [py, "-c", CLIENT, port, "3", "0.1"])
+    client = spawn(ns.enter + [py, script("fetcher", CLIENT), port, "3", "0.1"])
     client.wait(20)
     out, err = pt.communicate(timeout=20)
     server.kill()
