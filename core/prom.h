@@ -17,12 +17,13 @@
  * --command, --no-unknown); --top and --sort do not apply.
  *
  * Label values are names that whoever starts a process chooses, and
- * Prometheus takes only valid UTF-8: each byte that is not valid UTF-8,
- * or is a control character (C0, DEL, C1), is written as the text \xNN,
- * a backslash as \\, so that two different names never give the same
- * value (two series with one label set would make node_exporter refuse
- * the whole file). The format's own escaping (backslash, double quote,
- * newline) comes on top.
+ * Prometheus takes only valid UTF-8 (node_exporter refuses a whole file
+ * with one value that is not): each byte that is not valid UTF-8, or is
+ * a control character (C0, DEL, C1), is written as the text \xNN, a
+ * backslash as \\, so that two different names never give the same
+ * value (node_exporter would drop the second series of one label set).
+ * The format's own escaping (backslash, double quote, newline) comes on
+ * top.
  *
  * Errors are returned as values, as elsewhere in core/.
  */
