@@ -785,6 +785,12 @@ def live():
                   and re.search(r"^NoNewPrivs:\s+1$", writer[0][1], re.M)
                   and re.search(r"^Uid:\s+0\s+0\s+0\s+0$", writer[0][1], re.M),
                   repr([st[:400] for _, st in writer]))
+            with open("/proc/%d/status" % pt.pid) as f:
+                mine = f.read()
+            nobody = pwd.getpwnam("nobody").pw_uid
+            check("live: proctraf itself still becomes nobody with --prom",
+                  re.search(r"^Uid:\s+%d\s+%d\s+%d\s+%d$" % ((nobody,) * 4), mine, re.M)
+                  is not None, re.search(r"^Uid:.*$", mine, re.M).group(0))
             client = spawn(ns.enter + [py, script("fetcher", CLIENT), port, "12", "0.25"])
             scrapes, down, errs, last = 0, [], [], {}
             while client.poll() is None:
