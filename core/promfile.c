@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "privs.h"
+#include <cap-ng.h>
 
 /* The largest text the writer process takes: far beyond any real file. */
 #define PROMFILE_MAX (1UL << 30)
@@ -241,10 +242,42 @@ static int serve_one(int sock, const char *path, const char *setup_err, struct r
 	return 0;
 }
 
+/*
+ * No capability left in any set (the bounding set too, when it may be
+ * cut), no-new-privs, and read back. Not privs_apply: that one refuses a
+ * process with a second thread, and a ThreadSanitizer build's child has
+ * the sanitizer's own.
+ */
+static int drop_all(char *err, size_t errlen)
+{
+	bool bounded;
+
+	if (capng_get_caps_process() != 0) {
+		snprintf(err, errlen, "the writer cannot read its capabilities: %s", strerror(errno));
+		return -1;
+	}
+	bounded = capng_have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP) == 1;
+	capng_clear(CAPNG_SELECT_ALL);
+	if ((bounded && capng_apply(CAPNG_SELECT_BOUNDS) != 0) ||
+	    capng_apply(CAPNG_SELECT_CAPS | CAPNG_SELECT_AMBIENT) != 0) {
+		snprintf(err, errlen, "the writer cannot drop its capabilities: %s", strerror(errno));
+		return -1;
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+		snprintf(err, errlen, "the writer cannot set no-new-privs: %s", strerror(errno));
+		return -1;
+	}
+	if (capng_get_caps_process() != 0 || capng_have_capabilities(CAPNG_SELECT_CAPS) != CAPNG_NONE ||
+	    (bounded && capng_have_capabilities(CAPNG_SELECT_BOUNDS) != CAPNG_NONE)) {
+		snprintf(err, errlen, "the writer still holds capabilities");
+		return -1;
+	}
+	return 0;
+}
+
 _Noreturn static void writer_main(int sock, const char *path)
 {
 	static const int ignored[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
-	struct privs_plan plan;
 	char setup_err[REPLY_MSG] = "";
 	struct reply r;
 
@@ -255,9 +288,7 @@ _Noreturn static void writer_main(int sock, const char *path)
 	if (isolate(sock) != 0)
 		_exit(1);
 	/* Same ids, no capability kept: only what the user owns may be written. */
-	memset(&plan, 0, sizeof(plan));
-	if (privs_apply(&plan, setup_err, sizeof(setup_err)) != 0 && !setup_err[0])
-		snprintf(setup_err, sizeof(setup_err), "cannot drop the writer's privileges");
+	drop_all(setup_err, sizeof(setup_err));
 	while (serve_one(3, path, setup_err, &r) == 0) {
 		if (send_all(3, &r, sizeof(r)) != 0)
 			break;

@@ -92,6 +92,8 @@ layer "scale (asan)" sh tests/scale/run.sh "$asan/proctraf"
 layer "prom (asan)" env PROM_VALGRIND=0 sh tests/prom/run.sh "$asan/proctraf"
 # 7. the threads of a live capture under ThreadSanitizer (root).
 layer tsan sh tests/tsan/run.sh "$tsan/proctraf"
+# --prom's reports come from the reporter thread: the same checks under TSan.
+layer "prom (tsan)" env PROM_VALGRIND=0 sh tests/prom/run.sh "$tsan/proctraf"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
