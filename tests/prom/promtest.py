@@ -71,7 +71,8 @@ BIN = os.path.abspath(sys.argv[1]) if len(sys.argv) == 2 else sys.exit(__doc__)
 ROOT = os.geteuid() == 0
 PROMTOOL = shutil.which("promtool")
 EXPORTER = shutil.which("prometheus-node-exporter") or shutil.which("node_exporter")
-TMP = tempfile.mkdtemp(prefix="proctraf-prom.")
+# run.sh makes it, and removes it (and what is mounted below) even if this dies.
+TMP = os.environ.get("PROM_TMP") or tempfile.mkdtemp(prefix="proctraf-prom.")
 os.chmod(TMP, 0o755)    # node_exporter, as nobody, reads below it
 counts = {"ok": 0, "FAIL": 0, "SKIP": 0}
 started = []            # processes to end whatever happens
@@ -100,8 +101,8 @@ def cleanup():
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait()
-    for m in mounts:
-        subprocess.run(["umount", "-l", m], stderr=subprocess.DEVNULL)
+    for m in list(mounts):
+        unmount(m)
     shutil.rmtree(TMP, ignore_errors=True)
 
 
@@ -111,7 +112,8 @@ for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
 
 
 def die_with_parent():
-    """For a child: SIGKILL when this script dies, however it dies."""
+    """For a child: SIGKILL when this script dies, however it dies. A change
+    of uid clears it: a child that changes its ids calls this after."""
     ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
     os.setsid()
 
@@ -119,6 +121,10 @@ def die_with_parent():
 def spawn(argv, **kw):
     p = subprocess.Popen(argv, preexec_fn=die_with_parent, **kw)
     started.append(p)
+    # For run.sh, should this script be killed: a proctraf that became
+    # nobody has lost its PR_SET_PDEATHSIG.
+    with open(os.path.join(TMP, "pids"), "a") as f:
+        f.write("%d\n" % p.pid)
     return p
 
 
@@ -484,11 +490,11 @@ class Exporter:
             port = free_port()
 
             def drop():
-                die_with_parent()
                 if nobody:
                     os.setgroups([])
                     os.setgid(nobody.pw_gid)
                     os.setuid(nobody.pw_uid)
+                die_with_parent()
             self.url = "http://127.0.0.1:%d/metrics" % port
             self.p = subprocess.Popen(
                 [EXPORTER, "--web.listen-address=127.0.0.1:%d" % port,
@@ -648,6 +654,11 @@ def errors():
     full_disk(src)
 
 
+def unmount(m):
+    subprocess.run(["umount", "-l", m], stderr=subprocess.DEVNULL)
+    mounts.remove(m)
+
+
 def small_tmpfs(name):
     m = os.path.join(TMP, name)
     os.mkdir(m)
@@ -672,6 +683,13 @@ def full_disk(src):
     if not m:
         say("SKIP", "full disk", "cannot mount a tmpfs here")
         return
+    try:
+        full_disk_checks(src, m)
+    finally:
+        unmount(m)
+
+
+def full_disk_checks(src, m):
     path = os.path.join(m, "x.prom")
     r = run(src + ["--csv", "--prom", path])
     lines = r.stderr.decode().split("\n")
@@ -774,7 +792,10 @@ def live():
             server = spawn(ns.enter + [py, script("webserver", SERVER), port])
             time.sleep(0.5)
             out = open(os.path.join(TMP, "live.csv"), "wb")
-            pt = spawn(ns.enter + [BIN, "-q", "-i", "lo", "-I", "1", "--csv", "--prom", path],
+            # -d 60: proctraf becomes nobody, which clears PR_SET_PDEATHSIG; if
+            # this script were killed, the run would still end (SIGTERM ends it first).
+            pt = spawn(ns.enter + [BIN, "-q", "-i", "lo", "-I", "1", "-d", "60", "--csv",
+                                   "--prom", path],
                        stdout=out, stderr=subprocess.PIPE)
             time.sleep(0.5)
             writer = [(p, st) for p, st in children(pt.pid) if "proctraf-prom" in st]
@@ -891,16 +912,20 @@ def live_disk_freed(ns):
         say("SKIP", "live: disk full then freed", "cannot mount a tmpfs here")
         return
     path = os.path.join(m, "x.prom")
-    pt = spawn(ns.enter + [BIN, "-q", "-i", "lo", "-I", "0.2", "-d", "2", "--prom", path],
-               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    time.sleep(1)
-    os.unlink(os.path.join(m, "filler"))
-    err = pt.communicate(timeout=20)[1].decode()
+    try:
+        pt = spawn(ns.enter + [BIN, "-q", "-i", "lo", "-I", "0.2", "-d", "2", "--prom", path],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        time.sleep(1)
+        os.unlink(os.path.join(m, "filler"))
+        err = pt.communicate(timeout=20)[1].decode()
+        exists = os.path.exists(path)
+    finally:
+        unmount(m)
     lines = err.split("\n")
     check("live: disk full then freed: said once, then written again, status 0",
           pt.returncode == 0 and len(lines) == 3 and "No space left on device" in lines[0]
           and re.match(r"proctraf: --prom: .*x\.prom written again, after \d+ failed writes$",
-                       lines[1]) is not None and os.path.exists(path),
+                       lines[1]) is not None and exists,
           "exit %s, %r" % (pt.returncode, err[:400]))
 
 

@@ -5,9 +5,11 @@
 # prometheus, prometheus-node-exporter) or whose privilege (root, for the
 # live part) is missing is skipped and counted as skipped, not passed.
 # Prints "ok NAME" / "FAIL NAME: why" / "SKIP NAME: why", then
-# "N passed, N failed, N skipped"; exits 1 on any failure. node_exporter
-# and every process the checks start end with the script, whatever
-# happens (they die with it: PR_SET_PDEATHSIG).
+# "N passed, N failed, N skipped"; exits 1 on any failure.
+# What the checks start ends with them, whatever happens: node_exporter
+# and the traffic generators die with promtest.py (PR_SET_PDEATHSIG), a
+# proctraf run is bounded by -d, and this script removes the temporary
+# directory and the tmpfs mounted below it even if promtest.py was killed.
 if [ $# -ne 1 ]; then
 	echo "usage: $0 BINARY" >&2
 	exit 2
@@ -18,8 +20,22 @@ if ! command -v python3 >/dev/null 2>&1; then
 	echo "0 passed, 0 failed, 1 skipped"
 	exit 0
 fi
-case $1 in
-/*) bin=$1 ;;
-*) bin=$(pwd)/$1 ;;
-esac
-exec python3 "$here/promtest.py" "$bin"
+# Its real path: what /proc/PID/exe of its runs says.
+bin=$(cd "$(dirname "$1")" && pwd -P)/$(basename "$1")
+PROM_TMP=$(mktemp -d /tmp/proctraf-prom.XXXXXX) || exit 1
+export PROM_TMP
+cleanup() {
+	# The proctraf runs promtest.py started, if it was killed (by their ids).
+	if [ -f "$PROM_TMP/pids" ]; then
+		while read -r pid; do
+			[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$bin" ] && kill "$pid"
+		done <"$PROM_TMP/pids"
+	fi
+	# Mount points below it, deepest first.
+	awk -v d="$PROM_TMP/" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r |
+		while read -r m; do umount -l "$m"; done
+	rm -rf "$PROM_TMP"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+python3 "$here/promtest.py" "$bin"
