@@ -563,6 +563,7 @@ def exporter_file():
     r = run(["-r", "captures/hostile.pcap", "--proc-root", "proc/host", "--csv", "--prom", path],
             cwd=GOLDEN)
     check("node_exporter: the run", r.returncode == 0 and not r.stderr, repr(r.stderr[:300]))
+    promtool("node_exporter", path)
     with open(path) as f:
         mine, _ = parse(f.read())
     try:
@@ -611,6 +612,8 @@ def errors():
     check("a name not *.prom: a warning, the file written",
           r.returncode == 0 and b"reads only files named *.prom" in r.stderr
           and os.path.exists(os.path.join(TMP, "x.txt")), repr(r.stderr))
+    if os.path.exists(os.path.join(TMP, "x.txt")):
+        promtool("a name not *.prom", os.path.join(TMP, "x.txt"))
     if not ROOT:
         say("SKIP", "rights: root's writer, nobody's file, a full disk", "needs root")
         return
@@ -623,6 +626,8 @@ def errors():
     check("root: a directory only root may write (Debian's node-exporter one)",
           r.returncode == 0 and st is not None and st.st_uid == 0 and st.st_mode & 0o777 == 0o644,
           "exit %d, %r, %s" % (r.returncode, r.stderr[:200], st))
+    if st:
+        promtool("root's writer", path)
     # nobody: its own rights; a directory of root's is refused before the capture.
     nobody = pwd.getpwnam("nobody")
     setpriv = ["setpriv", "--reuid=%d" % nobody.pw_uid, "--regid=%d" % nobody.pw_gid,
@@ -643,6 +648,8 @@ def errors():
         check("nobody: writes its own directory", r.returncode == 0 and st is not None
               and st.st_uid == nobody.pw_uid and st.st_mode & 0o777 == 0o644,
               "exit %d, %r, %s" % (r.returncode, r.stderr[:200], st))
+        if st:
+            promtool("nobody", nd + "/x.prom")
         os.mkdir(d + "x", 0o755)
         r = subprocess.run(setpriv + [BIN] + nsrc + ["--prom", d + "x/x.prom"],
                            capture_output=True, timeout=60)
@@ -893,6 +900,8 @@ def live_nonroot(ns, py, port):
           pt.returncode == 0 and st is not None and st.st_uid == nobody.pw_uid
           and st.st_mode & 0o777 == 0o644,
           "exit %s, %r, %s" % (pt.returncode, err[:300], st))
+    if st:
+        promtool("live, as nobody", path)
     try:
         with Exporter(textdir) as ne:
             got, e = proctraf_series(ne.scrape())
@@ -919,6 +928,8 @@ def live_disk_freed(ns):
         os.unlink(os.path.join(m, "filler"))
         err = pt.communicate(timeout=20)[1].decode()
         exists = os.path.exists(path)
+        if exists:
+            shutil.copy(path, os.path.join(TMP, "freed.prom"))
     finally:
         unmount(m)
     lines = err.split("\n")
@@ -927,6 +938,8 @@ def live_disk_freed(ns):
           and re.match(r"proctraf: --prom: .*x\.prom written again, after \d+ failed writes$",
                        lines[1]) is not None and exists,
           "exit %s, %r" % (pt.returncode, err[:400]))
+    if exists:
+        promtool("live: disk freed", os.path.join(TMP, "freed.prom"))
 
 
 def valgrind():
@@ -944,6 +957,8 @@ def valgrind():
             if ln and not re.match(r"--\d+-- ", ln)]
     check("valgrind: -I with --prom, clean", r.returncode == 0 and not errs,
           "exit %d, %r" % (r.returncode, errs[-8:]))
+    if os.path.exists(path):
+        promtool("valgrind", path)
 
 
 def main():
