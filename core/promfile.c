@@ -208,7 +208,7 @@ static int isolate(int sock)
 	return 0;
 }
 
-/* One request: its reply (0 once the stream has ended). */
+/* One request into *r: 0, or -1 when the stream has ended (or is not ours). */
 static int serve_one(int sock, const char *path, const char *setup_err, struct reply *r)
 {
 	struct request q;
@@ -303,7 +303,9 @@ int promfile_open(const char *path, bool separate, struct promfile **out, char *
 	int sv[2];
 
 	*out = NULL;
-	if (!f || !(f->path = strdup(path))) {
+	if (f)
+		f->path = strdup(path);
+	if (!f || !f->path) {
 		free(f);
 		snprintf(err, errlen, "out of memory");
 		return -1;
