@@ -198,9 +198,10 @@ static int add_rows(struct prom *p, const struct row *rows, size_t n)
 			continue;
 		for (size_t k = 0; k < p->nkeys; k++) {
 			/* Unknown traffic: unknown:REASON in every label, as in a group report. */
-			const char *v = r->reason != REASON_NONE
-						? r->command
-						: group_key_value(r, p->keys[k], num[k], sizeof(num[k]));
+			const char *v = r->command;
+
+			if (r->reason == REASON_NONE)
+				v = group_key_value(r, p->keys[k], num[k], sizeof(num[k]));
 			values[k] = v ? v : "";
 		}
 		if (count(p, values, r->sent_bytes, r->recv_bytes, r->sent_packets,
@@ -315,7 +316,9 @@ static void write_series(const struct prom *p, FILE *f)
 	for (size_t c = 0; c < sizeof(counters) / sizeof(counters[0]) && p->n; c++) {
 		head(f, counters[c].name, "counter", counters[c].help);
 		for (size_t i = 0; i < p->n; i++) {
-			const uint64_t *v = (const uint64_t *)((const char *)p->s[i] + counters[c].off);
+			const char *base = (const char *)p->s[i];
+			const uint64_t *v = (const uint64_t *)(base + counters[c].off);
+
 			fprintf(f, "%s{%s} %" PRIu64 "\n", counters[c].name, p->s[i]->labels, *v);
 		}
 	}

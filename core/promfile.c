@@ -253,21 +253,24 @@ static int drop_all(char *err, size_t errlen)
 	bool bounded;
 
 	if (capng_get_caps_process() != 0) {
-		snprintf(err, errlen, "the writer cannot read its capabilities: %s", strerror(errno));
+		snprintf(err, errlen, "the writer cannot read its capabilities: %s",
+			 strerror(errno));
 		return -1;
 	}
 	bounded = capng_have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP) == 1;
 	capng_clear(CAPNG_SELECT_ALL);
 	if ((bounded && capng_apply(CAPNG_SELECT_BOUNDS) != 0) ||
 	    capng_apply(CAPNG_SELECT_CAPS | CAPNG_SELECT_AMBIENT) != 0) {
-		snprintf(err, errlen, "the writer cannot drop its capabilities: %s", strerror(errno));
+		snprintf(err, errlen, "the writer cannot drop its capabilities: %s",
+			 strerror(errno));
 		return -1;
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
 		snprintf(err, errlen, "the writer cannot set no-new-privs: %s", strerror(errno));
 		return -1;
 	}
-	if (capng_get_caps_process() != 0 || capng_have_capabilities(CAPNG_SELECT_CAPS) != CAPNG_NONE ||
+	if (capng_get_caps_process() != 0 ||
+	    capng_have_capabilities(CAPNG_SELECT_CAPS) != CAPNG_NONE ||
 	    (bounded && capng_have_capabilities(CAPNG_SELECT_BOUNDS) != CAPNG_NONE)) {
 		snprintf(err, errlen, "the writer still holds capabilities");
 		return -1;
