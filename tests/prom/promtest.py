@@ -838,9 +838,12 @@ def live():
             pt.send_signal(signal.SIGTERM)
             rc = pt.wait(10)
             out.close()
-            err = pt.stderr.read()
-            check("live: SIGTERM to proctraf and its writer: exit 0, nothing on stderr",
-                  rc == 0 and not err, "exit %d, %r" % (rc, err[:300]))
+            err = pt.stderr.read().decode(errors="replace")
+            # A connection missed now and then is the resolver's, and in the CSV too.
+            others = [ln for ln in err.split("\n") if ln and not ln.startswith(
+                "proctraf: warning: not allowed to see the processes of some sockets")]
+            check("live: SIGTERM to proctraf and its writer: exit 0, no error on stderr",
+                  rc == 0 and not others, "exit %d, %r" % (rc, err[:300]))
             check("live: %d scrapes while it ran, counters never went down, no textfile error"
                   % scrapes, scrapes >= 5 and not down and not errs,
                   "scrapes %d, down %s, errors %s" % (scrapes, down[:3], errs[:3]))
