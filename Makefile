@@ -23,7 +23,8 @@ PKG_CONFIG ?= pkg-config
 # Debian packages: to build, and to test.
 BUILD_DEBS := gcc make pkg-config libpcap-dev libcsv-dev libcap-ng-dev
 TEST_DEBS  := libcmocka-dev tcpdump iproute2 python3 iputils-ping mandoc valgrind util-linux \
-              libcap2-bin bash-completion zsh fish jq procps clang libclang-rt-dev
+              libcap2-bin bash-completion zsh fish jq procps clang libclang-rt-dev \
+              prometheus prometheus-node-exporter
 
 CORE_SRCS := $(wildcard core/*.c)
 CMD_SRCS  := $(wildcard cmd/*.c)
