@@ -41,6 +41,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* rec.flags */
 #define REC_PUBLISHED 1u	/* an event was written for it */
 #define REC_PENDING 2u		/* a connected UDP socket whose 4-tuple is not written yet */
+#define REC_DIRTY 4u		/* a holder change not written yet (see CHANGE_WINDOW_NS) */
 
 #ifdef OWNERS_CORE
 /* Only the fields read; CO-RE finds them in the running kernel's BTF. */
@@ -66,15 +67,27 @@ struct task_struct___old {
 } __attribute__((preserve_access_index));
 #endif
 
+/*
+ * A socket shared by several processes at once (workers sending on one
+ * UDP socket) changes holder at every datagram: past a few changes in a
+ * window, a change is kept in the record and written at the first hook
+ * that runs on the socket after the window, so such a socket costs at
+ * most a few events per window.
+ */
+#define CHANGE_WINDOW_NS 100000000ull
+#define CHANGES_PER_WINDOW 4
+
 /* The record kept with each socket: cloned to the sockets a listener accepts. */
 struct rec {
 	struct owners_owner o;
 	__u64 cookie;
+	__u64 seen_comm[2];	/* the calling thread's name at the last take: a cheap check */
+	__u64 window_ns;	/* start of the window of holder changes written */
 	__u32 flags;
+	__u32 changes;		/* holder changes written in that window */
 	__u16 pub_lport;	/* what was last written, to write again only on a change */
 	__u16 pub_rport;
 	__u32 pub_raddr;
-	__u32 pad;
 };
 
 const volatile struct owners_cfg cfg = {};
@@ -172,21 +185,30 @@ static __always_inline void fill_owner(struct owners_owner *o, __u8 how, int wit
 
 /*
  * Make the current task the holder if another one was: returns 1 when it
- * changed. The socket's namespace fields stay those it was made in.
+ * changed. The socket's namespace fields stay those it was made in. The
+ * process's own name (its leader's) is read only when the calling
+ * thread's differs from the last one seen: another thread, or an exec.
  */
 static __always_inline int take(struct rec *r)
 {
-	__u64 comm[2] = {};
-	__u64 held[2];
+	__u64 thread[2] = {}, leader[2] = {}, held[2];
 
-	current_comm(comm);
-	__builtin_memcpy(held, r->o.comm, sizeof(held));
-	if (r->o.tgid == bpf_get_current_pid_tgid() >> 32 && held[0] == comm[0] &&
-	    held[1] == comm[1])
-		return 0;
+	bpf_get_current_comm(thread, sizeof(thread));
+	if (r->o.tgid == bpf_get_current_pid_tgid() >> 32) {
+		if (thread[0] == r->seen_comm[0] && thread[1] == r->seen_comm[1])
+			return 0;
+		r->seen_comm[0] = thread[0];
+		r->seen_comm[1] = thread[1];
+		current_comm(leader);
+		__builtin_memcpy(held, r->o.comm, sizeof(held));
+		if (held[0] == leader[0] && held[1] == leader[1])
+			return 0;
+	}
 	if (current_is_kthread())
 		return 0;
 	fill_owner(&r->o, OWNERS_HOW_USED, 0);
+	r->seen_comm[0] = thread[0];
+	r->seen_comm[1] = thread[1];
 	return 1;
 }
 
@@ -204,6 +226,7 @@ static __always_inline struct rec *rec_new(struct bpf_sock *sk, __u64 cookie, __
 	}
 	if (r->cookie == 0) {
 		fill_owner(&r->o, OWNERS_HOW_USED, 1);
+		bpf_get_current_comm(r->seen_comm, sizeof(r->seen_comm));
 		r->o.netns_cookie = netns_cookie;
 		r->cookie = cookie;
 	}
@@ -263,6 +286,7 @@ static __always_inline void publish(struct rec *r, __u8 kind, const struct ends 
 	__builtin_memcpy(ev.laddr, e->la, 16);
 	__builtin_memcpy(ev.raddr, e->ra, 16);
 	r->flags |= REC_PUBLISHED;
+	r->flags &= ~REC_DIRTY;
 	if (e->rport)
 		r->flags &= ~REC_PENDING;
 	r->pub_lport = e->lport;
@@ -310,7 +334,10 @@ static __always_inline void sk_ends(struct bpf_sock *sk, struct ends *e)
 	e->ra[3] = sk->dst_ip6[3];
 }
 
-/* Write the socket's ends if bound and new since the last event, or if the holder changed. */
+/*
+ * Write the socket's ends if bound and new since the last event, or if
+ * the holder changed (within the window's allowance).
+ */
 static __always_inline void publish_sk(struct rec *r, struct bpf_sock *sk, __u8 kind, int changed)
 {
 	struct ends e;
@@ -318,9 +345,23 @@ static __always_inline void publish_sk(struct rec *r, struct bpf_sock *sk, __u8 
 	sk_ends(sk, &e);
 	if (!e.lport)
 		return;
-	if (!changed && (r->flags & REC_PUBLISHED) && r->pub_lport == e.lport &&
-	    r->pub_rport == e.rport && r->pub_raddr == (e.ra[0] ^ e.ra[3]))
-		return;
+	if ((r->flags & REC_PUBLISHED) && r->pub_lport == e.lport && r->pub_rport == e.rport &&
+	    r->pub_raddr == (e.ra[0] ^ e.ra[3])) {
+		__u64 now;
+
+		if (!changed && !(r->flags & REC_DIRTY))
+			return;
+		now = bpf_ktime_get_ns();
+		if (now - r->window_ns > CHANGE_WINDOW_NS) {
+			r->window_ns = now;
+			r->changes = 0;
+		}
+		if (r->changes >= CHANGES_PER_WINDOW) {
+			r->flags |= REC_DIRTY;
+			return;
+		}
+		r->changes++;
+	}
 	publish(r, kind, &e);
 }
 
@@ -337,6 +378,7 @@ int owners_create(struct bpf_sock *sk)
 		return 1;
 	}
 	fill_owner(&r->o, OWNERS_HOW_CREATED, 1);
+	bpf_get_current_comm(r->seen_comm, sizeof(r->seen_comm));
 	r->o.netns_cookie = bpf_get_netns_cookie(sk);
 	r->cookie = bpf_get_socket_cookie(sk);
 	return 1;
@@ -519,6 +561,7 @@ int owners_setsockopt(struct bpf_sockopt *ctx)
 {
 	struct bpf_sock *sk = ctx->sk;
 	struct rec *r;
+	int changed;
 
 	if (ctx->optlen > SOCKOPT_PAGE)
 		ctx->optlen = 0;
@@ -527,8 +570,9 @@ int owners_setsockopt(struct bpf_sockopt *ctx)
 	r = bpf_sk_storage_get(&recs, sk, 0, 0);
 	if (!r)
 		return 1;
-	if (take(r) && (r->flags & REC_PUBLISHED))
-		publish_sk(r, sk, OWNERS_EV_SOCKOPT, 1);
+	changed = take(r);
+	if (r->flags & REC_PUBLISHED)
+		publish_sk(r, sk, OWNERS_EV_SOCKOPT, changed);
 	return 1;
 }
 
@@ -625,7 +669,7 @@ int owners_egress(struct __sk_buff *skb)
 	if (!r)
 		return 1;
 	changed = take(r);
-	if (changed || (r->flags & REC_PENDING))
+	if (changed || (r->flags & (REC_PENDING | REC_DIRTY)))
 		publish_sk(r, sk, OWNERS_EV_SEND, changed);
 	return 1;
 }
