@@ -45,7 +45,7 @@ CMD_OBJS  = $(CMD_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all run check deps deps-test install install-strip uninstall clean unit asan tsan lint \
-	bench bench-accuracy
+	bench bench-accuracy bench-owners
 
 # Only builds: installing packages is for the two README commands (run, check).
 all: proctraf
@@ -143,6 +143,14 @@ $(BUILD)/bench/resolve_bench: bench/resolve_bench.c $(BUILD)/libproctraf.a $(wil
 bench: deps-test $(BUILD)/proctraf $(BUILD)/bench/resolve_bench
 	PROCTRAF=$(BUILD)/proctraf LIBPROCTRAF=$(BUILD)/libproctraf.a \
 		RESOLVE_BENCH=$(BUILD)/bench/resolve_bench sh bench/run.sh $(BENCH_ARGS)
+
+# What the kernel owner source costs socket operations, with and without it (root).
+$(BUILD)/bench/owners_bench: bench/owners_bench.c $(BUILD)/libproctraf.a $(wildcard core/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CFLAGS) -Icore $(LDFLAGS) -o $@ $< $(BUILD)/libproctraf.a $(LIBS) $(BPF_LIBS)
+
+bench-owners: deps $(BUILD)/bench/owners_bench
+	$(BUILD)/bench/owners_bench $(OWNERS_BENCH_ARGS)
 
 bench-accuracy: deps-test $(BUILD)/proctraf
 	sh bench/accuracy/run.sh $(BUILD)/proctraf $(ACCURACY_ARGS)
