@@ -797,6 +797,18 @@ static void test_netns(void **state)
 	close(hl);
 }
 
+/* A socket of this type bound to a free port of 127.0.0.1; *ss: where. */
+static int bound(int type, struct sockaddr_storage *ss)
+{
+	socklen_t len = loopback(AF_INET, 0, ss);
+	int fd = socket(AF_INET, type, 0);
+
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)ss, len), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)ss, &len), 0);
+	return fd;
+}
+
 static double now_us(void)
 {
 	struct timespec ts;
@@ -813,23 +825,19 @@ static void test_short_lived(void **state)
 {
 	enum { RUNS = 20 };
 	struct ctx *c = need(state);
-	struct sockaddr_storage ss, peer;
-	socklen_t len = loopback(AF_INET, 0, &ss), plen;
+	struct sockaddr_storage ts, us, peer;
+	socklen_t plen;
 	double *life = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	double longest = 0, shortest = 1e9;
 	int l, u;
 
 	assert_true(life != MAP_FAILED);
-	l = socket(AF_INET, SOCK_STREAM, 0);
-	u = socket(AF_INET, SOCK_DGRAM, 0);
-	assert_int_equal(bind(l, (struct sockaddr *)&ss, len), 0);
+	l = bound(SOCK_STREAM, &ts);
 	assert_int_equal(listen(l, RUNS), 0);
-	len = sizeof(ss);
-	assert_int_equal(getsockname(l, (struct sockaddr *)&ss, &len), 0);
-	/* The UDP server on the same port number. */
-	assert_int_equal(bind(u, (struct sockaddr *)&ss, len), 0);
+	u = bound(SOCK_DGRAM, &us);
 	for (int i = 0; i < 2 * RUNS; i++) {
 		bool tcp = i < RUNS;
+		struct sockaddr_storage *ss = tcp ? &ts : &us;
 		struct owner o;
 		struct tuple t;
 		char buf[8];
@@ -842,7 +850,7 @@ static void test_short_lived(void **state)
 			int s = socket(AF_INET, tcp ? SOCK_STREAM : SOCK_DGRAM, 0);
 
 			prctl(PR_SET_NAME, "ot-brief");
-			if (s < 0 || connect(s, (struct sockaddr *)&ss, len) != 0 ||
+			if (s < 0 || connect(s, (struct sockaddr *)ss, sizeof(*ss)) != 0 ||
 			    send(s, "brief", 5, 0) != 5)
 				_exit(3);
 			life[i] = now_us() - t0;
@@ -863,7 +871,7 @@ static void test_short_lived(void **state)
 			longest = life[i];
 		if (life[i] < shortest)
 			shortest = life[i];
-		t = peer_tuple(tcp ? IPPROTO_TCP : IPPROTO_UDP, &peer, &ss);
+		t = peer_tuple(tcp ? IPPROTO_TCP : IPPROTO_UDP, &peer, ss);
 		assert_int_equal(await(c->s, &t, 0, c->host_netns, 0, &o), OWNER_MATCH_EXACT);
 		assert_int_equal(o.tgid, pid);
 		assert_string_equal(o.comm, "ot-brief");
@@ -932,8 +940,8 @@ static void role_receive_and_use(const struct args *a, int out)
 static void test_fd_passing(void **state)
 {
 	struct ctx *c = need(state);
-	struct sockaddr_storage ss, peer;
-	socklen_t len = loopback(AF_INET, 0, &ss), plen;
+	struct sockaddr_storage us, ts, peer;
+	socklen_t plen;
 	struct truth at, bt;
 	struct owner o;
 	struct tuple t;
@@ -941,22 +949,19 @@ static void test_fd_passing(void **state)
 	int u, l, fd, sp[2], go[2];
 	char buf[2];
 
-	u = socket(AF_INET, SOCK_DGRAM, 0);
-	assert_int_equal(bind(u, (struct sockaddr *)&ss, len), 0);
-	len = sizeof(ss);
-	assert_int_equal(getsockname(u, (struct sockaddr *)&ss, &len), 0);
-	l = socket(AF_INET, SOCK_STREAM, 0);
-	assert_int_equal(bind(l, (struct sockaddr *)&ss, len), 0);
+	u = bound(SOCK_DGRAM, &us);
+	l = bound(SOCK_STREAM, &ts);
 	assert_int_equal(listen(l, 4), 0);
 
 	for (int round = 0; round < 3; round++) {
 		bool tcp = round == 2, used_first = round == 1;
+		struct sockaddr_storage *ss = tcp ? &ts : &us;
 		struct args aa = args_of(AF_INET, "ot-passer"), ba = args_of(AF_INET, "ot-taker");
 		struct kid a, b;
 
 		assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM, 0, sp), 0);
 		assert_int_equal(pipe(go), 0);
-		aa.port = ba.port = addr_of(&ss, ra);
+		aa.port = ba.port = addr_of(ss, ra);
 		aa.unix_fd = sp[0];
 		ba.unix_fd = sp[1];
 		ba.go_fd = go[0];
@@ -970,7 +975,7 @@ static void test_fd_passing(void **state)
 		if (used_first) {
 			/* The passer's datagram: the socket is the passer's until the taker sends. */
 			assert_int_equal(recvfrom(u, buf, 1, 0, (struct sockaddr *)&peer, &plen), 1);
-			t = peer_tuple(IPPROTO_UDP, &peer, &ss);
+			t = peer_tuple(IPPROTO_UDP, &peer, ss);
 			assert_int_equal(await(c->s, &t, 0, 0, at.cookie, &o), OWNER_MATCH_EXACT);
 			assert_int_equal(o.tgid, at.pid);
 			assert_int_equal(o.how, OWNER_CREATED);
@@ -987,7 +992,7 @@ static void test_fd_passing(void **state)
 			assert_int_equal(buf[0], 'B');
 		}
 		assert_int_equal(bt.cookie, at.cookie);	/* one socket */
-		t = peer_tuple(tcp ? IPPROTO_TCP : IPPROTO_UDP, &peer, &ss);
+		t = peer_tuple(tcp ? IPPROTO_TCP : IPPROTO_UDP, &peer, ss);
 		for (int i = 0; i < 200; i++) {
 			/* The passer's report may be the one found first: wait for the taker's. */
 			if (await(c->s, &t, 0, 0, bt.cookie, &o) == OWNER_MATCH_EXACT &&
@@ -1309,6 +1314,20 @@ static int live_objects(const struct owner_src_info *info)
 	return live;
 }
 
+/* Does `bpftool prog show id ID` find the program? -1: bpftool does not run. */
+static int bpftool_has_prog(uint32_t id)
+{
+	char cmd[128];
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "%s prog show id %u >/dev/null 2>&1",
+		 access("/usr/sbin/bpftool", X_OK) == 0 ? "/usr/sbin/bpftool" : "bpftool", id);
+	st = system(cmd);
+	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) == 127)
+		return -1;
+	return WEXITSTATUS(st) == 0;
+}
+
 static void check_gone(const struct owner_src_info *info)
 {
 	int live = 0;
@@ -1317,6 +1336,8 @@ static void check_gone(const struct owner_src_info *info)
 	for (int i = 0; i < 500 && (live = live_objects(info)) > 0; i++)
 		usleep(10000);
 	assert_int_equal(live, 0);
+	for (size_t i = 0; i < info->nprogs; i++)
+		assert_int_not_equal(bpftool_has_prog(info->prog_ids[i]), 1);
 }
 
 static void test_close_detaches(void **state)
@@ -1368,8 +1389,10 @@ static void test_sigkill_detaches(void **state)
 	close(p[0]);
 	assert_true(info.nprogs >= 10);
 	assert_int_equal(live_objects(&info), 2 * (int)info.nprogs);
-	if (attached_ids(&info) >= 0)
+	if (attached_ids(&info) >= 0) {
 		assert_int_equal(attached_ids(&info), (int)info.nprogs);
+		assert_int_equal(bpftool_has_prog(info.prog_ids[0]), 1);
+	}
 	assert_int_equal(kill(pid, SIGKILL), 0);
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_true(WIFSIGNALED(st));
