@@ -21,7 +21,7 @@ WARN     := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-proto
 PKG_CONFIG ?= pkg-config
 
 # Debian packages: to build, and to test.
-BUILD_DEBS := gcc make pkg-config libpcap-dev libcsv-dev libcap-ng-dev
+BUILD_DEBS := gcc make pkg-config libpcap-dev libcsv-dev libcap-ng-dev libbpf-dev bpftool clang
 TEST_DEBS  := libcmocka-dev tcpdump iproute2 python3 iputils-ping mandoc valgrind util-linux \
               libcap2-bin bash-completion zsh fish jq procps clang libclang-rt-dev \
               prometheus prometheus-node-exporter
@@ -48,7 +48,7 @@ CMD_OBJS  = $(CMD_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all run check deps deps-test install install-strip uninstall clean unit asan tsan lint \
-	bench bench-accuracy fuzz fuzz-build
+	bench bench-accuracy bench-owners fuzz fuzz-build
 
 # Only builds: installing packages is for the two README commands (run, check).
 all: proctraf
@@ -73,6 +73,37 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libproctraf.a $(wildcard tests/unit/*.
 	$(CC) $(WARN) $(CFLAGS) $(PCAP_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libproctraf.a $(LIBS) $(CMOCKA_LIBS)
 
 unit: $(UNIT_BINS)
+
+# The kernel side of core/ownersrc.c: core/bpf/owners.bpf.c compiled by clang
+# twice (with CO-RE reads of the task, and without, for kernels with no BTF),
+# each embedded in a skeleton header that bpftool writes into the build dir.
+BPF_CLANG ?= clang
+BPFTOOL ?= $(firstword $(wildcard /usr/sbin/bpftool /usr/bin/bpftool) bpftool)
+BPF_CFLAGS = -O2 -g -target bpf -Wall -Wextra -Werror -Icore/bpf \
+	-I/usr/include/$(shell gcc -print-multiarch 2>/dev/null)
+BPF_LIBS = $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf)
+BPF_SKELS = $(BUILD)/core/bpf/owners_core.skel.h $(BUILD)/core/bpf/owners_lite.skel.h
+
+$(BUILD)/core/bpf/owners_core.bpf.o: core/bpf/owners.bpf.c core/bpf/owners.h
+	@mkdir -p $(dir $@)
+	$(BPF_CLANG) $(BPF_CFLAGS) -DOWNERS_CORE -c -o $@ $<
+
+$(BUILD)/core/bpf/owners_lite.bpf.o: core/bpf/owners.bpf.c core/bpf/owners.h
+	@mkdir -p $(dir $@)
+	$(BPF_CLANG) $(BPF_CFLAGS) -c -o $@ $<
+
+$(BUILD)/core/bpf/%.skel.h: $(BUILD)/core/bpf/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $* > $@.tmp && mv -f $@.tmp $@
+
+$(BUILD)/core/ownersrc.o: core/ownersrc.c $(wildcard core/*.h) core/bpf/owners.h $(BPF_SKELS)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CFLAGS) $(PCAP_CFLAGS) -I$(BUILD)/core/bpf -c -o $@ $<
+
+$(BUILD)/tests/test_ownersrc: tests/unit/test_ownersrc.c $(BUILD)/libproctraf.a \
+		$(wildcard tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CFLAGS) $(PCAP_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libproctraf.a $(LIBS) \
+		$(BPF_LIBS) $(CMOCKA_LIBS)
 
 # Install the Debian packages that are missing (needs root, or sudo).
 deps:
@@ -153,6 +184,14 @@ $(BUILD)/bench/resolve_bench: bench/resolve_bench.c $(BUILD)/libproctraf.a $(wil
 bench: deps-test $(BUILD)/proctraf $(BUILD)/bench/resolve_bench
 	PROCTRAF=$(BUILD)/proctraf LIBPROCTRAF=$(BUILD)/libproctraf.a \
 		RESOLVE_BENCH=$(BUILD)/bench/resolve_bench sh bench/run.sh $(BENCH_ARGS)
+
+# What the kernel owner source costs socket operations, with and without it (root).
+$(BUILD)/bench/owners_bench: bench/owners_bench.c $(BUILD)/libproctraf.a $(wildcard core/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CFLAGS) -Icore $(LDFLAGS) -o $@ $< $(BUILD)/libproctraf.a $(LIBS) $(BPF_LIBS)
+
+bench-owners: deps $(BUILD)/bench/owners_bench
+	$(BUILD)/bench/owners_bench $(OWNERS_BENCH_ARGS)
 
 bench-accuracy: deps-test $(BUILD)/proctraf
 	sh bench/accuracy/run.sh $(BUILD)/proctraf $(ACCURACY_ARGS)
