@@ -151,13 +151,19 @@ $(FUZZ_BUILD)/core/%.o: core/%.c $(wildcard core/*.h)
 	$(FUZZ_CC) $(FUZZ_WARN) -O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN) $(PCAP_CFLAGS) \
 		-c -o $@ $<
 
+# The owner source includes the skeletons, which gcc's build dir holds.
+$(FUZZ_BUILD)/core/ownersrc.o: core/ownersrc.c $(wildcard core/*.h) core/bpf/owners.h $(BPF_SKELS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_WARN) -O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN) $(PCAP_CFLAGS) \
+		-I$(BUILD)/core/bpf -c -o $@ $<
+
 $(FUZZ_BUILD)/libproctraf.a: $(FUZZ_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_BUILD)/libproctraf.a $(wildcard core/*.h)
 	$(FUZZ_CC) $(FUZZ_WARN) -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) $(PCAP_CFLAGS) \
-		-Werror -DFUZZ_GOLDEN='"$(CURDIR)/tests/golden"' -o $@ $< $(FUZZ_BUILD)/libproctraf.a $(LIBS)
+		-Werror -DFUZZ_GOLDEN='"$(CURDIR)/tests/golden"' -o $@ $< $(FUZZ_BUILD)/libproctraf.a $(LIBS) $(BPF_LIBS)
 
 fuzz-build: $(FUZZ_BINS)
 

@@ -29,6 +29,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdio_ext.h>
@@ -218,7 +219,7 @@ static int on_report(void *ctx, const struct report_data *d)
 static void run_session(const char *file, struct run *r)
 {
 	struct session_config cfg;
-	volatile sig_atomic_t stop = 0;
+	atomic_int stop = 0;
 	struct session_signals sig = { &stop, NULL };
 	struct session *s = NULL;
 	char err[512];
