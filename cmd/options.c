@@ -20,7 +20,8 @@ static const char usage_text[] =
 	"                [--rate] [-g key[,key...]] [-p pid]... [-u user]...\n"
 	"                [--command name]... [--no-unknown] [-s key] [--top n]\n"
 	"                [--max-flows n] [--proc-root dir] [--resolve-interval duration]\n"
-	"                [--no-realtime] [--prom file] [expression ...]\n";
+	"                [--owners source] [--realtime | --no-realtime] [--prom file]\n"
+	"                [expression ...]\n";
 
 static const char help_text[] =
 	"\n"
@@ -60,7 +61,10 @@ static const char help_text[] =
 	"      --max-flows N           bound of the flow table (default 1000000)\n"
 	"      --proc-root DIR         read /proc below DIR (default /proc)\n"
 	"      --resolve-interval DUR  re-read sockets and processes every DUR (default 1)\n"
-	"      --no-realtime           capture at normal priority, not SCHED_FIFO\n"
+	"      --owners SOURCE         who owns sockets: auto (default: the kernel's eBPF\n"
+	"                              reports when they load, else /proc), kernel, proc\n"
+	"      --realtime              capture at SCHED_FIFO (the default with --owners=proc)\n"
+	"      --no-realtime           capture at normal priority (the default with kernel)\n"
 	"\n"
 	"  -h, --help                  show this help\n"
 	"  -V, --version               show the version\n"
@@ -84,6 +88,8 @@ enum {
 	OPT_NO_UNKNOWN,
 	OPT_TOP,
 	OPT_PROM,
+	OPT_OWNERS,
+	OPT_REALTIME,
 };
 
 static const struct option long_opts[] = {
@@ -113,6 +119,8 @@ static const struct option long_opts[] = {
 	{ "proc-root", required_argument, NULL, OPT_PROC_ROOT },
 	{ "resolve-interval", required_argument, NULL, OPT_RESOLVE_INTERVAL },
 	{ "no-realtime", no_argument, NULL, OPT_NO_REALTIME },
+	{ "realtime", no_argument, NULL, OPT_REALTIME },
+	{ "owners", required_argument, NULL, OPT_OWNERS },
 	{ "prom", required_argument, NULL, OPT_PROM },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -344,6 +352,10 @@ static void check(struct options *o, double interval)
 		die_usage("%s", "--connections and --group-by cannot be combined");
 	if (o->cfg.total && interval <= 0)
 		die_usage("%s", "--total needs --interval");
+	if (o->cfg.realtime && o->cfg.no_realtime)
+		die_usage("%s", "--realtime and --no-realtime cannot be combined");
+	if (o->cfg.file && o->cfg.owners == OWNERS_MODE_KERNEL)
+		die_usage("%s", "--owners=kernel is for a live capture, not -r");
 	if (o->report.human && o->report.format != OUT_TEXT)
 		die_usage("%s", "--human is for the text table (machine formats keep exact numbers)");
 	o->cfg.interval_us = (int64_t)(interval * 1e6 + 0.5);
@@ -451,6 +463,19 @@ void options_parse(int argc, char **argv, struct options *o)
 			break;
 		case OPT_NO_REALTIME:
 			o->cfg.no_realtime = true;
+			break;
+		case OPT_REALTIME:
+			o->cfg.realtime = true;
+			break;
+		case OPT_OWNERS:
+			if (strcmp(optarg, "auto") == 0)
+				o->cfg.owners = OWNERS_MODE_AUTO;
+			else if (strcmp(optarg, "kernel") == 0)
+				o->cfg.owners = OWNERS_MODE_KERNEL;
+			else if (strcmp(optarg, "proc") == 0)
+				o->cfg.owners = OWNERS_MODE_PROC;
+			else
+				die_usage("--owners wants auto, kernel or proc, not '%s'", optarg);
 			break;
 		case OPT_PROM:
 			/* A file beside which a new one is made, then renamed over it. */

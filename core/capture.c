@@ -66,8 +66,8 @@ static enum capture_err activate_error(pcap_t *h, int rc, const char *iface, cha
 	return CAPTURE_ERR_RUNTIME;
 }
 
-static enum capture_err open_live(struct capture *c, size_t i, const char *iface, char *err,
-				  size_t errlen)
+static enum capture_err open_live(struct capture *c, size_t i, const char *iface,
+				  int buffer_ms, char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
 	pcap_t *h = pcap_create(iface, ebuf);
@@ -80,7 +80,10 @@ static enum capture_err open_live(struct capture *c, size_t i, const char *iface
 	c->h[i] = h;
 	pcap_set_snaplen(h, CAPTURE_SNAPLEN);
 	pcap_set_promisc(h, 0);
-	pcap_set_immediate_mode(h, 1);
+	if (buffer_ms > 0)
+		pcap_set_timeout(h, buffer_ms);
+	else
+		pcap_set_immediate_mode(h, 1);
 	pcap_set_buffer_size(h, BUFFER_BYTES);
 	rc = pcap_activate(h);
 	if (rc < 0)
@@ -152,7 +155,7 @@ enum capture_err capture_open(const struct capture_opts *o, struct capture **out
 	if (!c->h || !c->dlt || !c->pfd)
 		goto nomem;
 	for (size_t i = 0; i < c->n && rc == CAPTURE_OK; i++) {
-		rc = c->live ? open_live(c, i, ifaces[i], err, errlen)
+		rc = c->live ? open_live(c, i, ifaces[i], o->buffer_ms, err, errlen)
 			     : open_file(c, o->file, err, errlen);
 		if (rc != CAPTURE_OK)
 			break;

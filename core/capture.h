@@ -2,8 +2,9 @@
  * capture.h - libpcap handles: live interfaces or a capture file.
  *
  * Live handles use a headers-only snaplen, immediate mode (a new flow is
- * seen at once, not when a buffer fills) and non-blocking reads; one
- * dispatch call waits on all of them with poll(2). Errors are returned as
+ * seen at once, not when a buffer fills) or else a buffer timeout (the
+ * kernel hands packets over a block at a time: one wake-up for many), and
+ * non-blocking reads; one dispatch call waits on all of them with poll(2). Errors are returned as
  * values with a message, the way libpcap's errbuf works.
  */
 #ifndef PROCTRAF_CAPTURE_H
@@ -28,6 +29,8 @@ struct capture_opts {
 	size_t n_ifaces;
 	const char *file;		/* non-NULL: read this file instead */
 	const char *filter;		/* BPF expression or NULL */
+	int buffer_ms;			/* live: 0, immediate mode; else packets are held
+					   in the kernel up to this long (a block's timeout) */
 };
 
 /* source: which of the capture's interfaces (0 for a file or one interface). */

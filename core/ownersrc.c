@@ -153,6 +153,61 @@ int owner_src_cgroup2_mount(FILE *f, char *path, size_t len)
 	return found ? 0 : -ENOENT;
 }
 
+/* The parent of pid, from /proc/PID/stat (field 4); 0 when unknown. */
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], buf[1024];
+	const char *p;
+	int ppid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+	fclose(f);
+	if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
+		return 0;
+	return ppid;
+}
+
+#define ANCESTORS_MAX 16	/* how far up the process tree a cgroup v2 mount is looked for */
+
+/*
+ * Our mount namespace has no cgroup v2 mount (ip netns exec mounts a sysfs
+ * of its own over /sys, and no cgroup2 in it): the first ancestor whose
+ * namespace has one lends it, through /proc/PID/root. s->cgroup is the
+ * mount point as that namespace sees it (the cgroup paths are read
+ * against it), s->cgfd the directory. 0, or -ENOENT.
+ */
+static int ancestor_cgroup2(struct owner_src *s)
+{
+	pid_t pid = getppid();
+
+	for (int i = 0; i < ANCESTORS_MAX && pid > 0; i++, pid = parent_of(pid)) {
+		char path[PATH_MAX], mnt[sizeof(s->cgroup)];
+		FILE *f;
+		int e;
+
+		snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int)pid);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		e = owner_src_cgroup2_mount(f, mnt, sizeof(mnt));
+		fclose(f);
+		if (e || snprintf(path, sizeof(path), "/proc/%d/root%s", (int)pid, mnt) >=
+				 (int)sizeof(path))
+			continue;
+		s->cgfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (s->cgfd >= 0) {
+			memcpy(s->cgroup, mnt, sizeof(s->cgroup));
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 /* Is the capability in our effective set? */
 static bool has_cap(int cap)
 {
@@ -407,11 +462,15 @@ int owner_src_open(struct owner_src **out, const struct owner_src_opts *opts, ch
 	}
 	e = owner_src_cgroup2_mount(f, s->cgroup, sizeof(s->cgroup));
 	fclose(f);
+	/* A mount namespace of our own without it (ip netns exec): an ancestor's. */
+	if (e == -ENOENT && !opts->mountinfo)
+		e = ancestor_cgroup2(s);
+	else if (!e)
+		s->cgfd = open(s->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (e) {
 		set_err(err, errlen, "no cgroup v2 mount to attach to", e);
 		goto fail;
 	}
-	s->cgfd = open(s->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->cgfd < 0) {
 		e = -errno;
 		set_err(err, errlen, s->cgroup, e);

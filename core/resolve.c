@@ -98,6 +98,10 @@ struct resolver {
 	void *yield_ctx;
 	bool in_yield;
 
+	/* resolver_set_first: asked before the tables below */
+	resolver_first_fn first;
+	void *first_ctx;
+
 	/* resolver_set_stop */
 	const atomic_int *stop;
 	double stop_seen;		/* monotonic time a pass first saw *stop; 0: not yet */
@@ -1676,10 +1680,10 @@ enum owner_status resolver_lookup(const struct resolver *r, int family, int prot
 	return resolver_lookup_end(r, family, proto, laddr, lport, raddr, rport, owner, &local);
 }
 
-enum owner_status resolver_lookup_end(const struct resolver *r, int family, int proto,
-				      const uint8_t *laddr, uint16_t lport,
-				      const uint8_t *raddr, uint16_t rport,
-				      const struct proc_info **owner, bool *local)
+static enum owner_status lookup_end(const struct resolver *r, int family, int proto,
+				    const uint8_t *laddr, uint16_t lport,
+				    const uint8_t *raddr, uint16_t rport,
+				    const struct proc_info **owner, bool *local)
 {
 	static const uint8_t any[16];
 	/* The sockets of the namespaces that have this address (ours if none). */
@@ -1780,6 +1784,30 @@ enum owner_status resolver_lookup_end(const struct resolver *r, int family, int 
 	 * that one's. A closing socket (inode 0) is nobody's either way.
 	 */
 	return held && r->some_denied ? OWNER_NO_PERMISSION : OWNER_NO_PROCESS;
+}
+
+void resolver_set_first(struct resolver *r, resolver_first_fn fn, void *ctx)
+{
+	r->first = fn;
+	r->first_ctx = ctx;
+}
+
+enum owner_status resolver_lookup_end(const struct resolver *r, int family, int proto,
+				      const uint8_t *laddr, uint16_t lport,
+				      const uint8_t *raddr, uint16_t rport,
+				      const struct proc_info **owner, bool *local)
+{
+	if (r->first) {
+		bool wild = resolver_is_local(r, family, laddr) || !have_local(r) ||
+			    is_multicast(family, laddr);
+
+		if (r->first(r->first_ctx, family, proto, laddr, lport, raddr, rport, wild,
+			     owner) == OWNER_FOUND) {
+			*local = true;
+			return OWNER_FOUND;
+		}
+	}
+	return lookup_end(r, family, proto, laddr, lport, raddr, rport, owner, local);
 }
 
 bool resolver_explains(const struct resolver *r, const struct tuple *t)

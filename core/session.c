@@ -18,6 +18,8 @@
 #define PIPE_COUNT 16	/* ... and counting it */
 #define POLL_MS 100
 #define TICK_S 1.0	/* between two calls of the tick callback */
+/* Live, immediate mode: how late a packet may come for its interval (see live_intervals). */
+#define GRACE_US 5000
 
 double session_now_mono(void)
 {
@@ -81,10 +83,40 @@ int session_emit(struct session *s, const struct report_data *d)
 	return 0;
 }
 
+/*
+ * With the kernel's owners, packets need not wake the capture thread one
+ * by one to win a race: the kernel hands them over a block at a time, at
+ * the latest BUFFER_MS after the first. A packet of an interval may then
+ * come that much later than its end; and at the end of a run the last
+ * block is waited for (BUFFER_MS and a margin), not left in the kernel.
+ */
+#define BUFFER_MS 100
+#define BUFFER_GRACE_US ((BUFFER_MS + 20) * 1000)
+
+/* Live: load the kernel's owner source if asked, before privileges go. 0, or 1 with err. */
+static int open_kowners(struct session *s, char *err, size_t errlen)
+{
+	char why[sizeof(s->kown_why)];
+	int e;
+
+	if (s->cfg.file || s->cfg.owners == OWNERS_MODE_PROC)
+		return 0;
+	e = kowners_open(&s->kown, s->cfg.owners_debug, why, sizeof(why));
+	if (e == 0)
+		return 0;
+	if (s->cfg.owners == OWNERS_MODE_KERNEL) {
+		snprintf(err, errlen, "--owners=kernel: cannot load the in-kernel owner source: %s",
+			 why);
+		return 1;
+	}
+	snprintf(s->kown_why, sizeof(s->kown_why), "%s", why);
+	return 0;
+}
+
 int session_open(const struct session_config *cfg, struct session **out, char *err,
 		 size_t errlen)
 {
-	struct capture_opts co = { cfg->ifaces, cfg->n_ifaces, cfg->file, cfg->filter };
+	struct capture_opts co = { cfg->ifaces, cfg->n_ifaces, cfg->file, cfg->filter, 0 };
 	struct session *s = calloc(1, sizeof(*s));
 	int rc;
 
@@ -94,8 +126,19 @@ int session_open(const struct session_config *cfg, struct session **out, char *e
 		return 1;
 	}
 	s->cfg = *cfg;
+	if (open_kowners(s, err, errlen) != 0) {
+		free(s);
+		return 1;
+	}
+	/* Real-time priority only where it still helps: to race /proc. */
+	if (s->kown && !cfg->realtime)
+		s->cfg.no_realtime = true;
+	if (s->kown)
+		co.buffer_ms = BUFFER_MS;
+	s->grace_us = s->kown ? BUFFER_GRACE_US : GRACE_US;
 	rc = (int)capture_open(&co, &s->cap, err, errlen);
 	if (rc != 0) {
+		kowners_free(s->kown);
 		free(s);
 		return rc;
 	}
@@ -116,6 +159,10 @@ int session_open(const struct session_config *cfg, struct session **out, char *e
 		return 1;
 	}
 	s->totals.live = capture_is_live(s->cap);
+	if (s->totals.live)
+		s->totals.owners = s->kown ? OUT_OWNERS_KERNEL : OUT_OWNERS_PROC;
+	if (s->kown)
+		resolver_set_first(s->res, kowners_lookup_end, s->kown);
 	if (!s->totals.live) {
 		struct stat st;
 		int r = strcmp(cfg->file, "-") == 0 ? fstat(0, &st) : stat(cfg->file, &st);
@@ -138,10 +185,28 @@ void session_close(struct session *s)
 	aggregate_free(s->early_ag);
 	capture_close(s->cap);
 	resolver_free(s->res);
+	kowners_free(s->kown);
 	flowtab_free(s->flows);
 	fragcache_free(s->frags);
 	dedup_free(s->dedup);
 	free(s);
+}
+
+int session_owners(const struct session *s, const char **why)
+{
+	if (why)
+		*why = s->kown_why[0] ? s->kown_why : NULL;
+	return s->totals.owners;
+}
+
+bool session_realtime(const struct session *s)
+{
+	return s->totals.live && !s->cfg.no_realtime;
+}
+
+const char *session_owners_error(const struct session *s)
+{
+	return s->kown_err[0] ? s->kown_err : NULL;
 }
 
 size_t session_early_flows(const struct session *s)
@@ -236,9 +301,9 @@ static bool file_time(struct session *s, int64_t ts)
  * stamped at or after an interval's end closes it (live_packet_time). An
  * interval no such packet closes is closed once the clock is GRACE_US past
  * its end and the packets the kernel holds are read: a packet delayed in
- * the kernel longer than that counts in the next interval.
+ * the kernel longer than that counts in the next interval. (s->grace_us:
+ * GRACE_US, or more when the kernel holds packets a block at a time.)
  */
-#define GRACE_US 5000
 
 /* Is end (an interval's) before the -d deadline, if any? */
 static bool before_deadline(const struct session *s, int64_t end)
@@ -360,6 +425,8 @@ static void final_pass(struct session *s)
 	}
 	if (n == 0)
 		return;
+	/* The resolver thread is gone: its last reports are taken here. */
+	resthread_kpoll(s);
 	t = malloc((n < FINAL_MAX ? n : FINAL_MAX) * sizeof(*t));
 	if (!t) {
 		resolver_refresh(s->res);
@@ -367,7 +434,8 @@ static void final_pass(struct session *s)
 	}
 	for (size_t i = 0; i < n && m <= FINAL_MAX; i++) {
 		const struct tuple *k = flowtab_key(s->flows, i);
-		if (resolver_explains(s->res, k))
+		if ((s->kown && kowners_explains(s->kown, s->res, k)) ||
+		    resolver_explains(s->res, k))
 			continue;
 		if (m == FINAL_MAX) {
 			m++;
@@ -409,7 +477,7 @@ static void pace(struct session *s, int n)
 	} else if (s->new_flows != s->busy_new) {
 		s->pausing = false;
 	}
-	if (s->pausing && n > 0) {
+	if (s->pausing && n > 0 && !s->kown) {
 		struct timespec ts = { 0, PAUSE_US * 1000L };
 		nanosleep(&ts, NULL);
 	}
@@ -441,7 +509,7 @@ static int poll_timeout(const struct session *s, double now)
 	int timeout = POLL_MS;
 
 	if (before_deadline(s, next)) {
-		left = next + GRACE_US - now_real_us();
+		left = next + s->grace_us - now_real_us();
 		if (left < (int64_t)timeout * 1000)
 			timeout = left > 0 ? (int)((left + 999) / 1000) : 0;
 	}
@@ -461,12 +529,12 @@ static int live_intervals(struct session *s, char *err, size_t errlen)
 {
 	int64_t next = interval_next_end(s);
 
-	if (!before_deadline(s, next) || now_real_us() < next + GRACE_US)
+	if (!before_deadline(s, next) || now_real_us() < next + s->grace_us)
 		return 0;
 	if (capture_dispatch(s->cap, 0, on_packet, s, err, errlen) == -1)
 		return -1;
 	next = interval_next_end(s);
-	while (!s->done && before_deadline(s, next) && now_real_us() >= next + GRACE_US) {
+	while (!s->done && before_deadline(s, next) && now_real_us() >= next + s->grace_us) {
 		if (interval_end(s, next) != 0)
 			return -1;
 		next = interval_next_end(s);
@@ -539,13 +607,18 @@ int session_run(struct session *s, const struct session_signals *sig, char *err,
 			s->cfg.tick(s->cfg.tick_ctx, &s->totals, now - s->start_mono);
 		}
 	}
-	/* Packets the kernel already holds belong to the window: take them. */
+	/*
+	 * Packets the kernel already holds belong to the window: take them
+	 * (held a block at a time, the last block is handed over within
+	 * BUFFER_MS: waited for).
+	 */
+	if (s->totals.live)
+		s->stop_mono = session_now_mono();	/* the window ends now */
 	if (rc == 0 && s->totals.live && !s->done &&
-	    capture_dispatch(s->cap, 0, on_packet, s, err, errlen) == -1)
+	    capture_dispatch(s->cap, s->kown ? BUFFER_MS + 20 : 0, on_packet, s, err, errlen) == -1)
 		rc = 1;
 	if (s->totals.live) {
 		/* The last pass and the report need no hurry. */
-		s->stop_mono = session_now_mono();
 		rt_thread_set(&s->rt, false);
 		capture_drops(s->cap, &s->totals.kernel_drops, &s->totals.if_drops);
 		interval_stop_reporter(s);

@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "kowners.h"
 #include "output.h"
 #include "report.h"
 #include "resolve.h"
@@ -44,6 +45,9 @@ struct session_config {
 	const char *proc_root;
 	double resolve_interval;	/* seconds */
 	bool no_realtime;		/* live: keep the capture thread's priority */
+	bool realtime;			/* live: SCHED_FIFO with the kernel's owners too */
+	enum owners_mode owners;	/* live: the owner source (kowners.h) */
+	bool owners_debug;		/* libbpf's messages on stderr */
 	int64_t interval_us;		/* --interval; 0: one report at the end */
 	bool total;			/* with an interval: the whole run at the end too */
 	bool connections;		/* reports of connections: flows keep their times */
@@ -69,6 +73,27 @@ struct session;
 /* Returns 0, or 1 (runtime) / 2 (usage) with a message in err. */
 int session_open(const struct session_config *cfg, struct session **out, char *err,
 		 size_t errlen);
+
+/*
+ * Which owner source a live capture uses, as session_open settled it:
+ * OUT_OWNERS_KERNEL, or OUT_OWNERS_PROC (with *why, if not NULL, saying
+ * why the kernel's did not load when it was tried; else NULL).
+ * OUT_OWNERS_NONE for a file.
+ */
+int session_owners(const struct session *s, const char **why);
+
+/*
+ * Does the run take real-time priority? Without --realtime or
+ * --no-realtime: with /proc's owners yes, with the kernel's no (no race to
+ * win). A file: no.
+ */
+bool session_realtime(const struct session *s);
+
+/*
+ * The kernel's owner source failed during the run (its ring buffer):
+ * why, once; the lookups went on through /proc. NULL: it did not fail.
+ */
+const char *session_owners_error(const struct session *s);
 
 /*
  * Reading a file: the one pass over the proc root, now, before any packet

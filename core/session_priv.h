@@ -49,6 +49,11 @@ struct session {
 	struct flow_prep batch[BATCH];
 	size_t nbatch;
 	struct resolver *res;
+	struct kowners *kown;	/* live: the kernel's owners, asked before res; NULL: none */
+	char kown_why[256];	/* why it did not load, when it was tried */
+	char kown_err[256];	/* why it failed during the run; "" */
+	double kown_polled;	/* resolver thread: when it last took the kernel's reports */
+	int64_t grace_us;	/* live: how late a packet may come for its interval */
 	struct totals totals;
 
 	/* capture-thread state */
@@ -119,6 +124,8 @@ struct timespec session_timespec(double t);
 void session_span(const struct session *s, int64_t *start_us, int64_t *end_us);
 
 /* ---- resthread.c ---- */
+/* Under res_lock (or alone): take the kernel's new reports, if there is a source. */
+void resthread_kpoll(struct session *s);
 int resthread_start(struct session *s);
 void resthread_stop(struct session *s);
 void resthread_enqueue(struct session *s, const struct tuple *t);

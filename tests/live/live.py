@@ -66,7 +66,8 @@ HEADER = ["pid", "user", "command", "sent_bytes", "recv_bytes", "sent_packets",
           "recv_packets", "flows", "netns", "cmdline"]
 TEXT_HEADER = [h.upper() for h in HEADER]
 FOOTER = re.compile(r"^captured \d+ packets, \d+ IP bytes; \d+ not IP, \d+ malformed; "
-                    r"dropped: \d+ by kernel, \d+ by interface$")
+                    r"dropped: \d+ by kernel, \d+ by interface"
+                    r"(?:; owners from (?:the kernel|/proc))?$")
 SPAN = re.compile(r"^from (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z) to "
                   r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z) \((\d+\.\d{6}) s\)$")
 NUMS = ("sent_bytes", "recv_bytes", "sent_packets", "recv_packets")

@@ -430,7 +430,7 @@ static void test_rows(void **state)
 		"{\"type\":\"summary\",\"report\":\"once\",\"interval\":null,"
 		"\"interval_seconds\":null," STAMPS ",\"duration\":2.500000,\"rows\":77,"
 		"\"packets\":120,\"ip_bytes\":65540,\"not_ip\":3,\"malformed\":2,\"duplicates\":1,"
-		"\"kernel_drops\":null,\"if_drops\":null}\n");
+		"\"kernel_drops\":null,\"if_drops\":null,\"owners\":null}\n");
 	free(out);
 
 	/* Through output_table: the same, with the rows written counted. */
@@ -502,7 +502,7 @@ static void test_summary_kinds(void **state)
 		"{\"type\":\"summary\",\"report\":\"interval\",\"interval\":3,"
 		"\"interval_seconds\":1.000000," STAMPS ",\"duration\":2.500000,\"rows\":77,"
 		"\"packets\":120,\"ip_bytes\":65540,\"not_ip\":3,\"malformed\":2,\"duplicates\":1,"
-		"\"kernel_drops\":null,\"if_drops\":null}\n");
+		"\"kernel_drops\":null,\"if_drops\":null,\"owners\":null}\n");
 	free(out);
 
 	/* --total after intervals: no index, the interval's length still said. */
@@ -542,13 +542,13 @@ static void test_summary_live_and_unknown_times(void **state)
 		"{\"type\":\"summary\",\"report\":\"once\",\"interval\":null,"
 		"\"interval_seconds\":null," STAMPS ",\"duration\":2.500000,\"rows\":77,"
 		"\"packets\":9,\"ip_bytes\":99,\"not_ip\":1,\"malformed\":0,\"duplicates\":0,"
-		"\"kernel_drops\":4,\"if_drops\":5}\n");
+		"\"kernel_drops\":4,\"if_drops\":5,\"owners\":null}\n");
 	free(out);
 
 	/* Live with no drops: zeros, not null. */
 	s.totals.kernel_drops = s.totals.if_drops = 0;
 	out = summary_of(&s);
-	assert_non_null(strstr(out, ",\"kernel_drops\":0,\"if_drops\":0}\n"));
+	assert_non_null(strstr(out, ",\"kernel_drops\":0,\"if_drops\":0,"));
 	free(out);
 
 	/* A file without packets: no times, no duration. */
