@@ -84,8 +84,14 @@ layer hostile sh tests/hostile/run.sh "$build/proctraf"
 layer live sh tests/live/run.sh "$build/proctraf"
 layer privs sh tests/privs/run.sh "$build/proctraf"
 # Attribution against the truth of a capture beside it (bench/accuracy):
-# every case, at quick volumes.
-layer accuracy sh bench/accuracy/run.sh "$build/proctraf" --check
+# every case, at quick volumes, while a busy loop at normal priority keeps
+# each core occupied: with the kernel's owner source (forced, so that it
+# cannot fall back unseen) and no real-time priority, then with /proc only
+# (its default, real-time priority).
+layer accuracy sh tests/lib/busy.sh sh bench/accuracy/run.sh "$build/proctraf" --check \
+	--proctraf-args '--owners=kernel --no-realtime'
+layer "accuracy (proc)" sh tests/lib/busy.sh sh bench/accuracy/run.sh "$build/proctraf" \
+	--check --proctraf-args '--owners=proc'
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 unit "$asan"
