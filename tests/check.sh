@@ -83,6 +83,8 @@ layer scale sh tests/scale/run.sh "$build/proctraf"
 layer hostile sh tests/hostile/run.sh "$build/proctraf"
 layer live sh tests/live/run.sh "$build/proctraf"
 layer privs sh tests/privs/run.sh "$build/proctraf"
+# The kernel's owner source: nothing left loaded or attached after any exit path.
+layer owners sh tests/owners/run.sh "$build/proctraf"
 # Attribution against the truth of a capture beside it (bench/accuracy):
 # every case, at quick volumes, while a busy loop at normal priority keeps
 # each core occupied: with the kernel's owner source (forced, so that it
