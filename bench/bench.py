@@ -205,6 +205,7 @@ def heading(text):
 
 FOOTER = re.compile(r"captured (\d+) packets, (\d+) IP bytes; (\d+) not IP, (\d+) malformed"
                     r"(?:; dropped: (\d+) by kernel, (\d+) by interface)?")
+OWNERS = re.compile(r"; owners from (the kernel|/proc)$")
 ROW = re.compile(r"^\s*(\S+)\s+(\S+)\s+(.+?)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)(?:\s+(.*))?$")
 
 
@@ -219,6 +220,9 @@ def parse_report(text):
             g = [int(x) if x is not None else 0 for x in m.groups()]
             footer = dict(zip(("packets", "ip_bytes", "not_ip", "malformed", "kdrop",
                                "ifdrop"), g))
+            o = OWNERS.search(line)
+            footer["owners"] = {"the kernel": "kernel", "/proc": "proc"}[o.group(1)] if o \
+                else "-"
             continue
         m = ROW.match(line)
         if m:
@@ -628,10 +632,12 @@ def live_once(mode, secs, i, nethogs):
     else:
         row = "blaster row %d IP bytes for %d payload bytes written" % (
             d["blast_row_bytes"], sent_bytes)
-    print("  %s run %d%s: %.0f kpkt/s on the link (%d packets); captured: proctraf %d "
-          "(dropped %d), tcpdump %d (dropped %d); %s; cpu s/Mpkt: proctraf %.2f, %s"
+    d["owners"] = footer["owners"]
+    print("  %s run %d%s: %.0f kpkt/s on the link (%d packets); captured: proctraf (owners: "
+          "%s) %d (dropped %d), tcpdump %d (dropped %d); %s; cpu s/Mpkt: proctraf %.2f, %s"
           "tcpdump %.2f" % (
-              mode, i + 1, " +nethogs" if nethogs else "", d["pps"] / 1e3, wire, d["pt"],
+              mode, i + 1, " +nethogs" if nethogs else "", d["pps"] / 1e3, wire, d["owners"],
+              d["pt"],
               d["pt_drop"], d["td"], d["td_drop"], row, d["pt_cpm"],
               "nethogs %.2f, " % d["nh_cpm"] if nethogs else "", d["td_cpm"]), flush=True)
     return d
@@ -684,6 +690,12 @@ def bench_live():
                 "yes" if exact else "NO"), flush=True)
             if not exact:
                 notes.append("live udp: the blaster's row differs from what it sent")
+        # Beside tcpdump alone (the runs without nethogs): the same packets, the same run.
+        ptf, tdf = med([r["pt_cpm"] for r in fast]), med([r["td_cpm"] for r in fast])
+        record(3, "live %s: CPU s per Mpkt beside tcpdump (owners: %s)" % (
+                   mode, "/".join(sorted({r["owners"] for r in fast}))),
+               "proctraf %.2f" % ptf, "tcpdump %.2f" % tdf, ptf / tdf if tdf else None,
+               "<=", 3.0, "proctraf/tcpdump")
         ptc, nhc = med([r["pt_cpm"] for r in cpu]), med([r["nh_cpm"] for r in cpu])
         record(3, "live %s: CPU s per Mpkt (%.0f kpkt/s)" % (mode, med([r["pps"] for r in cpu])
                                                              / 1e3),

@@ -6,8 +6,10 @@
 # node_exporter (tests/prom), 3. the scale test (6,000
 # flows against a generated ledger), the hostile proc roots and signals
 # (tests/hostile), 4. live tests (network namespaces, root), then the
-# privileges a running proctraf keeps (tests/privs, root),
-# 5. accuracy cases (bench/accuracy, root), 6. unit, golden and
+# privileges a running proctraf keeps (tests/privs, root), and the
+# kernel's owner source detached on every exit path (tests/owners, root),
+# 5. accuracy cases (bench/accuracy, root; beside a busy loop per core,
+# with the kernel's owners and with /proc's), 6. unit, golden and
 # scale tests again under ASan+UBSan, 7. a live capture under TSan,
 # 8. each libFuzzer harness briefly (FUZZ_CHECK_SECONDS each, two at a
 # time; skipped without clang).
