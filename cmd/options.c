@@ -60,7 +60,8 @@ static const char help_text[] =
 	"Resolver:\n"
 	"      --max-flows N           bound of the flow table (default 1000000)\n"
 	"      --proc-root DIR         read /proc below DIR (default /proc)\n"
-	"      --resolve-interval DUR  re-read sockets and processes every DUR (default 1)\n"
+	"      --resolve-interval DUR  re-read sockets and processes every DUR (default 1;\n"
+	"                              10 with the kernel's owners)\n"
 	"      --owners SOURCE         who owns sockets: auto (default: the kernel's eBPF\n"
 	"                              reports when they load, else /proc), kernel, proc\n"
 	"      --realtime              capture at SCHED_FIFO (the default with --owners=proc)\n"
@@ -334,7 +335,7 @@ static void defaults(struct options *o, int argc)
 	o->report.format = OUT_TEXT;
 	o->cfg.max_flows = DEFAULT_MAX_FLOWS;
 	o->cfg.proc_root = "/proc";
-	o->cfg.resolve_interval = 1.0;
+	o->cfg.resolve_interval = 0;	/* the session's default, by owner source */
 	o->ifaces = xcalloc((size_t)argc + 1, sizeof(*o->ifaces));
 	o->pids = xcalloc((size_t)argc + 1, sizeof(*o->pids));
 	o->users = xcalloc((size_t)argc + 1, sizeof(*o->users));

@@ -136,6 +136,8 @@ int session_open(const struct session_config *cfg, struct session **out, char *e
 	if (s->kown)
 		co.buffer_ms = BUFFER_MS;
 	s->grace_us = s->kown ? BUFFER_GRACE_US : GRACE_US;
+	if (s->cfg.resolve_interval <= 0)
+		s->cfg.resolve_interval = s->kown ? RESOLVE_INTERVAL_KERNEL : RESOLVE_INTERVAL_PROC;
 	rc = (int)capture_open(&co, &s->cap, err, errlen);
 	if (rc != 0) {
 		kowners_free(s->kown);

@@ -27,6 +27,14 @@
 #include "resolve.h"
 
 #define RESOLVE_MIN_GAP_MS 10
+/*
+ * The default time between two full passes over /proc: with owners from
+ * /proc, every second; with the kernel's, whose reports cover every TCP
+ * and UDP socket made during the run, only now and then (the flows they
+ * do not explain are looked up in /proc at once anyway).
+ */
+#define RESOLVE_INTERVAL_PROC 1.0
+#define RESOLVE_INTERVAL_KERNEL 10.0
 
 /* Called with each report as it is ready; 0, or -1 to end the run. */
 typedef int (*session_emit_fn)(void *ctx, const struct report_data *d);
@@ -43,7 +51,7 @@ struct session_config {
 	uint64_t count;			/* packets; 0: no limit */
 	size_t max_flows;
 	const char *proc_root;
-	double resolve_interval;	/* seconds */
+	double resolve_interval;	/* seconds; 0: the default (RESOLVE_INTERVAL_*) */
 	bool no_realtime;		/* live: keep the capture thread's priority */
 	bool realtime;			/* live: SCHED_FIFO with the kernel's owners too */
 	enum owners_mode owners;	/* live: the owner source (kowners.h) */
