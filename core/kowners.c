@@ -306,42 +306,6 @@ enum owner_status kowners_lookup_end(void *ctx, int family, int proto, const uin
 	return OWNER_FOUND;
 }
 
-static bool is_multicast(int family, const uint8_t *addr)
-{
-	if (family == TUPLE_V6)
-		return addr[0] == 0xff;
-	return (addr[0] & 0xf0) == 0xe0 || memcmp(addr, "\xff\xff\xff\xff", 4) == 0;
-}
-
-bool kowners_explains(struct kowners *k, const struct resolver *r, const struct tuple *t)
-{
-	const uint8_t *addr[2] = { t->src, t->dst }, *peer[2] = { t->dst, t->src };
-	const uint16_t port[2] = { t->sport, t->dport }, pport[2] = { t->dport, t->sport };
-	bool known[2], local[2];
-
-	for (int d = 0; d < 2; d++) {
-		const struct proc_info *p;
-
-		local[d] = resolver_is_local(r, t->family, addr[d]);
-		known[d] = kowners_lookup_end(k, t->family, t->proto, addr[d], port[d], peer[d],
-					      pport[d], local[d] || is_multicast(t->family, addr[d]),
-					      &p) == OWNER_FOUND;
-	}
-	if (!known[0] && !known[1])
-		return false;
-	for (int d = 0; d < 2; d++) {
-		const struct proc_info *p;
-		bool l;
-
-		if (known[d] || !local[d])
-			continue;
-		if (resolver_lookup_end(r, t->family, t->proto, addr[d], port[d], peer[d],
-					pport[d], &p, &l) != OWNER_FOUND)
-			return false;
-	}
-	return true;
-}
-
 void kowners_stats(const struct kowners *k, struct kowners_stats *st)
 {
 	struct owner_src_info info;

@@ -8,6 +8,10 @@
  * ICMP, raw and the other protocols they do not cover) is left to the
  * /proc + sock_diag path: resolver_set_first puts kowners_lookup_end in
  * front of it, and every lookup the kernel does not answer goes on there.
+ * So resolver_explains asks /proc about a flow only when an end of it is
+ * neither the kernel's nor known: an end that is no address of this host
+ * may be a socket of a namespace not met yet (a container's socket on
+ * the wildcard address), which the resolver then looks for.
  *
  * A kernel record becomes a struct proc_info once per process (pid and
  * start time): uid, network namespace and name from the record; the
@@ -68,15 +72,6 @@ int kowners_poll(struct kowners *k, char *err, size_t errlen);
 enum owner_status kowners_lookup_end(void *ctx, int family, int proto, const uint8_t *laddr,
 				     uint16_t lport, const uint8_t *raddr, uint16_t rport,
 				     bool wild, const struct proc_info **owner);
-
-/*
- * Does the kernel explain flow t enough that /proc need not be asked? An
- * end is owned by what the kernel reported, or is no address of this host
- * (r says which are), or r already knows its owner; and the kernel owns
- * one end at least (a flow it knows nothing of may be a socket made before
- * the start, in a namespace r has not met).
- */
-bool kowners_explains(struct kowners *k, const struct resolver *r, const struct tuple *t);
 
 struct kowners_stats {
 	uint64_t events;	/* the kernel's reports taken in */

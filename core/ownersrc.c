@@ -454,6 +454,20 @@ int owner_src_open(struct owner_src **out, const struct owner_src_opts *opts, ch
 	s->cgfd = -1;
 	s->hashfd = -1;
 
+	/*
+	 * First, the likeliest reason of all: every program asks who the
+	 * current task is, which the kernel allows only with CAP_PERFMON (or
+	 * CAP_SYS_ADMIN) besides CAP_BPF.
+	 */
+	if (!has_cap(CAP_SYS_ADMIN) && !(has_cap(CAP_PERFMON) && has_cap(CAP_BPF) &&
+					 has_cap(CAP_NET_ADMIN))) {
+		e = -EPERM;
+		set_err(err, errlen,
+			"loading eBPF programs (needs root, or CAP_BPF, CAP_PERFMON and "
+			"CAP_NET_ADMIN)", e);
+		goto fail;
+	}
+
 	f = fopen(opts->mountinfo ? opts->mountinfo : "/proc/self/mountinfo", "re");
 	if (!f) {
 		e = -errno;
@@ -477,18 +491,6 @@ int owner_src_open(struct owner_src **out, const struct owner_src_opts *opts, ch
 		goto fail;
 	}
 
-	/*
-	 * Every program asks who the current task is, which the kernel allows
-	 * only with CAP_PERFMON (or CAP_SYS_ADMIN) besides CAP_BPF.
-	 */
-	if (!has_cap(CAP_SYS_ADMIN) && !(has_cap(CAP_PERFMON) && has_cap(CAP_BPF) &&
-					 has_cap(CAP_NET_ADMIN))) {
-		e = -EPERM;
-		set_err(err, errlen,
-			"loading eBPF programs (needs root, or CAP_BPF, CAP_PERFMON and "
-			"CAP_NET_ADMIN)", e);
-		goto fail;
-	}
 	if (!(opts->flags & OWNER_SRC_NO_RINGBUF) &&
 	    libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 1)
 		s->cfg.flags |= OWNERS_CFG_RINGBUF;

@@ -41,16 +41,14 @@ void resthread_kpoll(struct session *s)
 }
 
 /*
- * Flows t[0..n) that neither the kernel's reports nor a pass explains,
- * moved to the front; how many.
+ * Flows t[0..n) that no pass explains (nor the kernel's reports, which
+ * the resolver asks first), moved to the front; how many.
  */
 static size_t unexplained(struct session *s, struct tuple *t, size_t n)
 {
 	size_t m = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (s->kown && kowners_explains(s->kown, s->res, &t[i]))
-			continue;
 		if (!resolver_explains(s->res, &t[i]))
 			t[m++] = t[i];
 	}

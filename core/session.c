@@ -436,8 +436,7 @@ static void final_pass(struct session *s)
 	}
 	for (size_t i = 0; i < n && m <= FINAL_MAX; i++) {
 		const struct tuple *k = flowtab_key(s->flows, i);
-		if ((s->kown && kowners_explains(s->kown, s->res, k)) ||
-		    resolver_explains(s->res, k))
+		if (resolver_explains(s->res, k))
 			continue;
 		if (m == FINAL_MAX) {
 			m++;
@@ -544,6 +543,30 @@ static int live_intervals(struct session *s, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * With the kernel's owners the kernel holds packets up to BUFFER_MS in a
+ * block before it hands them over: for a report that must hold every
+ * packet until now (SIGUSR1's, the last one), read what comes until
+ * BUFFER_MS and a margin from now. Immediate mode: what is there now.
+ * -1 when the capture failed.
+ */
+static int drain_held(struct session *s, char *err, size_t errlen)
+{
+	double until = session_now_mono() + (BUFFER_MS + 20) / 1000.0;
+
+	if (!s->kown)
+		return capture_dispatch(s->cap, 0, on_packet, s, err, errlen) == -1 ? -1 : 0;
+	while (!s->done) {
+		double left = until - session_now_mono();
+
+		if (left <= 0)
+			break;
+		if (capture_dispatch(s->cap, (int)(left * 1000) + 1, on_packet, s, err, errlen) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 int session_run(struct session *s, const struct session_signals *sig, char *err,
 		size_t errlen)
 {
@@ -592,6 +615,10 @@ int session_run(struct session *s, const struct session_signals *sig, char *err,
 		}
 		if (sig->report && *sig->report) {
 			*sig->report = 0;
+			if (s->totals.live && drain_held(s, err, errlen) != 0) {
+				rc = 1;
+				break;
+			}
 			flush_batch(s);
 			if (interval_partial(s) != 0)
 				s->done = true;
@@ -609,15 +636,10 @@ int session_run(struct session *s, const struct session_signals *sig, char *err,
 			s->cfg.tick(s->cfg.tick_ctx, &s->totals, now - s->start_mono);
 		}
 	}
-	/*
-	 * Packets the kernel already holds belong to the window: take them
-	 * (held a block at a time, the last block is handed over within
-	 * BUFFER_MS: waited for).
-	 */
+	/* Packets the kernel already holds belong to the window: take them. */
 	if (s->totals.live)
 		s->stop_mono = session_now_mono();	/* the window ends now */
-	if (rc == 0 && s->totals.live && !s->done &&
-	    capture_dispatch(s->cap, s->kown ? BUFFER_MS + 20 : 0, on_packet, s, err, errlen) == -1)
+	if (rc == 0 && s->totals.live && !s->done && drain_held(s, err, errlen) != 0)
 		rc = 1;
 	if (s->totals.live) {
 		/* The last pass and the report need no hurry. */

@@ -5,7 +5,8 @@
  * runs; after it is gone, still with its pid and name, and no command line
  * (a later process with its pid must not lend its own); one proc_info per
  * process; a socket on the wildcard address only where wildcards may
- * match; ICMP never; and kowners_explains a loopback connection.
+ * match; ICMP never; and, in front of a resolver, a loopback connection
+ * explained without a pass over /proc.
  *
  * Needs root (loading and attaching eBPF programs); otherwise, or where
  * the kernel refuses them, every test is skipped with the reason.
@@ -162,6 +163,15 @@ static int teardown(void **state)
 		}                                                                      \
 	} while (0)
 
+/* How many passes r made: none, when the kernel answered everything. */
+static uint64_t resolver_stats_passes(const struct resolver *r)
+{
+	struct resolve_stats st;
+
+	resolver_stats(r, &st);
+	return st.passes;
+}
+
 static enum owner_status end_of(struct kowners *k, int proto, uint16_t lport, uint16_t rport,
 				bool wild, const struct proc_info **p)
 {
@@ -236,17 +246,24 @@ static void test_wildcard_and_icmp(void **state)
 	reap(&ch);
 }
 
-/* A loopback connection the kernel reported is explained: /proc need not be asked. */
+/*
+ * In front of a resolver: a loopback connection the kernel reported is
+ * explained, both ends its owner's, without /proc; a flow it never saw is
+ * not (the resolver is asked).
+ */
 static void test_explains(void **state)
 {
 	struct ctx *c = *state;
+	const struct proc_info *p = NULL;
 	struct resolver *r;
 	struct tuple t;
 	struct child ch;
+	bool local = false;
 
 	NEED_KERNEL(c);
 	r = resolver_new("/proc");
 	assert_non_null(r);
+	resolver_set_first(r, kowners_lookup_end, c->k);
 	ch = spawn("kown-expl");
 	assert_true(ch.pid > 0 && ch.go >= 0);
 	assert_int_equal(kowners_poll(c->k, c->why, sizeof(c->why)), 0);
@@ -257,11 +274,17 @@ static void test_explains(void **state)
 	t.proto = IPPROTO_TCP;
 	t.sport = ch.m.client_port;
 	t.dport = ch.m.server_port;
-	assert_true(kowners_explains(c->k, r, &t));
-	/* A flow the kernel never saw (no such ports) is left to /proc. */
+	assert_true(resolver_explains(r, &t));
+	assert_int_equal(resolver_lookup_end(r, TUPLE_V4, IPPROTO_TCP, lo4, t.sport, lo4, t.dport,
+					     &p, &local),
+			 OWNER_FOUND);
+	assert_int_equal(p->pid, ch.pid);
+	assert_true(local);
+	assert_int_equal(resolver_stats_passes(r), 0);
+	/* A flow the kernel never saw (no such ports) is left to the resolver. */
 	t.sport = 1;
 	t.dport = 2;
-	assert_false(kowners_explains(c->k, r, &t));
+	assert_false(resolver_explains(r, &t));
 	reap(&ch);
 	resolver_free(r);
 }
