@@ -27,6 +27,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpf/owners.h"
+#include "cgmount.h"
 #include "ownerev.h"
 #include "owners_core.skel.h"
 #include "owners_lite.skel.h"
@@ -104,108 +105,6 @@ static void set_err(char *err, size_t len, const char *what, int e)
 {
 	if (err && len)
 		snprintf(err, len, "%s: %s", what, strerror(e < 0 ? -e : e));
-}
-
-/* Undo mountinfo's octal escapes (\040 for a space) in place. */
-static void unescape(char *s)
-{
-	char *w = s;
-
-	for (char *r = s; *r; r++) {
-		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
-		    r[3] >= '0' && r[3] <= '7') {
-			*w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
-			r += 3;
-		} else {
-			*w++ = *r;
-		}
-	}
-	*w = '\0';
-}
-
-int owner_src_cgroup2_mount(FILE *f, char *path, size_t len)
-{
-	char line[4096];
-	bool found = false;
-
-	while (fgets(line, sizeof(line), f)) {
-		char *sep = strstr(line, " - "), *fields[5], *save = NULL, *p = line;
-		int n = 0;
-
-		if (!sep || strncmp(sep + 3, "cgroup2 ", 8) != 0)
-			continue;
-		*sep = '\0';
-		/* id parent major:minor root mount-point ... */
-		while (n < 5 && (fields[n] = strtok_r(p, " ", &save)))
-			n++, p = NULL;
-		if (n < 5)
-			continue;
-		if (found && strcmp(fields[3], "/") != 0)
-			continue;
-		unescape(fields[4]);
-		if (strlen(fields[4]) >= len)
-			return -ENAMETOOLONG;
-		strcpy(path, fields[4]);
-		if (strcmp(fields[3], "/") == 0)
-			return 0;
-		found = true;
-	}
-	return found ? 0 : -ENOENT;
-}
-
-/* The parent of pid, from /proc/PID/stat (field 4); 0 when unknown. */
-static pid_t parent_of(pid_t pid)
-{
-	char path[64], buf[1024];
-	const char *p;
-	int ppid = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
-	fclose(f);
-	if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
-		return 0;
-	return ppid;
-}
-
-#define ANCESTORS_MAX 16	/* how far up the process tree a cgroup v2 mount is looked for */
-
-/*
- * Our mount namespace has no cgroup v2 mount (ip netns exec mounts a sysfs
- * of its own over /sys, and no cgroup2 in it): the first ancestor whose
- * namespace has one lends it, through /proc/PID/root. s->cgroup is the
- * mount point as that namespace sees it (the cgroup paths are read
- * against it), s->cgfd the directory. 0, or -ENOENT.
- */
-static int ancestor_cgroup2(struct owner_src *s)
-{
-	pid_t pid = getppid();
-
-	for (int i = 0; i < ANCESTORS_MAX && pid > 0; i++, pid = parent_of(pid)) {
-		char path[PATH_MAX], mnt[sizeof(s->cgroup)];
-		FILE *f;
-		int e;
-
-		snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int)pid);
-		f = fopen(path, "re");
-		if (!f)
-			continue;
-		e = owner_src_cgroup2_mount(f, mnt, sizeof(mnt));
-		fclose(f);
-		if (e || snprintf(path, sizeof(path), "/proc/%d/root%s", (int)pid, mnt) >=
-				 (int)sizeof(path))
-			continue;
-		s->cgfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (s->cgfd >= 0) {
-			memcpy(s->cgroup, mnt, sizeof(s->cgroup));
-			return 0;
-		}
-	}
-	return -ENOENT;
 }
 
 /* Is the capability in our effective set? */
@@ -478,7 +377,7 @@ int owner_src_open(struct owner_src **out, const struct owner_src_opts *opts, ch
 	fclose(f);
 	/* A mount namespace of our own without it (ip netns exec): an ancestor's. */
 	if (e == -ENOENT && !opts->mountinfo)
-		e = ancestor_cgroup2(s);
+		e = cgmount_ancestor(s->cgroup, sizeof(s->cgroup), &s->cgfd);
 	else if (!e)
 		s->cgfd = open(s->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (e) {

@@ -18,8 +18,6 @@
 #define PIPE_COUNT 16	/* ... and counting it */
 #define POLL_MS 100
 #define TICK_S 1.0	/* between two calls of the tick callback */
-/* Live, immediate mode: how late a packet may come for its interval (see live_intervals). */
-#define GRACE_US 5000
 
 double session_now_mono(void)
 {
@@ -83,36 +81,6 @@ int session_emit(struct session *s, const struct report_data *d)
 	return 0;
 }
 
-/*
- * With the kernel's owners, packets need not wake the capture thread one
- * by one to win a race: the kernel hands them over a block at a time, at
- * the latest BUFFER_MS after the first. A packet of an interval may then
- * come that much later than its end; and at the end of a run the last
- * block is waited for (BUFFER_MS and a margin), not left in the kernel.
- */
-#define BUFFER_MS 100
-#define BUFFER_GRACE_US ((BUFFER_MS + 20) * 1000)
-
-/* Live: load the kernel's owner source if asked, before privileges go. 0, or 1 with err. */
-static int open_kowners(struct session *s, char *err, size_t errlen)
-{
-	char why[sizeof(s->kown_why)];
-	int e;
-
-	if (s->cfg.file || s->cfg.owners == OWNERS_MODE_PROC)
-		return 0;
-	e = kowners_open(&s->kown, s->cfg.owners_debug, why, sizeof(why));
-	if (e == 0)
-		return 0;
-	if (s->cfg.owners == OWNERS_MODE_KERNEL) {
-		snprintf(err, errlen, "--owners=kernel: cannot load the in-kernel owner source: %s",
-			 why);
-		return 1;
-	}
-	snprintf(s->kown_why, sizeof(s->kown_why), "%s", why);
-	return 0;
-}
-
 int session_open(const struct session_config *cfg, struct session **out, char *err,
 		 size_t errlen)
 {
@@ -126,18 +94,10 @@ int session_open(const struct session_config *cfg, struct session **out, char *e
 		return 1;
 	}
 	s->cfg = *cfg;
-	if (open_kowners(s, err, errlen) != 0) {
+	if (sessowners_open(s, &co, err, errlen) != 0) {
 		free(s);
 		return 1;
 	}
-	/* Real-time priority only where it still helps: to race /proc. */
-	if (s->kown && !cfg->realtime)
-		s->cfg.no_realtime = true;
-	if (s->kown)
-		co.buffer_ms = BUFFER_MS;
-	s->grace_us = s->kown ? BUFFER_GRACE_US : GRACE_US;
-	if (s->cfg.resolve_interval <= 0)
-		s->cfg.resolve_interval = s->kown ? RESOLVE_INTERVAL_KERNEL : RESOLVE_INTERVAL_PROC;
 	rc = (int)capture_open(&co, &s->cap, err, errlen);
 	if (rc != 0) {
 		kowners_free(s->kown);
@@ -192,23 +152,6 @@ void session_close(struct session *s)
 	fragcache_free(s->frags);
 	dedup_free(s->dedup);
 	free(s);
-}
-
-int session_owners(const struct session *s, const char **why)
-{
-	if (why)
-		*why = s->kown_why[0] ? s->kown_why : NULL;
-	return s->totals.owners;
-}
-
-bool session_realtime(const struct session *s)
-{
-	return s->totals.live && !s->cfg.no_realtime;
-}
-
-const char *session_owners_error(const struct session *s)
-{
-	return s->kown_err[0] ? s->kown_err : NULL;
 }
 
 size_t session_early_flows(const struct session *s)
