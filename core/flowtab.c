@@ -127,6 +127,13 @@ size_t flowtab_count(const struct flowtab *ft)
 	return hmap_count(ft->index);
 }
 
+size_t flowtab_find(const struct flowtab *ft, const struct tuple *canon)
+{
+	size_t i = hmap_get_hashed(ft->index, canon, flow_hash(ft, canon));
+
+	return i == HMAP_NONE ? FLOWTAB_NONE : i;
+}
+
 void flowtab_times(const struct flowtab *ft, size_t i, int64_t *first_us, int64_t *last_us)
 {
 	const struct flow_times *tm;

@@ -62,6 +62,11 @@ bool flowtab_commit(struct flowtab *ft, const struct flow_prep *p);
 
 size_t flowtab_count(const struct flowtab *ft);
 
+#define FLOWTAB_NONE SIZE_MAX
+
+/* The index of the flow with canonical tuple canon, or FLOWTAB_NONE. */
+size_t flowtab_find(const struct flowtab *ft, const struct tuple *canon);
+
 /* Flow i's first and last packet times (TIME_NONE-free: 0, 0 without times). */
 void flowtab_times(const struct flowtab *ft, size_t i, int64_t *first_us, int64_t *last_us);
 const struct tuple *flowtab_key(const struct flowtab *ft, size_t i);
