@@ -234,19 +234,46 @@ int capture_dispatch(struct capture *c, int timeout_ms, capture_cb cb, void *ctx
 	return total;
 }
 
+bool capture_source_drops(struct capture *c, size_t i, uint64_t *kernel, uint64_t *iface)
+{
+	struct pcap_stat st;
+
+	*kernel = *iface = 0;
+	if (!c->live || i >= c->n || pcap_stats(c->h[i], &st) < 0)
+		return false;
+	*kernel = st.ps_drop;
+	*iface = st.ps_ifdrop;
+	return true;
+}
+
 bool capture_drops(struct capture *c, uint64_t *kernel, uint64_t *iface)
 {
 	bool ok = c->live;
 
 	*kernel = *iface = 0;
 	for (size_t i = 0; i < c->n && c->live; i++) {
-		struct pcap_stat st;
-		if (pcap_stats(c->h[i], &st) < 0) {
+		uint64_t k, f;
+		if (!capture_source_drops(c, i, &k, &f)) {
 			ok = false;
 			continue;
 		}
-		*kernel += st.ps_drop;
-		*iface += st.ps_ifdrop;
+		*kernel += k;
+		*iface += f;
 	}
 	return ok;
+}
+
+size_t capture_sources(const struct capture *c)
+{
+	return c->n;
+}
+
+int capture_source_dlt(const struct capture *c, size_t i)
+{
+	return c->dlt[i];
+}
+
+int capture_source_snaplen(const struct capture *c, size_t i)
+{
+	return pcap_snapshot(c->h[i]);
 }

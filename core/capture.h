@@ -55,4 +55,12 @@ void capture_break(struct capture *c);
 /* Drops summed over the handles (pcap_stats); false if unavailable. */
 bool capture_drops(struct capture *c, uint64_t *kernel, uint64_t *iface);
 
+/* The handles (the sources of capture_cb), and each one's link type and snaplen. */
+size_t capture_sources(const struct capture *c);
+int capture_source_dlt(const struct capture *c, size_t i);
+int capture_source_snaplen(const struct capture *c, size_t i);
+
+/* One handle's drops (live); false if unavailable. */
+bool capture_source_drops(struct capture *c, size_t i, uint64_t *kernel, uint64_t *iface);
+
 #endif
