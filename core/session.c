@@ -5,11 +5,13 @@
  * interval.c.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "decode.h"
 #include "session_priv.h"
@@ -68,6 +70,9 @@ void session_span(const struct session *s, int64_t *start_us, int64_t *end_us)
 	*start_us = s->first_us;
 	*end_us = s->cut_by_duration ? s->first_us + (int64_t)llround(s->cfg.duration * 1e6)
 				     : s->last_us;
+	/* A -w file read whole: the run that wrote it went on to its end. */
+	if (s->have_span && s->file_eof && !s->cut_by_duration && s->span_end > *end_us)
+		*end_us = s->span_end;
 }
 
 int session_emit(struct session *s, const struct report_data *d)
@@ -79,6 +84,76 @@ int session_emit(struct session *s, const struct report_data *d)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * A regular file written with -w: its owners, instead of a proc root's.
+ * 0 (s->annot set or not), or 1 with err.
+ */
+static int read_annotations(struct session *s, char *err, size_t errlen)
+{
+	const char *file = s->cfg.file;
+	bool in = strcmp(file, "-") == 0;
+	/* Non-blocking: a FIFO given by name is not waited for (nor read: not regular). */
+	int fd = in ? STDIN_FILENO : open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	size_t max_ends = s->cfg.max_flows < SIZE_MAX / 2 ? 2 * s->cfg.max_flows : SIZE_MAX;
+	struct stat st;
+	char why[256];
+	int rc = 0;
+
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		if (fd >= 0 && !in)
+			close(fd);
+		return 0;	/* a pipe: its packets are read once, by libpcap */
+	}
+	if (annot_read(fd, max_ends, &s->annot, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "cannot read %s: %s", in ? "standard input" : file, why);
+		rc = 1;
+	} else if (s->annot) {
+		int64_t start, end;
+		/* Its time is that of the run that wrote it (pcapng.h: statistics blocks). */
+		if (annot_span(s->annot, &start, &end)) {
+			s->have_first_ts = s->have_span = true;
+			s->first_us = s->last_us = start;
+			s->span_end = end;
+		}
+	}
+	if (!in)
+		close(fd);
+	return rc;
+}
+
+/* -w FILE must not be the file -r reads (it is emptied when opened). */
+static bool writes_input(const struct session_config *cfg)
+{
+	struct stat in, out;
+
+	if (!cfg->file || strcmp(cfg->write_file, "-") == 0 || stat(cfg->write_file, &out) != 0)
+		return false;
+	if (strcmp(cfg->file, "-") == 0 ? fstat(STDIN_FILENO, &in) : stat(cfg->file, &in))
+		return false;
+	return in.st_dev == out.st_dev && in.st_ino == out.st_ino;
+}
+
+static int open_writer(struct session *s, char *err, size_t errlen)
+{
+	size_t n = capture_sources(s->cap);
+	struct pcapng_iface *ifs = calloc(n, sizeof(*ifs));
+	int rc;
+
+	if (!ifs) {
+		snprintf(err, errlen, "out of memory");
+		return 1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		ifs[i].dlt = capture_source_dlt(s->cap, i);
+		ifs[i].snaplen = (uint32_t)capture_source_snaplen(s->cap, i);
+		if (s->totals.live)
+			ifs[i].name = s->cfg.n_ifaces ? s->cfg.ifaces[i] : "any";
+	}
+	rc = pcapng_writer_open(s->cfg.write_file, ifs, n, &s->wr, err, errlen);
+	free(ifs);
+	return rc == 0 ? 0 : 1;
 }
 
 int session_open(const struct session_config *cfg, struct session **out, char *err,
@@ -94,13 +169,29 @@ int session_open(const struct session_config *cfg, struct session **out, char *e
 		return 1;
 	}
 	s->cfg = *cfg;
+	if (cfg->write_file && writes_input(cfg)) {
+		snprintf(err, errlen, "-w %s is the file -r reads", cfg->write_file);
+		free(s);
+		return 2;
+	}
 	rc = (int)capture_open(&co, &s->cap, err, errlen);
 	if (rc != 0) {
 		free(s);
 		return rc;
 	}
 	s->sources = co.file == NULL && co.n_ifaces > 1 ? co.n_ifaces : 1;
-	s->res = resolver_new(cfg->proc_root);
+	s->totals.live = capture_is_live(s->cap);
+	if (!s->totals.live && !cfg->proc_root_set && read_annotations(s, err, errlen) != 0) {
+		session_close(s);
+		return 1;
+	}
+	s->res = s->annot ? resolver_new_source(annot_source(s->annot))
+			  : resolver_new(cfg->proc_root);
+	if (!s->res && s->annot) {
+		snprintf(err, errlen, "out of memory");
+		session_close(s);
+		return 1;
+	}
 	if (!s->res) {
 		snprintf(err, errlen, "cannot open proc root %s: %s", cfg->proc_root,
 			 strerror(errno));
@@ -115,7 +206,10 @@ int session_open(const struct session_config *cfg, struct session **out, char *e
 		session_close(s);
 		return 1;
 	}
-	s->totals.live = capture_is_live(s->cap);
+	if (cfg->write_file && open_writer(s, err, errlen) != 0) {
+		session_close(s);
+		return 1;
+	}
 	if (!s->totals.live) {
 		struct stat st;
 		int r = strcmp(cfg->file, "-") == 0 ? fstat(0, &st) : stat(cfg->file, &st);
@@ -138,10 +232,17 @@ void session_close(struct session *s)
 	aggregate_free(s->early_ag);
 	capture_close(s->cap);
 	resolver_free(s->res);
+	annot_free(s->annot);
+	pcapng_writer_close(s->wr);
 	flowtab_free(s->flows);
 	fragcache_free(s->frags);
 	dedup_free(s->dedup);
 	free(s);
+}
+
+bool session_annotated(const struct session *s)
+{
+	return s->annot != NULL;
 }
 
 size_t session_early_flows(const struct session *s)
@@ -261,6 +362,19 @@ static bool live_packet_time(struct session *s, int64_t ts)
 	return true;
 }
 
+/* -w: the packet into the spool; a spool that cannot be written ends the run. */
+static void tap_packet(struct session *s, int source, const struct pcap_pkthdr *h,
+		       const uint8_t *data, const struct packet *ip, bool copy)
+{
+	if (s->wr_failed)
+		return;
+	if (pcapng_writer_packet(s->wr, (unsigned)source, h, data, ip, copy) != 0) {
+		s->wr_failed = true;
+		s->wr_errno = errno ? errno : EIO;
+		stop_now(s);
+	}
+}
+
 static void on_packet(void *ctx, int dlt, int source, const struct pcap_pkthdr *h,
 		      const uint8_t *data)
 {
@@ -268,6 +382,8 @@ static void on_packet(void *ctx, int dlt, int source, const struct pcap_pkthdr *
 	struct packet pkt;
 	struct tuple canon;
 	int64_t ts = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
+	const struct packet *ip = NULL;	/* for -w: the packet counted in a flow, */
+	bool copy = false;		/* ... or a copy of one, not counted */
 
 	if (s->done)
 		return;
@@ -289,11 +405,13 @@ static void on_packet(void *ctx, int dlt, int source, const struct pcap_pkthdr *
 			       pkt.has_ifindex ? pkt.ifindex : 0x80000000u | (uint32_t)source,
 			       (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec)) {
 			s->totals.duplicates++;
+			copy = true;
 			break;
 		}
 		s->totals.ip_bytes += pkt.ip_len;
 		pkt.ts_us = ts;
 		fragcache_apply(s->frags, &pkt);
+		ip = &pkt;
 		if (!s->totals.live) {
 			/* No resolver to tell about new flows: pipeline them. */
 			pipe_push(s, &pkt);
@@ -307,6 +425,9 @@ static void on_packet(void *ctx, int dlt, int source, const struct pcap_pkthdr *
 		}
 		break;
 	}
+	/* -w: every packet counted goes to the spool, with the flow it is counted in. */
+	if (__builtin_expect(s->wr != NULL, 0))
+		tap_packet(s, source, h, data, ip, copy);
 	if (s->cfg.count && s->totals.packets >= s->cfg.count)
 		stop_now(s);
 }
@@ -490,8 +611,10 @@ int session_run(struct session *s, const struct session_signals *sig, char *err,
 			rc = 1;
 			break;
 		}
-		if (n == -2)
+		if (n == -2) {
+			s->file_eof = true;
 			break;
+		}
 		if (s->totals.live && s->cfg.interval_us > 0 && !s->done &&
 		    live_intervals(s, err, errlen) != 0) {
 			if (!atomic_load(&s->emit_failed))
@@ -539,4 +662,41 @@ int session_finish(struct session *s)
 	if (atomic_load(&s->emit_failed))
 		return -1;
 	return interval_finish(s);
+}
+
+int session_write_file(struct session *s, char *err, size_t errlen)
+{
+	struct pcapng_end end = { TIME_NONE, TIME_NONE, NULL, NULL };
+	size_t n = capture_sources(s->cap);
+	uint64_t *drops = NULL;
+	int rc;
+
+	if (!s->wr)
+		return 0;
+	if (s->wr_failed) {
+		snprintf(err, errlen, "%s: temporary file: %s", s->cfg.write_file,
+			 strerror(s->wr_errno));
+		return -1;
+	}
+	session_span(s, &end.start_us, &end.end_us);
+	/* Live: each interface's drops, as its statistics block says them. */
+	if (s->totals.live && (drops = calloc(2 * n, sizeof(*drops))) != NULL) {
+		bool all = true;
+		for (size_t i = 0; i < n; i++)
+			all &= capture_source_drops(s->cap, i, &drops[i], &drops[n + i]);
+		if (all) {
+			end.os_drops = drops;
+			end.if_drops = drops + n;
+		}
+	}
+	rc = pcapng_writer_finish(s->wr, s->flows, s->res, &end, err, errlen);
+	free(drops);
+	if (rc != 0) {
+		/* err says what failed; the file is named first. */
+		char why[256];
+		snprintf(why, sizeof(why), "%s", err);
+		snprintf(err, errlen, "%s: %s", strcmp(s->cfg.write_file, "-") == 0
+						   ? "standard output" : s->cfg.write_file, why);
+	}
+	return rc;
 }

@@ -17,6 +17,8 @@
 #include "flowtab.h"
 #include "fragment.h"
 #include "hmap.h"
+#include "pcapng_reader.h"
+#include "pcapng_writer.h"
 #include "resolve.h"
 #include "rtprio.h"
 #include "session.h"
@@ -50,6 +52,10 @@ struct session {
 	size_t nbatch;
 	struct resolver *res;
 	struct totals totals;
+	struct pcapng_writer *wr;	/* -w; NULL: not asked */
+	bool wr_failed;			/* ... its spool could not be written (wr_errno) */
+	int wr_errno;
+	struct annot *annot;		/* the owners a -w file recorded; NULL: /proc's */
 
 	/* capture-thread state */
 	bool done;		/* a limit was reached, or an emit failed */
@@ -58,6 +64,9 @@ struct session {
 	int64_t first_us;	/* ... that time */
 	int64_t last_us;	/* ... the latest packet time counted */
 	bool cut_by_duration;	/* ... -d ended the run (at first_us + duration) */
+	bool file_eof;		/* ... every packet of the file was read */
+	bool have_span;		/* ... the run that wrote it ended at span_end (annot_span) */
+	int64_t span_end;
 	int64_t start_us;	/* live: the wall clock when the capture started */
 	int64_t deadline_us;	/* ... when -d ends it (the run's clock); 0: never */
 	double start_mono;	/* ... and the monotonic clock then */
