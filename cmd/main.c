@@ -62,6 +62,7 @@ struct app {
 	int write_errno;	/* a write to stdout failed: why */
 	bool unknown_seen[REASON_COUNT];
 	bool read_unprivileged;	/* /proc is read with no capability, whoever runs it */
+	int report_fd;		/* stdout; stderr when -w - writes packets there */
 };
 
 /*
@@ -151,7 +152,7 @@ static int on_report_ready(void *ctx, const struct report_data *d)
 		rc = -1;
 	} else {
 		progress_clear(a);
-		if (write_all(partial ? STDERR_FILENO : STDOUT_FILENO, buf, len) != 0 &&
+		if (write_all(partial ? STDERR_FILENO : a->report_fd, buf, len) != 0 &&
 		    !partial) {
 			a->write_errno = errno;
 			rc = -1;
@@ -268,7 +269,11 @@ static void warnings(const struct app *a, const struct session *s)
 		fprintf(stderr,
 			"proctraf: warning: %llu packets dropped by the kernel, %llu by the interface\n",
 			(unsigned long long)t->kernel_drops, (unsigned long long)t->if_drops);
-	if (a->unknown_seen[REASON_NO_PERMISSION])
+	if (a->unknown_seen[REASON_NO_PERMISSION] && session_annotated(s))
+		fprintf(stderr, "proctraf: warning: the run that wrote %s was not allowed to see "
+			"the processes of some sockets; their traffic is in unknown:no-permission\n",
+			a->o->cfg.file);
+	else if (a->unknown_seen[REASON_NO_PERMISSION])
 		fprintf(stderr, "proctraf: warning: not allowed to see the processes of some sockets "
 			"(%s); their traffic is in unknown:no-permission\n",
 			a->read_unprivileged ? "reading a file, they are looked for with every "
@@ -301,14 +306,17 @@ int main(int argc, char **argv)
 	struct session *s = NULL;
 	struct session_signals sig = { &stop_requested, &report_requested };
 	struct privs_plan plan;
-	char err[512] = "";
-	int rc, run_rc, root_fd;
+	char err[512] = "", wr_err[512] = "";
+	int rc, run_rc, root_fd, wr_rc = 0;
 
 	options_parse(argc, argv, &o);
 	memset(&a, 0, sizeof(a));
 	a.o = &o;
 	a.first = true;
 	a.progress = !o.quiet && isatty(STDERR_FILENO);
+	/* -w - writes the packets to stdout: the reports go to stderr. */
+	a.report_fd = o.cfg.write_file && strcmp(o.cfg.write_file, "-") == 0 ? STDERR_FILENO
+									: STDOUT_FILENO;
 	pthread_mutex_init(&a.lock, NULL);
 	o.cfg.emit = on_report_ready;
 	o.cfg.emit_ctx = &a;
@@ -333,7 +341,9 @@ int main(int argc, char **argv)
 	 */
 	if (o.cfg.file && !plan.before_open && proc_is_real(o.cfg.proc_root))
 		session_read_owners(s);
-	root_fd = open(o.cfg.proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* A file's own owners (-w): no proc root is read, nor looked at. */
+	root_fd = session_annotated(s) ? -1
+				       : open(o.cfg.proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	/*
 	 * Everything that needed a privilege to open is open, and no thread
 	 * is made yet (session_run makes them): keep only what the run needs.
@@ -358,6 +368,9 @@ int main(int argc, char **argv)
 	/* What was read before an error is reported, then the error said. */
 	if (run_rc == 0 || session_totals(s)->packets > 0)
 		rc = session_finish(s) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	/* -w: the packets, with the owners the report gave them (after it: they are final). */
+	if (o.cfg.write_file && session_write_file(s, wr_err, sizeof(wr_err)) != 0)
+		wr_rc = EXIT_FAILURE;
 	pthread_mutex_lock(&a.lock);
 	progress_clear(&a);
 	pthread_mutex_unlock(&a.lock);
@@ -366,6 +379,10 @@ int main(int argc, char **argv)
 	else if (rc != 0 && !a.write_errno)
 		fprintf(stderr, "proctraf: cannot build the report: %s\n", strerror(errno));
 	warnings(&a, s);
+	if (wr_rc != 0) {
+		fprintf(stderr, "proctraf: %s\n", wr_err);
+		rc = EXIT_FAILURE;
+	}
 	if (run_rc != 0) {
 		fprintf(stderr, "proctraf: %s\n", err);
 		rc = EXIT_FAILURE;
