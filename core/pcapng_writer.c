@@ -348,12 +348,30 @@ static size_t note_of_flow(struct finish *f, size_t i)
 	return j;
 }
 
+/*
+ * A spooled packet, read ahead: its flow is looked up in the flow table
+ * AHEAD packets after it was read (its slot fetched then, its key
+ * AHEAD / 2 packets later), by which time that memory has come; the
+ * table is far larger than the caches, and the lookup was most of the
+ * end's time without it.
+ */
+#define AHEAD 16
+
+struct pending {
+	struct spool_rec r;
+	struct tuple canon;
+	uint32_t h32;
+	uint8_t *data;
+	size_t cap;
+};
+
 /* The options of a packet of a flow: comment, new processes, owners. */
-static int flow_options(struct finish *f, const struct spool_rec *r, const struct tuple *canon)
+static int flow_options(struct finish *f, const struct pending *pk)
 {
 	struct pbuf *b = &f->out;
-	bool swapped = r->flags & SPOOL_SWAPPED, out = r->flags & SPOOL_OUT;
-	size_t i = flowtab_find(f->ft, canon);
+	const struct tuple *canon = &pk->canon;
+	bool swapped = pk->r.flags & SPOOL_SWAPPED, out = pk->r.flags & SPOOL_OUT;
+	size_t i = flowtab_find_hashed(f->ft, canon, pk->h32);
 	uint8_t rec[PT_OWNERS_MAX];
 	struct pt_owners o;
 
@@ -405,10 +423,10 @@ static int flow_options(struct finish *f, const struct spool_rec *r, const struc
 	return 0;
 }
 
-static int write_packet(struct finish *f, const struct spool_rec *r, const struct tuple *canon,
-			const uint8_t *data)
+static int write_packet(struct finish *f, const struct pending *pk)
 {
 	static const char copy_note[] = "copy: counted on another interface";
+	const struct spool_rec *r = &pk->r;
 	struct pbuf *b = &f->out;
 	uint64_t ts = (uint64_t)r->ts_us;
 	size_t start = pcapng_block_begin(b, PCAPNG_BT_EPB);
@@ -418,9 +436,9 @@ static int write_packet(struct finish *f, const struct spool_rec *r, const struc
 	pbuf_u32(b, (uint32_t)ts);
 	pbuf_u32(b, r->caplen);
 	pbuf_u32(b, r->len);
-	pbuf_bytes(b, data, r->caplen);
+	pbuf_bytes(b, pk->data, r->caplen);
 	pbuf_pad4(b);
-	if (r->kind == SPOOL_FLOW && flow_options(f, r, canon) != 0)
+	if (r->kind == SPOOL_FLOW && flow_options(f, pk) != 0)
 		return -1;
 	if (r->kind == SPOOL_COPY)
 		pcapng_opt(b, PCAPNG_OPT_COMMENT, copy_note, strlen(copy_note));
@@ -431,49 +449,76 @@ static int write_packet(struct finish *f, const struct spool_rec *r, const struc
 	return b->len >= OUT_FLUSH ? flush_out(f) : 0;
 }
 
-/* Copy the spool into the file, packet by packet; -1 with err. */
-static int copy_spool(struct finish *f)
+/* The next spooled packet into pk: 1, 0 at the end, -1 with err. */
+static int read_spooled(struct finish *f, uint64_t *at, struct pending *pk)
 {
 	FILE *sp = f->w->spool;
-	uint8_t *data = NULL;
-	size_t cap = 0;
+	struct spool_rec *r = &pk->r;
+
+	if (*at >= f->w->spooled)
+		return 0;
+	/* Our own file, but read as any file is: every length checked before use. */
+	if (fread(r, sizeof(*r), 1, sp) != 1 || r->caplen > CAPLEN_MAX ||
+	    r->source >= f->w->nifs || r->kind > SPOOL_COPY ||
+	    (r->kind == SPOOL_FLOW && fread(&pk->canon, sizeof(pk->canon), 1, sp) != 1))
+		goto corrupt;
+	if (r->caplen > pk->cap) {
+		uint8_t *p = realloc(pk->data, r->caplen);
+		if (!p) {
+			snprintf(f->err, f->errlen, "out of memory");
+			return -1;
+		}
+		pk->data = p;
+		pk->cap = r->caplen;
+	}
+	if (r->caplen && fread(pk->data, r->caplen, 1, sp) != 1)
+		goto corrupt;
+	*at += sizeof(*r) + (r->kind == SPOOL_FLOW ? sizeof(pk->canon) : 0) + r->caplen;
+	if (r->kind == SPOOL_FLOW)
+		pk->h32 = flowtab_hash(f->ft, &pk->canon);
+	return 1;
+corrupt:
+	snprintf(f->err, f->errlen, "temporary file: cut or corrupt");
+	return -1;
+}
+
+/* Copy the spool into the file, packet by packet, looking AHEAD; -1 with err. */
+static int copy_spool(struct finish *f)
+{
+	struct pending ring[AHEAD];
+	uint64_t at = 0;
+	size_t nread = 0, ndone = 0;
+	bool more = true;
 	int rc = 0;
 
-	if (fflush(sp) != 0 || fseeko(sp, 0, SEEK_SET) != 0) {
+	memset(ring, 0, sizeof(ring));
+	if (fflush(f->w->spool) != 0 || fseeko(f->w->spool, 0, SEEK_SET) != 0) {
 		snprintf(f->err, f->errlen, "temporary file: %s", strerror(errno));
 		return -1;
 	}
-	for (uint64_t at = 0; at < f->w->spooled && rc == 0;) {
-		struct spool_rec r;
-		struct tuple canon;
-
-		/* Our own file, but read as any file is: every length checked before use. */
-		if (fread(&r, sizeof(r), 1, sp) != 1 || r.caplen > CAPLEN_MAX ||
-		    r.source >= f->w->nifs || r.kind > SPOOL_COPY ||
-		    (r.kind == SPOOL_FLOW && fread(&canon, sizeof(canon), 1, sp) != 1)) {
-			snprintf(f->err, f->errlen, "temporary file: cut or corrupt");
-			rc = -1;
-			break;
-		}
-		if (r.caplen > cap) {
-			uint8_t *p = realloc(data, r.caplen);
-			if (!p) {
-				snprintf(f->err, f->errlen, "out of memory");
+	while (rc == 0 && (more || ndone < nread)) {
+		if (more && nread - ndone < AHEAD) {
+			int got = read_spooled(f, &at, &ring[nread % AHEAD]);
+			if (got < 0)
 				rc = -1;
-				break;
+			more = got > 0;
+			nread += got > 0;
+			/* The key of the one read AHEAD / 2 before. */
+			if (more && nread > AHEAD / 2) {
+				const struct pending *k = &ring[(nread - 1 - AHEAD / 2) % AHEAD];
+				if (k->r.kind == SPOOL_FLOW && nread - 1 - AHEAD / 2 >= ndone) {
+					struct flow_prep fp = { .h32 = k->h32 };
+					flowtab_prefetch((struct flowtab *)f->ft, &fp);
+				}
 			}
-			data = p;
-			cap = r.caplen;
+			if (more && nread - ndone < AHEAD)
+				continue;
 		}
-		if (r.caplen && fread(data, r.caplen, 1, sp) != 1) {
-			snprintf(f->err, f->errlen, "temporary file: cut or corrupt");
-			rc = -1;
-			break;
-		}
-		at += sizeof(r) + (r.kind == SPOOL_FLOW ? sizeof(canon) : 0) + r.caplen;
-		rc = write_packet(f, &r, &canon, data);
+		if (rc == 0 && ndone < nread)
+			rc = write_packet(f, &ring[ndone++ % AHEAD]);
 	}
-	free(data);
+	for (size_t i = 0; i < AHEAD; i++)
+		free(ring[i].data);
 	return rc;
 }
 
