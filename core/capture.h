@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Return codes of capture_open, also proctraf's exit codes. */
 enum capture_err {
@@ -27,6 +28,7 @@ struct capture_opts {
 	const char *const *ifaces;	/* NULL/0: the pseudo-interface "any" */
 	size_t n_ifaces;
 	const char *file;		/* non-NULL: read this file instead */
+	FILE *fp;			/* ... from this stream, if given (closed by capture_close) */
 	const char *filter;		/* BPF expression or NULL */
 };
 

@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "resolve.h"
 
@@ -43,6 +44,17 @@ struct annot;
  * -1 on a read error (err).
  */
 int annot_read(int fd, size_t max_ends, struct annot **out, char *err, size_t errlen);
+
+/*
+ * Standard input as a pipe: is it a -w file? Its first block is read to
+ * know (at most PCAPNG_SHB_MAX bytes). If its section header carries the
+ * marker, the whole pipe is copied to an unnamed temporary file (in
+ * $TMPDIR or /tmp): *spool is that file (to hand to annot_read), *fp
+ * reads it from its start. Otherwise *spool is -1 and *fp reads what was
+ * read again, then the rest of the pipe. 0, or -1 with err.
+ */
+#define PCAPNG_SHB_MAX (1u << 20)	/* libpcap reads no longer one */
+int annot_pipe(int fd, FILE **fp, int *spool, char *err, size_t errlen);
 
 /* The source to hand to resolver_new_source; valid while a is. */
 const struct owner_source *annot_source(const struct annot *a);

@@ -90,13 +90,30 @@ int session_emit(struct session *s, const struct report_data *d)
  * A regular file written with -w: its owners, instead of a proc root's.
  * 0 (s->annot set or not), or 1 with err.
  */
+/* Flow ends a file's owners may give: two per flow the table can hold. */
+static size_t owner_ends(const struct session *s)
+{
+	return s->cfg.max_flows < SIZE_MAX / 2 ? 2 * s->cfg.max_flows : SIZE_MAX;
+}
+
+/* Its time is that of the run that wrote it (pcapng.h: statistics blocks). */
+static void take_span(struct session *s)
+{
+	int64_t start, end;
+
+	if (s->annot && annot_span(s->annot, &start, &end)) {
+		s->have_first_ts = s->have_span = true;
+		s->first_us = s->last_us = start;
+		s->span_end = end;
+	}
+}
+
 static int read_annotations(struct session *s, char *err, size_t errlen)
 {
 	const char *file = s->cfg.file;
 	bool in = strcmp(file, "-") == 0;
 	/* Non-blocking: a FIFO given by name is not waited for (nor read: not regular). */
 	int fd = in ? STDIN_FILENO : open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	size_t max_ends = s->cfg.max_flows < SIZE_MAX / 2 ? 2 * s->cfg.max_flows : SIZE_MAX;
 	struct stat st;
 	char why[256];
 	int rc = 0;
@@ -106,18 +123,11 @@ static int read_annotations(struct session *s, char *err, size_t errlen)
 			close(fd);
 		return 0;	/* a pipe: its packets are read once, by libpcap */
 	}
-	if (annot_read(fd, max_ends, &s->annot, why, sizeof(why)) < 0) {
+	if (annot_read(fd, owner_ends(s), &s->annot, why, sizeof(why)) < 0) {
 		snprintf(err, errlen, "cannot read %s: %s", in ? "standard input" : file, why);
 		rc = 1;
-	} else if (s->annot) {
-		int64_t start, end;
-		/* Its time is that of the run that wrote it (pcapng.h: statistics blocks). */
-		if (annot_span(s->annot, &start, &end)) {
-			s->have_first_ts = s->have_span = true;
-			s->first_us = s->last_us = start;
-			s->span_end = end;
-		}
 	}
+	take_span(s);
 	if (!in)
 		close(fd);
 	return rc;
@@ -156,10 +166,40 @@ static int open_writer(struct session *s, char *err, size_t errlen)
 	return rc == 0 ? 0 : 1;
 }
 
+/*
+ * -r - from a pipe, no proc root given: a -w stream is copied to a file
+ * first (its owners are read from it, then its packets); any other one
+ * is handed to libpcap as it comes. 0, or 1 with err.
+ */
+static int take_pipe(struct session *s, FILE **fp, char *err, size_t errlen)
+{
+	struct stat st;
+	char why[256];
+	int spool, rc = 0;
+
+	if (!s->cfg.file || strcmp(s->cfg.file, "-") != 0 || s->cfg.proc_root_set ||
+	    fstat(STDIN_FILENO, &st) != 0 || S_ISREG(st.st_mode))
+		return 0;
+	if (annot_pipe(STDIN_FILENO, fp, &spool, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "cannot read standard input: %s", why);
+		return 1;
+	}
+	if (spool < 0)
+		return 0;
+	if (annot_read(spool, owner_ends(s), &s->annot, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "cannot read standard input: %s", why);
+		rc = 1;
+	}
+	close(spool);
+	if (rc == 0)
+		take_span(s);
+	return rc;
+}
+
 int session_open(const struct session_config *cfg, struct session **out, char *err,
 		 size_t errlen)
 {
-	struct capture_opts co = { cfg->ifaces, cfg->n_ifaces, cfg->file, cfg->filter };
+	struct capture_opts co = { cfg->ifaces, cfg->n_ifaces, cfg->file, NULL, cfg->filter };
 	struct session *s = calloc(1, sizeof(*s));
 	int rc;
 
@@ -174,14 +214,21 @@ int session_open(const struct session_config *cfg, struct session **out, char *e
 		free(s);
 		return 2;
 	}
+	if (take_pipe(s, &co.fp, err, errlen) != 0) {
+		annot_free(s->annot);
+		free(s);
+		return 1;
+	}
 	rc = (int)capture_open(&co, &s->cap, err, errlen);
 	if (rc != 0) {
+		annot_free(s->annot);
 		free(s);
 		return rc;
 	}
 	s->sources = co.file == NULL && co.n_ifaces > 1 ? co.n_ifaces : 1;
 	s->totals.live = capture_is_live(s->cap);
-	if (!s->totals.live && !cfg->proc_root_set && read_annotations(s, err, errlen) != 0) {
+	if (!s->totals.live && !cfg->proc_root_set && !co.fp &&
+	    read_annotations(s, err, errlen) != 0) {
 		session_close(s);
 		return 1;
 	}
