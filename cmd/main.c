@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "../core/below.h"
+#include "../core/pcapng_reader.h"
 #include "../core/privs.h"
 #include "../core/session.h"
 #include "options.h"
@@ -260,6 +261,34 @@ static int plan_privs(const struct session_config *c, struct privs_plan *plan, c
 	return privs_plan(&need, &self, plan, err, errlen);
 }
 
+/*
+ * A -w file's owners not all there: the report does not stand for the
+ * run that wrote it. Tools that rewrite a file (editcap, tshark -w) keep
+ * its comments but drop the owner records, as the draft asks of option
+ * 19373, and keep the section header that says there are some.
+ */
+static void annot_warnings(const char *file, const struct session *s)
+{
+	const struct totals *t = session_totals(s);
+	struct annot_stats st;
+	unsigned long long unusable;
+
+	if (!session_annot_stats(s, &st))
+		return;
+	if (st.records == 0 && t->packets > t->not_ip + t->malformed + t->duplicates) {
+		fprintf(stderr, "proctraf: warning: %s was written by proctraf -w, but no owner "
+			"record is left in it (a tool that rewrote it drops them): no flow has an "
+			"owner; --proc-root attributes it from a snapshot instead\n", file);
+		return;
+	}
+	unusable = st.bad + st.dangling + st.cut;
+	if (unusable)
+		fprintf(stderr, "proctraf: warning: %s: %llu owner record%s not well formed, "
+			"contradicting another, naming a process the file does not describe or "
+			"beyond the bounds: %s ends have no socket in the report\n", file,
+			unusable, unusable == 1 ? "" : "s", unusable == 1 ? "its" : "their");
+}
+
 static void warnings(const struct app *a, const struct session *s)
 {
 	const struct totals *t = session_totals(s);
@@ -280,6 +309,7 @@ static void warnings(const struct app *a, const struct session *s)
 					       "privilege dropped"
 			: may_see_all() ? "they hold capabilities this process lacks"
 					: "needs CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE");
+	annot_warnings(a->o->cfg.file, s);
 	/* What the proc root held that was not read (core/below.h): the report is not whole. */
 	session_resolve_stats(s, &rs);
 	if (rs.refused)

@@ -86,10 +86,6 @@ int session_emit(struct session *s, const struct report_data *d)
 	return 0;
 }
 
-/*
- * A regular file written with -w: its owners, instead of a proc root's.
- * 0 (s->annot set or not), or 1 with err.
- */
 /* Flow ends a file's owners may give: two per flow the table can hold. */
 static size_t owner_ends(const struct session *s)
 {
@@ -108,6 +104,10 @@ static void take_span(struct session *s)
 	}
 }
 
+/*
+ * A regular file written with -w: its owners, instead of a proc root's.
+ * 0 (s->annot set or not), or 1 with err.
+ */
 static int read_annotations(struct session *s, char *err, size_t errlen)
 {
 	const char *file = s->cfg.file;
@@ -290,6 +290,14 @@ void session_close(struct session *s)
 bool session_annotated(const struct session *s)
 {
 	return s->annot != NULL;
+}
+
+bool session_annot_stats(const struct session *s, struct annot_stats *st)
+{
+	if (!s->annot)
+		return false;
+	annot_stats(s->annot, st);
+	return true;
 }
 
 size_t session_early_flows(const struct session *s)

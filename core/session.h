@@ -118,6 +118,10 @@ int session_write_file(struct session *s, char *err, size_t errlen);
 /* Are the owners those a -w file recorded (session_open)? */
 bool session_annotated(const struct session *s);
 
+/* ... and what reading them met (pcapng_reader.h); false when not. */
+struct annot_stats;
+bool session_annot_stats(const struct session *s, struct annot_stats *st);
+
 /* The whole run's counters. */
 const struct totals *session_totals(const struct session *s);
 
