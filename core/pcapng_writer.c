@@ -157,7 +157,7 @@ void pcapng_writer_stats(const struct pcapng_writer *w, struct pcapng_writer_sta
 	*st = w->st;
 }
 
-int pcapng_writer_packet(struct pcapng_writer *w, unsigned source,
+int pcapng_writer_packet(struct pcapng_writer *w, unsigned source, int64_t ts_us,
 			 const struct pcap_pkthdr *h, const uint8_t *data,
 			 const struct packet *ip, bool copy)
 {
@@ -165,7 +165,7 @@ int pcapng_writer_packet(struct pcapng_writer *w, unsigned source,
 	struct tuple canon;
 
 	memset(&r, 0, sizeof(r));
-	r.ts_us = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
+	r.ts_us = ts_us;
 	r.caplen = h->caplen;
 	r.len = h->len;
 	r.source = (uint16_t)source;

@@ -54,9 +54,11 @@ int pcapng_writer_open(const char *path, const struct pcapng_iface *ifs, size_t 
  * A packet the run counted, from interface source. ip: its decoded IP
  * packet (the flow it is counted in), NULL for a packet of no flow (not
  * IP, malformed); copy: a copy of a packet counted on another interface,
- * not counted. 0, or -1 when the spool could not be written (errno).
+ * not counted. ts_us: its time as the run counted it (h's, within the
+ * years a report prints), so that -r of the file reads the same times.
+ * 0, or -1 when the spool could not be written (errno).
  */
-int pcapng_writer_packet(struct pcapng_writer *w, unsigned source,
+int pcapng_writer_packet(struct pcapng_writer *w, unsigned source, int64_t ts_us,
 			 const struct pcap_pkthdr *h, const uint8_t *data,
 			 const struct packet *ip, bool copy);
 

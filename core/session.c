@@ -440,12 +440,12 @@ static int64_t packet_time_us(const struct timeval *tv)
 }
 
 /* -w: the packet into the spool; a spool that cannot be written ends the run. */
-static void tap_packet(struct session *s, int source, const struct pcap_pkthdr *h,
+static void tap_packet(struct session *s, int source, int64_t ts, const struct pcap_pkthdr *h,
 		       const uint8_t *data, const struct packet *ip, bool copy)
 {
 	if (s->wr_failed)
 		return;
-	if (pcapng_writer_packet(s->wr, (unsigned)source, h, data, ip, copy) != 0) {
+	if (pcapng_writer_packet(s->wr, (unsigned)source, ts, h, data, ip, copy) != 0) {
 		s->wr_failed = true;
 		s->wr_errno = errno ? errno : EIO;
 		stop_now(s);
@@ -504,7 +504,7 @@ static void on_packet(void *ctx, int dlt, int source, const struct pcap_pkthdr *
 	}
 	/* -w: every packet counted goes to the spool, with the flow it is counted in. */
 	if (__builtin_expect(s->wr != NULL, 0))
-		tap_packet(s, source, h, data, ip, copy);
+		tap_packet(s, source, ts, h, data, ip, copy);
 	if (s->cfg.count && s->totals.packets >= s->cfg.count)
 		stop_now(s);
 }

@@ -390,9 +390,9 @@ static char *write_file(bool copy_one, uint64_t *file_bytes)
 			(uint16_t)h.len);
 		assert_int_equal(decode_packet(DLT_RAW, d, 28, h.len, &pkt), DECODE_IP);
 		flowtab_add(ft, &pkt, &canon);
-		assert_int_equal(pcapng_writer_packet(w, 0, &h, d, &pkt, false), 0);
+		assert_int_equal(pcapng_writer_packet(w, 0, (int64_t)h.ts.tv_sec * 1000000 + h.ts.tv_usec, &h, d, &pkt, false), 0);
 		if (copy_one && i == 0)
-			assert_int_equal(pcapng_writer_packet(w, 0, &h, d, NULL, true), 0);
+			assert_int_equal(pcapng_writer_packet(w, 0, (int64_t)h.ts.tv_sec * 1000000 + h.ts.tv_usec, &h, d, NULL, true), 0);
 	}
 	assert_int_equal(pcapng_writer_finish(w, ft, res, &end, err, sizeof(err)), 0);
 	pcapng_writer_stats(w, &st);
