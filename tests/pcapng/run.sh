@@ -6,7 +6,8 @@
 # From files (tests/golden):
 #   - every normal golden case again with -w: the same report as without,
 #     and "-r FILE.pcapng" with the same options (no proc root: the owners
-#     come from the file) prints it again byte for byte;
+#     come from the file) prints it again byte for byte; tshark and
+#     capinfos read each of those files (each different one once);
 #   - every capture: tshark and capinfos read the file (exit status 0),
 #     its comments are valid UTF-8 of the grammar of core/pcapng.h, and
 #     summed per pid and unknown row from tshark's IP lengths they give
@@ -117,6 +118,8 @@ tshark_fields() {
 set -f
 cd "$golden" || exit 1
 n=0
+read_by=0	# round-trip files tshark and capinfos read
+: >"$tmp/sums.seen"
 while read -r name cap fixture expect opts; do
 	case $name in '' | '#'*) continue ;; esac
 	# Error cases write nothing; a report then an error is compared on stdout.
@@ -137,8 +140,27 @@ while read -r name cap fixture expect opts; do
 	else
 		ok "round trip $name"
 	fi
+	# The real readers accept it: every file a test writes, each different one once.
+	[ -n "$have_tshark" ] && [ -s "$out" ] || continue
+	sum=$(cksum <"$out")
+	grep -qxF "$sum" "$tmp/sums.seen" && continue
+	echo "$sum" >>"$tmp/sums.seen"
+	if ! tshark_fields "$out" "$tmp/rt.tsv"; then
+		fail "round trip $name: tshark" "$(head -c 300 "$tmp/tshark.err")"
+	elif ! $limit capinfos "$out" >"$tmp/capinfos" 2>&1; then
+		fail "round trip $name: capinfos" "$(head -c 300 "$tmp/capinfos")"
+	else
+		read_by=$((read_by + 1))
+	fi
 done <TESTLIST
 [ "$n" -gt 100 ] || fail "round trip" "only $n golden cases found"
+if [ -z "$have_tshark" ]; then
+	skip "round-trip files read by tshark and capinfos" "tshark or capinfos not installed"
+elif [ "$read_by" -gt 20 ]; then
+	ok "round-trip files: tshark and capinfos read all $read_by different ones"
+else
+	fail "round-trip files" "only $read_by different files read by tshark and capinfos"
+fi
 
 for c in captures/*; do
 	cap=${c#captures/}
@@ -168,9 +190,10 @@ done
 # -w - into a pipe: the packets on stdout, the report on stderr.
 if [ -n "$have_tshark" ]; then
 	"$bin" -r captures/pingraw.pcap --proc-root proc/host -w - 2>"$tmp/pipe.err" |
+		tee "$tmp/pipe.pcapng" |
 		$limit tshark -r - -T fields -e frame.comment >"$tmp/pipe.tsv" 2>/dev/null
 	if [ "$(wc -l <"$tmp/pipe.tsv")" -eq 25 ] && grep -q 'pid=800 comm=fping dir=out' "$tmp/pipe.tsv" &&
-		cmp -s "$tmp/pipe.err" expected/pingraw.txt; then
+		cmp -s "$tmp/pipe.err" expected/pingraw.txt && $limit capinfos "$tmp/pipe.pcapng" >/dev/null 2>&1; then
 		ok "-w - | tshark -r -: 25 packets read, the report on stderr"
 	else
 		fail "-w - | tshark -r -" "$(wc -l <"$tmp/pipe.tsv") packets; stderr: $(head -c 200 "$tmp/pipe.err")"
@@ -407,6 +430,8 @@ elif [ -z "$have_tshark" ]; then
 elif ! $limit tshark -r late.pcapng -Y 'tcp.flags.syn == 1 && tcp.flags.ack == 0' \
 	-T fields -e frame.comment >syn 2>/dev/null || ! grep -q "^pid=$cpid comm=latecomer dir=out; pid=[0-9]* comm=python3 dir=in$" syn; then
 	fail "late flow" "the SYN says: $(cat syn)"
+elif ! capinfos late.pcapng >capinfos 2>&1; then
+	fail "late flow: capinfos" "$(head -c 300 capinfos)"
 elif ! tshark_fields late.pcapng late.tsv || ! $check sums late.json late.tsv >sums 2>&1; then
 	fail "late flow: comments per pid" "$(head -n 5 sums | tr '\n' ' ')"
 else
