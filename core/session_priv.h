@@ -2,7 +2,8 @@
  * session_priv.h - the inside of a session, shared by the modules that
  * make one up: session.c (the capture thread), resthread.c (the resolver
  * thread), filepass.c (reading a file: the /proc pass beside the packets,
- * the report of all flows), interval.c (reports during the run).
+ * the report of all flows), interval.c (reports during the run),
+ * annotate.c (-w's writer, and the owners of a -r file written by -w).
  */
 #ifndef PROCTRAF_SESSION_PRIV_H
 #define PROCTRAF_SESSION_PRIV_H
@@ -145,6 +146,20 @@ void filepass_join(struct session *s);
  * thread writes it). 0, or -1.
  */
 int filepass_report_all(struct session *s, enum report_kind kind);
+
+/* ---- annotate.c ---- */
+/* Does -w name the file -r reads (it would be emptied when opened)? */
+bool annotate_writes_input(const struct session_config *cfg);
+/*
+ * -r - from a pipe, no proc root given: a -w stream's owners (s->annot),
+ * *fp then reads its packets; any other stream is left to libpcap.
+ * 0, or 1 with err.
+ */
+int annotate_take_pipe(struct session *s, FILE **fp, char *err, size_t errlen);
+/* -r of a regular file: its owners if -w wrote it (s->annot). 0, or 1 with err. */
+int annotate_read(struct session *s, char *err, size_t errlen);
+/* -w: the writer, with the capture's interfaces (s->wr). 0, or 1 with err. */
+int annotate_open_writer(struct session *s, char *err, size_t errlen);
 
 /* ---- interval.c ---- */
 int interval_open(struct session *s);
