@@ -46,15 +46,13 @@ struct annot;
 int annot_read(int fd, size_t max_ends, struct annot **out, char *err, size_t errlen);
 
 /*
- * Standard input as a pipe: is it a -w file? Its first block is read to
- * know (at most PCAPNG_SHB_MAX bytes). If its section header carries the
- * marker, the whole pipe is copied to an unnamed temporary file (in
- * $TMPDIR or /tmp): *spool is that file (to hand to annot_read), *fp
- * reads it from its start. Otherwise *spool is -1 and *fp reads what was
- * read again, then the rest of the pipe. 0, or -1 with err.
+ * The first 12 bytes of a block: is it a section header (its type, and a
+ * byte-order magic of either order)? *total: its length, in its order.
  */
-#define PCAPNG_SHB_MAX (1u << 20)	/* libpcap reads no longer one */
-int annot_pipe(int fd, FILE **fp, int *spool, char *err, size_t errlen);
+bool annot_shb_head(const uint8_t h[12], uint32_t *total);
+
+/* Is the section header block h (len bytes, all of it) one that -w wrote? */
+bool annot_shb_ours(const uint8_t *h, size_t len);
 
 /* The source to hand to resolver_new_source; valid while a is. */
 const struct owner_source *annot_source(const struct annot *a);

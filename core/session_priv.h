@@ -18,6 +18,7 @@
 #include "flowtab.h"
 #include "fragment.h"
 #include "hmap.h"
+#include "pcapng_pipe.h"
 #include "pcapng_reader.h"
 #include "pcapng_writer.h"
 #include "resolve.h"
