@@ -15,7 +15,8 @@
 #   - -w - into a pipe: tshark reads it, the report is on stderr; and
 #     "proctraf -w - | proctraf -r -" gives the report again;
 #   - --proc-root given: the file's annotations are not read; a file
-#     rewritten by editcap, which drops the owner records: a warning;
+#     rewritten by editcap, which drops the owner records: a warning; an
+#     owner record not well formed: a warning;
 #   - errors: a directory that does not exist, -w the file -r reads,
 #     -w - on a terminal, a full disk (/dev/full).
 # Live (root; --files leaves them out): in a network namespace made here
@@ -230,6 +231,24 @@ if command -v editcap >/dev/null 2>&1; then
 	fi
 else
 	skip "rewritten by editcap" "editcap (wireshark-common) not installed"
+fi
+
+# An owner record not well formed (its flags byte made 2): counted, and said in a warning.
+$py - "$tmp/e.pcapng" "$tmp/bad.pcapng" <<'EOF'
+import sys
+data = bytearray(open(sys.argv[1], "rb").read())
+# PEN 32473 (little-endian, as written here), then "PT", record type 2 (owners), then flags.
+at = data.find(b"\xd9\x7e\x00\x00PT\x02")
+assert at > 0
+data[at + 7] = 2
+open(sys.argv[2], "wb").write(data)
+EOF
+"$bin" -r "$tmp/bad.pcapng" >"$tmp/bad.out" 2>"$tmp/bad.err"
+rc=$?
+if [ "$rc" -eq 0 ] && [ "$(cat "$tmp/bad.err")" = "proctraf: warning: $tmp/bad.pcapng: 1 owner record not well formed, contradicting another, naming a process the file does not describe or beyond the bounds: its ends have no socket in the report" ]; then
+	ok "an owner record not well formed: a warning"
+else
+	fail "an owner record not well formed" "exit $rc, stderr: $(head -c 300 "$tmp/bad.err")"
 fi
 
 # Errors: exit status, one line on stderr.
