@@ -98,6 +98,9 @@ struct resolver {
 	void *yield_ctx;
 	bool in_yield;
 
+	/* resolver_new_source: every answer from there, nothing read */
+	const struct owner_source *src;
+
 	/* resolver_set_first: asked before the tables below */
 	resolver_first_fn first;
 	void *first_ctx;
@@ -244,6 +247,17 @@ struct resolver *resolver_new(const char *proc_root)
 		errno = ENOMEM;
 		return NULL;
 	}
+	return r;
+}
+
+struct resolver *resolver_new_source(const struct owner_source *src)
+{
+	struct resolver *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->root.fd = -1;
+	r->src = src;
 	return r;
 }
 
@@ -1520,6 +1534,8 @@ int resolver_refresh(struct resolver *r)
 {
 	int rc;
 
+	if (r->src)
+		return 0;
 	r->passes++;
 	r->want_full = false;
 	rc = read_tables(r, -1);
@@ -1583,6 +1599,8 @@ int resolver_refresh_flows(struct resolver *r, const struct tuple *t, size_t n, 
 	long last = -1;
 	int rc = 0;
 
+	if (r->src)
+		return 0;
 	if (!r->diag) {
 		/* Every table must be read: as often as deep walks may be. */
 		r->want_full = !deep;
@@ -1797,6 +1815,9 @@ enum owner_status resolver_lookup_end(const struct resolver *r, int family, int 
 				      const uint8_t *raddr, uint16_t rport,
 				      const struct proc_info **owner, bool *local)
 {
+	if (r->src)
+		return r->src->lookup_end(r->src->ctx, family, proto, laddr, lport, raddr, rport,
+					  owner, local);
 	if (r->first) {
 		bool wild = resolver_is_local(r, family, laddr) || !have_local(r) ||
 			    is_multicast(family, laddr);
@@ -1838,6 +1859,9 @@ bool resolver_pending(const struct resolver *r)
 
 void resolver_stats(const struct resolver *r, struct resolve_stats *st)
 {
+	memset(st, 0, sizeof(*st));
+	if (r->src)
+		return;		/* nothing read */
 	st->passes = r->passes;
 	st->fd_walks = r->fd_walks;
 	st->fd_links = r->fd_links;
