@@ -19,6 +19,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 passed = failed = 0
@@ -92,11 +93,11 @@ def left_over(progs, links):
         time.sleep(0.1)
 
 
-def one(binary, name, how):
+def one(binary, name, how, extra=()):
     stdout = subprocess.PIPE
     if how == "write error":
         stdout = open("/dev/full", "w")
-    args = [binary, "-i", "lo", "--owners=kernel"] + (["-d", "2"] if how in (
+    args = [binary, "-i", "lo", "--owners=kernel"] + list(extra) + (["-d", "2"] if how in (
         "end of -d", "write error") else [])
     p = subprocess.Popen(args, stdout=stdout, stderr=subprocess.PIPE, text=True)
     progs, links = wait_loaded(p)
@@ -144,11 +145,20 @@ def main():
               probe.stderr.strip())
         print("0 passed, 0 failed")
         return
-    for how in ("end of -d", "SIGINT", "SIGTERM", "write error", "SIGKILL"):
-        try:
-            one(binary, how, how)
-        except Exception as e:      # counted, and the other cases still run
-            check(how, False, "%s: %s" % (type(e).__name__, e))
+    tmp = tempfile.mkdtemp(prefix="proctraf-owners.")
+    # --prom's writer is a process of its own, forked before the programs are
+    # loaded: it must hold none of their links when proctraf is killed.
+    cases = [(how, how, ()) for how in ("end of -d", "SIGINT", "SIGTERM", "write error",
+                                        "SIGKILL")]
+    cases.append(("SIGKILL with --prom", "SIGKILL", ("--prom", os.path.join(tmp, "m.prom"))))
+    try:
+        for name, how, extra in cases:
+            try:
+                one(binary, name, how, extra)
+            except Exception as e:      # counted, and the other cases still run
+                check(name, False, "%s: %s" % (type(e).__name__, e))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     print("%d passed, %d failed" % (passed, failed), flush=True)
     sys.exit(1 if failed else 0)
 
