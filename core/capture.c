@@ -20,6 +20,7 @@ struct capture {
 	bool live;
 	bool broke;
 	const char *file;	/* for messages */
+	uint64_t delivered;	/* live: packets handed to the callback, every handle */
 };
 
 static const char need_privs[] =
@@ -185,6 +186,7 @@ nomem:
 }
 
 struct dispatch_ctx {
+	struct capture *c;
 	capture_cb cb;
 	void *ctx;
 	int dlt;
@@ -195,6 +197,7 @@ static void trampoline(u_char *user, const struct pcap_pkthdr *h, const u_char *
 {
 	struct dispatch_ctx *d = (struct dispatch_ctx *)user;
 
+	d->c->delivered++;
 	d->cb(d->ctx, d->dlt, d->source, h, data);
 }
 
@@ -216,7 +219,7 @@ int capture_dispatch(struct capture *c, int timeout_ms, capture_cb cb, void *ctx
 		return -1;
 	}
 	for (size_t i = 0; i < c->n && !c->broke; i++) {
-		struct dispatch_ctx d = { cb, ctx, c->dlt[i], (int)i };
+		struct dispatch_ctx d = { c, cb, ctx, c->dlt[i], (int)i };
 		/*
 		 * A bounded batch, so that a stop request, an interval's end and
 		 * the real-time budget (rtprio.h) are looked at between two: live,
@@ -281,4 +284,19 @@ int capture_source_dlt(const struct capture *c, size_t i)
 int capture_source_snaplen(const struct capture *c, size_t i)
 {
 	return pcap_snapshot(c->h[i]);
+}
+
+uint64_t capture_held(struct capture *c)
+{
+	uint64_t taken = 0;
+
+	for (size_t i = 0; i < c->n && c->live; i++) {
+		struct pcap_stat st;
+
+		if (pcap_stats(c->h[i], &st) < 0)
+			return 0;
+		/* Linux: ps_recv counts what the filter passed, the dropped too. */
+		taken += st.ps_recv >= st.ps_drop ? st.ps_recv - st.ps_drop : 0;
+	}
+	return taken > c->delivered ? taken - c->delivered : 0;
 }

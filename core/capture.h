@@ -57,6 +57,13 @@ int capture_dispatch(struct capture *c, int timeout_ms, capture_cb cb, void *ctx
 /* From inside the callback: return from capture_dispatch after this packet. */
 void capture_break(struct capture *c);
 
+/*
+ * Live: packets the kernel took for the capture (its filter passed them,
+ * not dropped) that were not handed to a callback yet: those it holds in
+ * a block not yet handed over (buffer_ms). 0 when none, or not known.
+ */
+uint64_t capture_held(struct capture *c);
+
 /* Drops summed over the handles (pcap_stats); false if unavailable. */
 bool capture_drops(struct capture *c, uint64_t *kernel, uint64_t *iface);
 

@@ -543,9 +543,9 @@ static int live_intervals(struct session *s, char *err, size_t errlen)
 /*
  * With the kernel's owners the kernel holds packets up to BUFFER_MS in a
  * block before it hands them over: for a report that must hold every
- * packet until now (SIGUSR1's, the last one), read what comes until
- * BUFFER_MS and a margin from now. Immediate mode: what is there now.
- * -1 when the capture failed.
+ * packet until now (SIGUSR1's, the last one), read what comes until the
+ * capture has none held (capture_held), at most BUFFER_MS and a margin
+ * from now. Immediate mode: what is there now. -1 when the capture failed.
  */
 static int drain_held(struct session *s, char *err, size_t errlen)
 {
@@ -556,7 +556,7 @@ static int drain_held(struct session *s, char *err, size_t errlen)
 	while (!s->done) {
 		double left = until - session_now_mono();
 
-		if (left <= 0)
+		if (left <= 0 || capture_held(s->cap) == 0)
 			break;
 		if (capture_dispatch(s->cap, (int)(left * 1000) + 1, on_packet, s, err, errlen) == -1)
 			return -1;
