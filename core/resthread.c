@@ -36,8 +36,8 @@ void resthread_kpoll(struct session *s)
 	if (!s->kown)
 		return;
 	s->kown_polled = session_now_mono();
-	if (kowners_poll(s->kown, s->kown_err, sizeof(s->kown_err)) != 0)
-		return;	/* kown_err says why; lookups go on with what was taken */
+	/* On failure kown_err says why (once: later polls do nothing); lookups go on. */
+	(void)kowners_poll(s->kown, s->kown_err, sizeof(s->kown_err));
 }
 
 /*
