@@ -42,6 +42,8 @@ void *hmap_value(struct hmap *m, size_t idx);
  * asked for.
  */
 struct hmap *hmap_new_host(size_t key_size);
+/* The same with a value beside each key (hmap_new_kv). */
+struct hmap *hmap_new_host_kv(size_t key_size, size_t value_size);
 
 /* Index of key, or HMAP_NONE. */
 size_t hmap_get(const struct hmap *m, const void *key);

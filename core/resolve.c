@@ -41,29 +41,20 @@ struct resolver {
 	int young[YOUNG];		/* the youngest pids of the last deep walk */
 	size_t nyoung;
 
-	struct hmap *socks;		/* struct tuple (src = local end) */
-	uint64_t *sock_inode;
-	size_t sock_cap;
-	size_t sock_valid;		/* sock_inode[0 .. sock_valid) are set */
+	/*
+	 * Each map keeps its values beside its keys (hmap_new_kv): a key is
+	 * put with its value or not at all, so running out of memory never
+	 * leaves a key whose value was not written.
+	 */
+	struct hmap *socks;		/* struct tuple (src = local end) -> struct sock_val */
 	bool sock_addrs_partial;	/* out of memory: sock_addrs may lack some */
 
-	struct hmap *inodes;		/* uint64_t inode */
-	int32_t *inode_owner;		/* proc index or OWNER_* */
-	uint64_t *inode_walk;		/* the fd walk that set the owner */
-	size_t inode_cap, inode_walk_cap;
+	struct hmap *inodes;		/* uint64_t inode -> struct inode_val */
 	size_t unowned;			/* inodes at OWNER_UNKNOWN */
 
-	struct hmap *pids;		/* int32_t pid */
+	struct hmap *pids;		/* int32_t pid -> struct pid_val */
 	struct hmap *denied;		/* int32_t pid: its fds we were not allowed to read */
 	bool some_denied;		/* ... one at least (kept when out of memory) */
-	int32_t *pid_proc;		/* latest proc index for that pid, or PROC_UNREAD */
-	struct fd_hint {		/* by pid slot: its fd table at the last full read */
-		int max_fd;
-		int nfds;		/* 0: never read whole */
-		int last_fd;		/* the fd of the socket credited last */
-	} *fd_hint;
-	size_t fd_hint_cap;
-	size_t pid_cap;
 
 	struct proc_info *procs;
 	size_t nprocs, procs_cap;
@@ -71,13 +62,8 @@ struct resolver {
 	struct local_prefix *local;	/* prefixes shorter than an address */
 	uint8_t *local_ns_of;		/* ... and their namespaces */
 	size_t nlocal, local_cap, local_ns_cap;
-	struct hmap *addrs;		/* struct local_key: this host's addresses */
+	struct hmap *addrs;		/* struct local_key -> struct addr_ns: this host's addresses */
 	struct hmap *sock_addrs;	/* struct sock_addr_key: sockets' local ones */
-	struct addr_ns {		/* ... the namespaces each is in */
-		uint8_t n;
-		uint8_t ns[NS_PER_ADDR];
-	} *addr_ns;
-	size_t addr_ns_cap;
 
 	/* Network namespaces: [0] is our own, the others are met in fd walks. */
 	struct netns {
@@ -118,6 +104,48 @@ static const struct {
 	{ "net/raw", TUPLE_V4, PROCNET_RAW },
 	{ "net/raw6", TUPLE_V6, PROCNET_RAW },
 };
+
+/* A socket's value: the inode of the file that holds it (0: none, a closing one). */
+struct sock_val {
+	uint64_t inode;
+};
+
+/* An inode's: its owner, and the fd walk that set it. */
+struct inode_val {
+	int32_t owner;			/* proc index or OWNER_* */
+	uint64_t walk;
+};
+
+/* A pid's: its process, and its fd table at the last full read. */
+struct pid_val {
+	int32_t proc;			/* latest proc index for that pid, or PROC_UNREAD */
+	struct fd_hint {
+		int max_fd;
+		int nfds;		/* 0: never read whole */
+		int last_fd;		/* the fd of the socket credited last */
+	} hint;
+};
+
+/* An address's: the namespaces it is in (zeroed with its key: none yet). */
+struct addr_ns {
+	uint8_t n;
+	uint8_t ns[NS_PER_ADDR];
+};
+
+static struct sock_val *sock_at(const struct resolver *r, size_t i)
+{
+	return hmap_value(r->socks, i);
+}
+
+static struct inode_val *inode_at(const struct resolver *r, size_t j)
+{
+	return hmap_value(r->inodes, j);
+}
+
+static struct pid_val *pid_at(const struct resolver *r, size_t slot)
+{
+	return hmap_value(r->pids, slot);
+}
 
 /* The key of an address of this host. */
 struct local_key {
@@ -218,15 +246,15 @@ struct resolver *resolver_new(const char *proc_root)
 		r->diag = diag_open();
 	r->last_pid = r->ns_pid = -1;
 	/* Socket tuples: a peer chooses its address and port. */
-	r->socks = hmap_new(sizeof(struct tuple), NULL);
+	r->socks = hmap_new_kv(sizeof(struct tuple), sizeof(struct sock_val), NULL);
 	/*
 	 * Inode numbers and pids, which the kernel hands out, and this host's
 	 * addresses: not keys the network (or a local user) chooses.
 	 */
-	r->inodes = hmap_new_host(sizeof(uint64_t));
-	r->pids = hmap_new_host(sizeof(int32_t));
+	r->inodes = hmap_new_host_kv(sizeof(uint64_t), sizeof(struct inode_val));
+	r->pids = hmap_new_host_kv(sizeof(int32_t), sizeof(struct pid_val));
 	r->denied = hmap_new_host(sizeof(int32_t));
-	r->addrs = hmap_new_host(sizeof(struct local_key));
+	r->addrs = hmap_new_host_kv(sizeof(struct local_key), sizeof(struct addr_ns));
 	r->sock_addrs = hmap_new_host(sizeof(struct sock_addr_key));
 	r->ns = calloc(1, sizeof(*r->ns));
 	if (r->ns) {
@@ -254,11 +282,6 @@ void resolver_free(struct resolver *r)
 	hmap_free(r->pids);
 	hmap_free(r->denied);
 	hmap_free(r->sock_addrs);
-	free(r->sock_inode);
-	free(r->inode_owner);
-	free(r->inode_walk);
-	free(r->pid_proc);
-	free(r->fd_hint);
 	for (size_t i = 0; i < r->nprocs; i++) {
 		free(r->procs[i].cmdline);
 		free(r->procs[i].cgroup);
@@ -269,32 +292,23 @@ void resolver_free(struct resolver *r)
 	free(r->local);
 	free(r->local_ns_of);
 	hmap_free(r->addrs);
-	free(r->addr_ns);
 	for (size_t i = 1; i < r->nns; i++)
 		diag_close(r->ns[i].diag);
 	free(r->ns);
 	free(r);
 }
 
-/* Index of inode in the inode map, adding it as `owner` if new. */
+/*
+ * Index of inode in the inode map, adding it as `owner` if new; HMAP_NONE
+ * when out of memory (then it is not in the map at all).
+ */
 static size_t inode_put(struct resolver *r, uint64_t inode, int32_t owner, bool *inserted)
 {
 	size_t j = hmap_put(r->inodes, &inode, SIZE_MAX, inserted);
-	void *arr = r->inode_owner;
 
-	if (j == HMAP_NONE)
-		return HMAP_NONE;
-	if (*inserted) {
-		void *warr = r->inode_walk;
-
-		if (!array_reserve(&warr, &r->inode_walk_cap, j + 1, sizeof(uint64_t)))
-			return HMAP_NONE;
-		r->inode_walk = warr;
-		r->inode_walk[j] = 0;
-		if (!array_reserve(&arr, &r->inode_cap, j + 1, sizeof(int32_t)))
-			return HMAP_NONE;	/* key stays, owner array short: see inode_owner_of */
-		r->inode_owner = arr;
-		r->inode_owner[j] = owner;
+	/* The value came with the key, zeroed (proc 0): set before any read. */
+	if (j != HMAP_NONE && *inserted) {
+		inode_at(r, j)->owner = owner;
 		if (owner == OWNER_UNKNOWN)
 			r->unowned++;
 	}
@@ -308,9 +322,7 @@ static int32_t inode_owner_of(const struct resolver *r, uint64_t inode)
 	if (inode == 0)
 		return OWNER_MISSING;
 	j = hmap_get(r->inodes, &inode);
-	if (j == HMAP_NONE || j >= r->inode_cap)
-		return OWNER_MISSING;
-	return r->inode_owner[j];
+	return j == HMAP_NONE ? OWNER_MISSING : inode_at(r, j)->owner;
 }
 
 static void learn_socket(struct resolver *r, const struct sock_entry *e, size_t ns)
@@ -318,7 +330,6 @@ static void learn_socket(struct resolver *r, const struct sock_entry *e, size_t 
 	struct tuple key;
 	bool inserted;
 	size_t i;
-	void *arr = r->sock_inode;
 
 	memset(&key, 0, sizeof(key));
 	memcpy(key.src, e->laddr, 16);
@@ -342,17 +353,10 @@ static void learn_socket(struct resolver *r, const struct sock_entry *e, size_t 
 			r->sock_addrs_partial = true;
 		if (memcmp(e->laddr, any, 16) == 0 && ns < r->nns)
 			r->ns[ns].wild[e->family == TUPLE_V6] = true;
-		if (!array_reserve(&arr, &r->sock_cap, i + 1, sizeof(uint64_t)))
-			return;
-		r->sock_inode = arr;
-		/* Keys whose inode could not be kept (out of memory) have none. */
-		while (r->sock_valid < i)
-			r->sock_inode[r->sock_valid++] = 0;
-		r->sock_inode[i] = e->inode;
-		r->sock_valid = i + 1;
-	} else if (e->inode != 0 && i < r->sock_valid) {
+		sock_at(r, i)->inode = e->inode;
+	} else if (e->inode != 0) {
 		/* A closing socket (TIME_WAIT) shows inode 0: keep what we knew. */
-		r->sock_inode[i] = e->inode;
+		sock_at(r, i)->inode = e->inode;
 	}
 	if (e->inode != 0)
 		inode_put(r, e->inode, OWNER_UNKNOWN, &inserted);
@@ -575,29 +579,23 @@ static void add_local(struct resolver *r, const struct local_prefix *p, size_t n
 		struct local_key k;
 		bool inserted;
 		size_t j;
+		struct addr_ns *v;
 
 		memset(&k, 0, sizeof(k));
 		k.family = p->family;
 		memcpy(k.addr, p->addr, 16);
+		/* Its namespace list comes with the key, empty. */
 		j = hmap_put(r->addrs, &k, SIZE_MAX, &inserted);
-		arr = r->addr_ns;
 		if (j == HMAP_NONE)
 			return;
-		if (inserted) {
-			if (!array_reserve(&arr, &r->addr_ns_cap, j + 1, sizeof(*r->addr_ns)))
-				return;
-			r->addr_ns = arr;
-			r->addr_ns[j].n = 0;
-		}
-		if (j >= r->addr_ns_cap)
-			return;
+		v = hmap_value(r->addrs, j);
 		/* Several namespaces may use one address: keep the first few. */
-		for (size_t i = 0; i < r->addr_ns[j].n; i++) {
-			if (r->addr_ns[j].ns[i] == ns)
+		for (size_t i = 0; i < v->n; i++) {
+			if (v->ns[i] == ns)
 				return;
 		}
-		if (r->addr_ns[j].n < NS_PER_ADDR)
-			r->addr_ns[j].ns[r->addr_ns[j].n++] = (uint8_t)ns;
+		if (v->n < NS_PER_ADDR)
+			v->ns[v->n++] = (uint8_t)ns;
 		return;
 	}
 	for (size_t i = 0; i < r->nlocal; i++) {
@@ -672,9 +670,13 @@ static size_t ns_list(const struct resolver *r, int family, const uint8_t *addr,
 	k.family = (uint8_t)family;
 	memcpy(k.addr, addr, 16);
 	j = hmap_get(r->addrs, &k);
-	if (j != HMAP_NONE && j < r->addr_ns_cap && r->addr_ns[j].n > 0) {
-		memcpy(out, r->addr_ns[j].ns, r->addr_ns[j].n);
-		return r->addr_ns[j].n;
+	if (j != HMAP_NONE) {
+		const struct addr_ns *v = hmap_value(r->addrs, j);
+
+		if (v->n > 0) {
+			memcpy(out, v->ns, v->n);
+			return v->n;
+		}
 	}
 	for (size_t i = 0; i < r->nlocal; i++) {
 		const struct local_prefix *p = &r->local[i];
@@ -811,17 +813,11 @@ static size_t pid_slot(struct resolver *r, int pid, bool *inserted)
 {
 	int32_t key = pid;
 	size_t j = hmap_put(r->pids, &key, SIZE_MAX, inserted);
-	void *arr = r->pid_proc;
 
-	if (j == HMAP_NONE)
-		return HMAP_NONE;
-	if (*inserted) {
-		if (!array_reserve(&arr, &r->pid_cap, j + 1, sizeof(int32_t)))
-			return HMAP_NONE;
-		r->pid_proc = arr;
-		r->pid_proc[j] = PROC_UNREAD;
-	}
-	return j < r->pid_cap ? j : HMAP_NONE;
+	/* The value came with the key, zeroed (proc 0, no hint): set before any read. */
+	if (j != HMAP_NONE && *inserted)
+		pid_at(r, j)->proc = PROC_UNREAD;
+	return j;
 }
 
 /* Read a process's details (pid's current incarnation); its index or -1. */
@@ -834,7 +830,7 @@ static int32_t add_proc(struct resolver *r, int pid, size_t slot)
 		return -1;
 	r->procs = arr;
 	read_proc_info(&r->root, pid, &r->procs[r->nprocs]);
-	r->pid_proc[slot] = (int32_t)r->nprocs;
+	pid_at(r, slot)->proc = (int32_t)r->nprocs;
 	return (int32_t)r->nprocs++;
 }
 
@@ -845,11 +841,11 @@ static int32_t add_proc(struct resolver *r, int pid, size_t slot)
  */
 static bool may_take(const struct resolver *r, size_t j, int pid)
 {
-	int32_t o = r->inode_owner[j];
+	const struct inode_val *v = inode_at(r, j);
 
-	if (o == OWNER_UNKNOWN || o == OWNER_CLOSED)
+	if (v->owner == OWNER_UNKNOWN || v->owner == OWNER_CLOSED)
 		return true;	/* a walk may still meet a closed one: a held fd */
-	return o >= 0 && r->inode_walk[j] == r->walk_gen && r->procs[o].pid > pid;
+	return v->owner >= 0 && v->walk == r->walk_gen && r->procs[v->owner].pid > pid;
 }
 
 /* The thread group of task id, from its status; id itself if unknown. */
@@ -869,7 +865,7 @@ static int tgid_of(struct resolver *r, int id)
 /* Give pid the sockets at inode indices take[]; false on ENOMEM. */
 static bool credit(struct resolver *r, int pid, size_t slot, const size_t *take, size_t ntake)
 {
-	int32_t proc = r->pid_proc[slot];
+	int32_t proc = pid_at(r, slot)->proc;
 
 	if (proc >= 0) {
 		char path[64], buf[1024];
@@ -891,28 +887,24 @@ static bool credit(struct resolver *r, int pid, size_t slot, const size_t *take,
 		r->recent[0] = pid;
 	}
 	for (size_t k = 0; k < ntake; k++) {
-		if (r->inode_owner[take[k]] == OWNER_UNKNOWN)
+		struct inode_val *v = inode_at(r, take[k]);
+
+		if (v->owner == OWNER_UNKNOWN)
 			r->unowned--;
-		r->inode_owner[take[k]] = proc;
-		r->inode_walk[take[k]] = r->walk_gen;
+		v->owner = proc;
+		v->walk = r->walk_gen;
 	}
 	return true;
 }
 
 static void save_hint(struct resolver *r, size_t slot, int max_fd, int nfds, int last_fd)
 {
-	void *arr = r->fd_hint;
-	size_t old = r->fd_hint_cap;
+	struct fd_hint *h = &pid_at(r, slot)->hint;
 
-	if (!array_reserve(&arr, &r->fd_hint_cap, slot + 1, sizeof(*r->fd_hint)))
-		return;
-	r->fd_hint = arr;
-	/* Slots never saved read as "never read whole". */
-	memset(r->fd_hint + old, 0, (r->fd_hint_cap - old) * sizeof(*r->fd_hint));
-	r->fd_hint[slot].max_fd = max_fd;
-	r->fd_hint[slot].nfds = nfds;
+	h->max_fd = max_fd;
+	h->nfds = nfds;
 	if (last_fd >= 0)
-		r->fd_hint[slot].last_fd = last_fd;
+		h->last_fd = last_fd;
 }
 
 /*
@@ -984,8 +976,7 @@ static void scan_fds(struct resolver *r, int pid, bool maybe_thread)
 				note_denied(r, pid, maybe_thread);
 			}
 			if (n > 0 && procnet_socket_link(target, (size_t)n, &inode) &&
-			    (j = hmap_get(r->inodes, &inode)) != HMAP_NONE && j < r->inode_cap &&
-			    may_take(r, j, pid)) {
+			    (j = hmap_get(r->inodes, &inode)) != HMAP_NONE && may_take(r, j, pid)) {
 				take[ntake++] = j;
 				last_fd = (int)fd;
 			}
@@ -1051,12 +1042,11 @@ static int probe_fd(struct resolver *r, int pid, size_t slot, int fd)
 	if (!procnet_socket_link(target, (size_t)n, &inode))
 		return 0;
 	j = hmap_get(r->inodes, &inode);
-	if (j == HMAP_NONE || j >= r->inode_cap || !may_take(r, j, pid))
+	if (j == HMAP_NONE || !may_take(r, j, pid))
 		return 0;
 	if (!credit(r, pid, slot, &j, 1))
 		return 0;
-	if (slot < r->fd_hint_cap)
-		r->fd_hint[slot].last_fd = fd;
+	pid_at(r, slot)->hint.last_fd = fd;
 	return 1;
 }
 
@@ -1072,9 +1062,9 @@ static bool probe_hint(struct resolver *r, int pid)
 	size_t slot = hmap_get(r->pids, &key);
 	int fd;
 
-	if (slot == HMAP_NONE || slot >= r->fd_hint_cap || r->fd_hint[slot].nfds == 0)
+	if (slot == HMAP_NONE || pid_at(r, slot)->hint.nfds == 0)
 		return false;
-	fd = r->fd_hint[slot].last_fd;
+	fd = pid_at(r, slot)->hint.last_fd;
 	return probe_fd(r, pid, slot, fd) == 1 ||
 	       (r->unowned > 0 && fd < INT32_MAX && probe_fd(r, pid, slot, fd + 1) == 1);
 }
@@ -1084,16 +1074,16 @@ static void scan_fds_quick(struct resolver *r, int pid, bool probed)
 {
 	int32_t key = pid;
 	size_t slot = hmap_get(r->pids, &key);
-	bool hint = slot != HMAP_NONE && slot < r->fd_hint_cap && r->fd_hint[slot].nfds > 0;
+	struct fd_hint *h = slot != HMAP_NONE ? &pid_at(r, slot)->hint : NULL;
 	int top, misses = 0;
 
 	if (!probed && probe_hint(r, pid) && r->unowned == 0)
 		return;
-	if (!hint || r->fd_hint[slot].nfds < HINT_MIN) {
+	if (!h || h->nfds < HINT_MIN) {
 		scan_fds(r, pid, false);
 		return;
 	}
-	top = r->fd_hint[slot].max_fd;
+	top = h->max_fd;
 	for (int fd = top > HINT_BELOW ? top - HINT_BELOW : 0;
 	     fd <= top + HINT_ABOVE && misses < 16 && r->unowned > 0; fd++) {
 		if (probe_fd(r, pid, slot, fd) < 0) {
@@ -1102,8 +1092,8 @@ static void scan_fds_quick(struct resolver *r, int pid, bool probed)
 			continue;
 		}
 		misses = 0;
-		if (fd > r->fd_hint[slot].max_fd)
-			r->fd_hint[slot].max_fd = fd;
+		if (fd > h->max_fd)
+			h->max_fd = fd;
 	}
 }
 
@@ -1166,11 +1156,11 @@ static void drop_closed_end(struct resolver *r, const struct tuple *t, const uin
 		if (!seen || inode == 0 || !r->ns[ns[i]].diag)
 			continue;
 		j = hmap_get(r->inodes, &inode);
-		if (j == HMAP_NONE || j >= r->inode_cap || r->inode_owner[j] != OWNER_UNKNOWN)
+		if (j == HMAP_NONE || inode_at(r, j)->owner != OWNER_UNKNOWN)
 			continue;
 		rc = diag_lookup(r->ns[ns[i]].diag, t->family, 6, l, lport, rem, rport, &e);
 		if (rc == 0 || (rc == 1 && e.inode != inode)) {
-			r->inode_owner[j] = OWNER_CLOSED;
+			inode_at(r, j)->owner = OWNER_CLOSED;
 			r->unowned--;
 		}
 	}
@@ -1205,10 +1195,10 @@ static void drop_closed_listed(struct resolver *r)
 		size_t j;
 		int rc;
 
-		if (i >= r->sock_cap || (inode = r->sock_inode[i]) == 0)
+		if ((inode = sock_at(r, i)->inode) == 0)
 			continue;
 		j = hmap_get(r->inodes, &inode);
-		if (j == HMAP_NONE || j >= r->inode_cap || r->inode_owner[j] != OWNER_UNKNOWN)
+		if (j == HMAP_NONE || inode_at(r, j)->owner != OWNER_UNKNOWN)
 			continue;
 		left--;
 		if (k->kind != TUPLE_FLOW || k->proto != 6 || k->pad >= r->nns ||
@@ -1218,7 +1208,7 @@ static void drop_closed_listed(struct resolver *r)
 		rc = diag_lookup(r->ns[k->pad].diag, k->family, 6, k->src, k->sport, k->dst,
 				 k->dport, &e);
 		if (rc == 0 || (rc == 1 && e.inode != inode)) {
-			r->inode_owner[j] = OWNER_CLOSED;
+			inode_at(r, j)->owner = OWNER_CLOSED;
 			r->unowned--;
 		}
 	}
@@ -1496,11 +1486,9 @@ static void walk_fds(struct resolver *r)
 	free(fresh);
 	free(known);
 	/* A walk cut short has not looked everywhere: what it missed is not missing. */
-	for (size_t j = 0; j < before && j < r->inode_cap && r->unowned > 0 &&
-			   r->interrupted == cut_before;
-	     j++) {
-		if (r->inode_owner[j] == OWNER_UNKNOWN) {
-			r->inode_owner[j] = OWNER_MISSING;
+	for (size_t j = 0; j < before && r->unowned > 0 && r->interrupted == cut_before; j++) {
+		if (inode_at(r, j)->owner == OWNER_UNKNOWN) {
+			inode_at(r, j)->owner = OWNER_MISSING;
 			r->unowned--;
 		}
 	}
@@ -1644,10 +1632,10 @@ static uint64_t sock_lookup(const struct resolver *r, int ns, int kind, int fami
 	key.family = (uint8_t)family;
 	key.proto = (uint8_t)proto;
 	i = hmap_get(r->socks, &key);
-	if (i == HMAP_NONE || i >= r->sock_valid)
+	if (i == HMAP_NONE)
 		return 0;
 	*seen = true;
-	return r->sock_inode[i];
+	return sock_at(r, i)->inode;
 }
 
 /* May a socket of namespace ns be bound to addr? (false: surely none is) */
