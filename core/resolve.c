@@ -17,10 +17,11 @@
 #include "cgroup.h"
 #include "diag.h"
 #include "hmap.h"
+#include "localaddr.h"
 
 #define SCTP_PAIRS 64		/* address pairs kept of one association */
 #define NS_MAX 255
-#define NS_PER_ADDR 4		/* namespaces told apart that share one address */
+#define NS_PER_ADDR LOCALADDR_NS_PER_ADDR
 #define RECENT 8		/* pids credited lately, scanned by quick walks */
 #define YOUNG 32		/* the youngest processes, scanned by quick walks */		/* network namespaces told apart (tuple.pad) */
 #define OWNER_UNKNOWN (-1)	/* in a socket table, owner not found yet */
@@ -59,10 +60,7 @@ struct resolver {
 	struct proc_info *procs;
 	size_t nprocs, procs_cap;
 
-	struct local_prefix *local;	/* prefixes shorter than an address */
-	uint8_t *local_ns_of;		/* ... and their namespaces */
-	size_t nlocal, local_cap, local_ns_cap;
-	struct hmap *addrs;		/* struct local_key -> struct addr_ns: this host's addresses */
+	struct localaddr *local;	/* this host's addresses and prefixes */
 	struct hmap *sock_addrs;	/* struct sock_addr_key: sockets' local ones */
 
 	/* Network namespaces: [0] is our own, the others are met in fd walks. */
@@ -126,12 +124,6 @@ struct pid_val {
 	} hint;
 };
 
-/* An address's: the namespaces it is in (zeroed with its key: none yet). */
-struct addr_ns {
-	uint8_t n;
-	uint8_t ns[NS_PER_ADDR];
-};
-
 static struct sock_val *sock_at(const struct resolver *r, size_t i)
 {
 	return hmap_value(r->socks, i);
@@ -146,13 +138,6 @@ static struct pid_val *pid_at(const struct resolver *r, size_t slot)
 {
 	return hmap_value(r->pids, slot);
 }
-
-/* The key of an address of this host. */
-struct local_key {
-	uint8_t addr[16];
-	uint8_t family;
-	uint8_t pad[7];		/* zero: whole words to hash */
-};
 
 /*
  * A local address some socket of a namespace has (the wildcard included):
@@ -248,13 +233,14 @@ struct resolver *resolver_new(const char *proc_root)
 	/* Socket tuples: a peer chooses its address and port. */
 	r->socks = hmap_new_kv(sizeof(struct tuple), sizeof(struct sock_val), NULL);
 	/*
-	 * Inode numbers and pids, which the kernel hands out, and this host's
-	 * addresses: not keys the network (or a local user) chooses.
+	 * Inode numbers and pids, which the kernel hands out: not keys the
+	 * network, a local user or a container's owner chooses.
 	 */
 	r->inodes = hmap_new_host_kv(sizeof(uint64_t), sizeof(struct inode_val));
 	r->pids = hmap_new_host_kv(sizeof(int32_t), sizeof(struct pid_val));
 	r->denied = hmap_new_host(sizeof(int32_t));
-	r->addrs = hmap_new_host_kv(sizeof(struct local_key), sizeof(struct addr_ns));
+	/* Addresses of this host's namespaces: seeded SipHash (localaddr.h). */
+	r->local = localaddr_new();
 	r->sock_addrs = hmap_new_host(sizeof(struct sock_addr_key));
 	r->ns = calloc(1, sizeof(*r->ns));
 	if (r->ns) {
@@ -262,7 +248,7 @@ struct resolver *resolver_new(const char *proc_root)
 		r->ns[0].ino = self_ns_inode(&r->root);
 		r->ns[0].diag = r->diag;
 	}
-	if (!r->socks || !r->inodes || !r->pids || !r->denied || !r->addrs || !r->sock_addrs ||
+	if (!r->socks || !r->inodes || !r->pids || !r->denied || !r->local || !r->sock_addrs ||
 	    !r->ns) {
 		resolver_free(r);
 		errno = ENOMEM;
@@ -289,9 +275,7 @@ void resolver_free(struct resolver *r)
 		free(r->procs[i].container);
 	}
 	free(r->procs);
-	free(r->local);
-	free(r->local_ns_of);
-	hmap_free(r->addrs);
+	localaddr_free(r->local);
 	for (size_t i = 1; i < r->nns; i++)
 		diag_close(r->ns[i].diag);
 	free(r->ns);
@@ -572,46 +556,7 @@ static int read_tables(struct resolver *r, int proto)
 
 static void add_local(struct resolver *r, const struct local_prefix *p, size_t ns)
 {
-	void *arr;
-
-	if ((p->family == TUPLE_V4 && p->len == 32) || (p->family == TUPLE_V6 && p->len == 128)) {
-		/* An address: a hash lookup (there may be thousands). */
-		struct local_key k;
-		bool inserted;
-		size_t j;
-		struct addr_ns *v;
-
-		memset(&k, 0, sizeof(k));
-		k.family = p->family;
-		memcpy(k.addr, p->addr, 16);
-		/* Its namespace list comes with the key, empty. */
-		j = hmap_put(r->addrs, &k, SIZE_MAX, &inserted);
-		if (j == HMAP_NONE)
-			return;
-		v = hmap_value(r->addrs, j);
-		/* Several namespaces may use one address: keep the first few. */
-		for (size_t i = 0; i < v->n; i++) {
-			if (v->ns[i] == ns)
-				return;
-		}
-		if (v->n < NS_PER_ADDR)
-			v->ns[v->n++] = (uint8_t)ns;
-		return;
-	}
-	for (size_t i = 0; i < r->nlocal; i++) {
-		if (memcmp(&r->local[i], p, sizeof(*p)) == 0)
-			return;
-	}
-	arr = r->local;
-	if (!array_reserve(&arr, &r->local_cap, r->nlocal + 1, sizeof(*p)))
-		return;
-	r->local = arr;
-	arr = r->local_ns_of;
-	if (!array_reserve(&arr, &r->local_ns_cap, r->nlocal + 1, 1))
-		return;
-	r->local_ns_of = arr;
-	r->local_ns_of[r->nlocal] = (uint8_t)ns;
-	r->local[r->nlocal++] = *p;
+	localaddr_add(r->local, p, (uint8_t)ns);
 }
 
 struct addr_ctx {
@@ -663,34 +608,7 @@ static void read_local_addrs(struct resolver *r)
 static size_t ns_list(const struct resolver *r, int family, const uint8_t *addr,
 		      uint8_t out[NS_PER_ADDR])
 {
-	struct local_key k;
-	size_t j;
-
-	memset(&k, 0, sizeof(k));
-	k.family = (uint8_t)family;
-	memcpy(k.addr, addr, 16);
-	j = hmap_get(r->addrs, &k);
-	if (j != HMAP_NONE) {
-		const struct addr_ns *v = hmap_value(r->addrs, j);
-
-		if (v->n > 0) {
-			memcpy(out, v->ns, v->n);
-			return v->n;
-		}
-	}
-	for (size_t i = 0; i < r->nlocal; i++) {
-		const struct local_prefix *p = &r->local[i];
-		size_t full = p->len / 8;
-		unsigned rest = p->len % 8;
-
-		if (p->family != family || memcmp(p->addr, addr, full) != 0)
-			continue;
-		if (rest == 0 || ((p->addr[full] ^ addr[full]) & (0xff00 >> rest)) == 0) {
-			out[0] = r->local_ns_of[i];
-			return 1;
-		}
-	}
-	return 0;
+	return localaddr_find(r->local, family, addr, out);
 }
 
 /* The first namespace addr is an address of, or -1 when it is none of ours. */
@@ -708,7 +626,7 @@ bool resolver_is_local(const struct resolver *r, int family, const uint8_t *addr
 
 static bool have_local(const struct resolver *r)
 {
-	return r->nlocal > 0 || hmap_count(r->addrs) > 0;
+	return localaddr_any(r->local);
 }
 
 static unsigned long long parse_starttime(const char *stat)
