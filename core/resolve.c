@@ -239,9 +239,13 @@ struct resolver *resolver_new(const char *proc_root)
 	r->inodes = hmap_new_host_kv(sizeof(uint64_t), sizeof(struct inode_val));
 	r->pids = hmap_new_host_kv(sizeof(int32_t), sizeof(struct pid_val));
 	r->denied = hmap_new_host(sizeof(int32_t));
-	/* Addresses of this host's namespaces: seeded SipHash (localaddr.h). */
+	/*
+	 * Addresses, which the owner of each namespace chooses (those of a
+	 * container's interfaces, and what its sockets bind to): seeded
+	 * SipHash, as for the sockets (localaddr.h).
+	 */
 	r->local = localaddr_new();
-	r->sock_addrs = hmap_new_host(sizeof(struct sock_addr_key));
+	r->sock_addrs = hmap_new(sizeof(struct sock_addr_key), NULL);
 	r->ns = calloc(1, sizeof(*r->ns));
 	if (r->ns) {
 		r->ns_cap = r->nns = 1;
