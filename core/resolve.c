@@ -63,10 +63,17 @@ struct resolver {
 	struct localaddr *local;	/* this host's addresses and prefixes */
 	struct hmap *sock_addrs;	/* struct sock_addr_key: sockets' local ones */
 
-	/* Network namespaces: [0] is our own, the others are met in fd walks. */
+	/*
+	 * Network namespaces: [0] is our own, the others are met in fd walks.
+	 * Another's files are read below the /proc/PID directory of one of
+	 * its processes, opened once (below_sub_open): it stays that
+	 * process's, so a pid given to a process of another namespace
+	 * meanwhile is never read as this one's.
+	 */
 	struct netns {
 		uint64_t ino;		/* 0: not known */
 		int pid;		/* a process in it (0: none known now) */
+		struct below dir;	/* its /proc/PID (fd -1: none open) */
 		struct diag *diag;
 		bool wild[2];		/* a socket on the IPv4 / IPv6 wildcard */
 	} *ns;
@@ -249,6 +256,7 @@ struct resolver *resolver_new(const char *proc_root)
 	r->ns = calloc(1, sizeof(*r->ns));
 	if (r->ns) {
 		r->ns_cap = r->nns = 1;
+		r->ns[0].dir.fd = -1;	/* its files are the root's own */
 		r->ns[0].ino = self_ns_inode(&r->root);
 		r->ns[0].diag = r->diag;
 	}
@@ -280,8 +288,10 @@ void resolver_free(struct resolver *r)
 	}
 	free(r->procs);
 	localaddr_free(r->local);
-	for (size_t i = 1; i < r->nns; i++)
+	for (size_t i = 1; i < r->nns; i++) {
 		diag_close(r->ns[i].diag);
+		below_root_close(&r->ns[i].dir);
+	}
 	free(r->ns);
 	free(r);
 }
@@ -362,18 +372,28 @@ static void learn_cb(void *ctx, const struct sock_entry *e)
 	learn_socket(c->r, e, c->ns);
 }
 
-/* Path of a per-namespace file: our own under the root, another's by a pid. */
-static bool ns_path(const struct resolver *r, size_t ns, const char *file, char *buf, size_t size)
+/*
+ * Where a namespace's files (net/...) are read below: the root for our
+ * own, the directory of a process in it for another's; NULL when none is
+ * known now.
+ */
+static struct below *ns_base(struct resolver *r, size_t ns)
 {
-	int n;
-
 	if (ns == 0)
-		n = snprintf(buf, size, "%s", file);
-	else if (r->ns[ns].pid > 0)
-		n = snprintf(buf, size, "%d/%s", r->ns[ns].pid, file);
-	else
-		return false;
-	return n > 0 && (size_t)n < size;
+		return &r->root;
+	return r->ns[ns].dir.fd >= 0 ? &r->ns[ns].dir : NULL;
+}
+
+/*
+ * Namespace ns lost the process its files were read through (it exited,
+ * or moved to another namespace): the next deep walk looks for another.
+ */
+static void ns_orphan(struct resolver *r, size_t ns)
+{
+	below_fold(&r->root, &r->ns[ns].dir);
+	below_root_close(&r->ns[ns].dir);
+	r->ns[ns].pid = 0;
+	r->ns_orphaned = true;
 }
 
 void resolver_set_stop(struct resolver *r, const atomic_int *stop)
@@ -419,21 +439,26 @@ static bool stop_here(struct resolver *r)
 typedef void line_fn(struct resolver *r, const char *line, void *ctx);
 
 /*
- * Each line of the file at path below the root to fn, within below.h's
- * bounds, until the file ends or a stop; false if it could not be opened.
+ * Each line of the file at path below base (the root, or a directory
+ * below it) to fn, within below.h's bounds, until the file ends or a
+ * stop; false if it could not be opened.
  */
-static bool read_lines(struct resolver *r, const char *path, line_fn *fn, void *ctx)
+static bool read_lines(struct resolver *r, struct below *base, const char *path, line_fn *fn,
+		       void *ctx)
 {
 	struct below_lines lf;
 	const char *line;
 	size_t len;
+	bool ok = below_lines_open(base, path, &lf) == 0;
 
-	if (below_lines_open(&r->root, path, &lf) != 0)
-		return false;
-	while ((line = below_lines_next(&lf, &len)) != NULL && !stop_here(r))
+	while (ok && (line = below_lines_next(&lf, &len)) != NULL && !stop_here(r))
 		fn(r, line, ctx);
-	below_lines_close(&lf);
-	return true;
+	if (ok)
+		below_lines_close(&lf);
+	/* What was refused or cut there counts as the root's. */
+	if (base != &r->root)
+		below_fold(&r->root, base);
+	return ok;
 }
 
 struct table_ctx {
@@ -465,13 +490,30 @@ static void sctp_line(struct resolver *r, const char *line, void *ctx)
 		learn_socket(r, &e[j], c->ns);
 }
 
+/*
+ * Where namespace ns's files are read below, checked to be still in it
+ * (a process may move to another namespace); NULL when no process of it
+ * is known now.
+ */
+static struct below *ns_files(struct resolver *r, size_t ns)
+{
+	struct below *base = ns_base(r, ns);
+
+	if (ns == 0 || !base)
+		return base;
+	if (ns_inode(base, "ns/net") == r->ns[ns].ino)
+		return base;
+	ns_orphan(r, ns);	/* gone, or elsewhere now */
+	return NULL;
+}
+
 /* Read one namespace's socket tables; only protocol proto unless proto < 0. */
 static int read_ns_tables(struct resolver *r, size_t ns, int proto)
 {
-	char path[64];
 	int ok = 0;
 	struct learn_ctx lc = { r, ns };
 	bool tcp_both = false;	/* one dump gave IPv4 and IPv6 */
+	struct below *base = ns_files(r, ns);
 
 	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
 		struct table_ctx tc = { tables[t].family, tables[t].proto, ns };
@@ -504,23 +546,20 @@ static int read_ns_tables(struct resolver *r, size_t ns, int proto)
 			ok++;
 			continue;
 		}
-		if (!ns_path(r, ns, tables[t].path, path, sizeof(path)))
+		if (!base)
 			break;
-		if (read_lines(r, path, table_line, &tc))
+		if (read_lines(r, base, tables[t].path, table_line, &tc))
 			ok++;
 	}
 	/* SCTP: associations, and endpoints (bound or listening). */
-	for (int assoc = 0; assoc < 2 && (proto < 0 || proto == 132); assoc++) {
+	for (int assoc = 0; assoc < 2 && base && (proto < 0 || proto == 132); assoc++) {
 		struct sctp_ctx sc = { assoc == 1, ns };
 
-		if (ns_path(r, ns, assoc ? "net/sctp/assocs" : "net/sctp/eps", path, sizeof(path)))
-			read_lines(r, path, sctp_line, &sc);
+		read_lines(r, base, assoc ? "net/sctp/assocs" : "net/sctp/eps", sctp_line, &sc);
 	}
-	if (ns > 0 && ok == 0 && r->ns[ns].pid > 0) {
-		/* Its process is gone: the next deep walk looks for another. */
-		r->ns[ns].pid = 0;
-		r->ns_orphaned = true;
-	}
+	/* Its process is gone: the next deep walk looks for another. */
+	if (ns > 0 && ok == 0 && base)
+		ns_orphan(r, ns);
 	return ok ? 0 : -1;
 }
 
@@ -588,15 +627,15 @@ static void if_inet6_line(struct resolver *r, const char *line, void *ctx)
 
 static void read_ns_addrs(struct resolver *r, size_t ns)
 {
-	char path[64];
 	struct addr_ctx ac;
+	struct below *base = ns_files(r, ns);
 
+	if (!base)
+		return;
 	memset(&ac, 0, sizeof(ac));
 	ac.ns = ns;
-	if (ns_path(r, ns, "net/fib_trie", path, sizeof(path)))
-		read_lines(r, path, fib_line, &ac);
-	if (ns_path(r, ns, "net/if_inet6", path, sizeof(path)))
-		read_lines(r, path, if_inet6_line, &ac);
+	read_lines(r, base, "net/fib_trie", fib_line, &ac);
+	read_lines(r, base, "net/if_inet6", if_inet6_line, &ac);
 }
 
 static void read_local_addrs(struct resolver *r)
@@ -1195,46 +1234,82 @@ static bool walk_new(struct resolver *r, long now, const struct tuple *t, size_t
 }
 
 /*
+ * The namespace of the process whose /proc/PID directory dir is, and
+ * with sock_diag (the root is our own /proc) an fd of it to enter it
+ * (*fd, else -1): ns/net opened below that directory, the one magic link
+ * opened, on purpose. Its inode is then the namespace entered, whatever
+ * happened to the pid since the directory was opened. 0: unknown.
+ */
+static uint64_t dir_ns(const struct resolver *r, struct below *dir, int *fd)
+{
+	struct stat st;
+
+	*fd = -1;
+	if (r->diag) {
+		*fd = openat(dir->fd, "ns/net", O_RDONLY | O_CLOEXEC);
+		if (*fd >= 0 && fstat(*fd, &st) == 0)
+			return (uint64_t)st.st_ino;
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
+	}
+	return ns_inode(dir, "ns/net");
+}
+
+/*
  * Note pid's network namespace: one not met before is added (its sockets
- * and addresses are read from then on); one that lost its process gets
- * this one. True if a namespace was added.
+ * and addresses are read from then on, below pid's directory); one with
+ * no process to read it through (it lost its own) gets this one. True if
+ * a namespace was added.
  */
 static bool note_ns(struct resolver *r, int pid)
 {
 	char path[64];
+	struct below dir;
 	uint64_t ino;
 	void *arr = r->ns;
+	size_t i;
 	int fd;
 
+	/* A first look by the pid's number: most processes are in ours. */
 	snprintf(path, sizeof(path), "%d/ns/net", pid);
 	ino = ns_inode(&r->root, path);
 	if (ino == 0 || ino == r->ns[0].ino || r->ns[0].ino == 0)
 		return false;
-	for (size_t i = 1; i < r->nns; i++) {
-		if (r->ns[i].ino == ino) {
-			if (r->ns[i].pid == 0)
-				r->ns[i].pid = pid;
-			return false;
-		}
-	}
-	if (r->nns >= NS_MAX || !array_reserve(&arr, &r->ns_cap, r->nns + 1, sizeof(*r->ns)))
+	for (i = 1; i < r->nns && r->ns[i].ino != ino; i++)
+		;
+	if (i < r->nns && r->ns[i].dir.fd >= 0)
+		return false;	/* met, and read through a process of it */
+	/*
+	 * Then what counts, through the process's own directory: the pid may
+	 * be another process's since the look above.
+	 */
+	snprintf(path, sizeof(path), "%d", pid);
+	if (below_sub_open(&r->root, path, &dir) != 0)
 		return false;
+	ino = dir_ns(r, &dir, &fd);
+	for (i = 1; i < r->nns && r->ns[i].ino != ino; i++)
+		;
+	if (ino == 0 || ino == r->ns[0].ino || i < r->nns || r->nns >= NS_MAX ||
+	    !array_reserve(&arr, &r->ns_cap, r->nns + 1, sizeof(*r->ns))) {
+		if (i < r->nns && ino != 0 && r->ns[i].dir.fd < 0) {
+			r->ns[i].dir = dir;	/* an orphan's new process */
+			r->ns[i].pid = pid;
+		} else {
+			below_root_close(&dir);
+		}
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
 	r->ns = arr;
 	r->ns[r->nns].ino = ino;
 	r->ns[r->nns].pid = pid;
-	r->ns[r->nns].diag = NULL;
+	r->ns[r->nns].dir = dir;
+	r->ns[r->nns].diag = fd >= 0 ? diag_open_in(fd) : NULL;
 	r->ns[r->nns].wild[0] = r->ns[r->nns].wild[1] = false;
-	if (r->diag) {
-		/*
-		 * The one magic link opened, on purpose: the root is our own
-		 * /proc (r->diag), whose ns/net enters the namespace.
-		 */
-		fd = openat(r->root.fd, path, O_RDONLY | O_CLOEXEC);
-		if (fd >= 0) {
-			r->ns[r->nns].diag = diag_open_in(fd);
-			close(fd);
-		}
-	}
+	if (fd >= 0)
+		close(fd);
 	r->nns++;
 	return true;
 }

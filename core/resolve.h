@@ -11,6 +11,12 @@
  * A pass (resolver_refresh) re-reads the socket tables and, only when it
  * met inodes of unknown owner, walks /proc/PID/fd: processes it has not
  * seen before first, the others only while inodes remain unexplained.
+ * Another network namespace met (in /proc/PID/ns/net) is read through
+ * one of its processes: the /proc/PID directory is opened once, and its
+ * namespace checked through that directory (and, to enter it for
+ * sock_diag, ns/net opened there and its inode taken with fstat), so a
+ * pid reused meanwhile by a process of another namespace is never read
+ * or entered as this one.
  * Every path is below the proc root given at creation, and every file is
  * read through below.h: a root other than the kernel's /proc is untrusted
  * input (no symbolic link followed, only regular files, every read
