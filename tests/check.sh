@@ -5,7 +5,8 @@
 # (bash, zsh, fish; tests/completions), 3. the scale test (6,000
 # flows against a generated ledger), the hostile proc roots and signals
 # (tests/hostile), 4. live tests (network namespaces, root), then the
-# privileges a running proctraf keeps (tests/privs, root),
+# privileges a running proctraf keeps (tests/privs, root), README.md's
+# snapshot recipe (tests/snapshot, root),
 # 5. accuracy cases (bench/accuracy, root), 6. unit, golden and
 # scale tests again under ASan+UBSan, 7. a live capture under TSan.
 build=${1:-build}
@@ -77,6 +78,8 @@ layer scale sh tests/scale/run.sh "$build/proctraf"
 layer hostile sh tests/hostile/run.sh "$build/proctraf"
 layer live sh tests/live/run.sh "$build/proctraf"
 layer privs sh tests/privs/run.sh "$build/proctraf"
+# The snapshot recipe of README.md, run as written (root).
+layer snapshot sh tests/snapshot/run.sh "$build/proctraf"
 # Attribution against the truth of a capture beside it (bench/accuracy):
 # every case, at quick volumes.
 layer accuracy sh bench/accuracy/run.sh "$build/proctraf" --check
