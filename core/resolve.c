@@ -13,87 +13,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "below.h"
 #include "cgroup.h"
 #include "diag.h"
-#include "hmap.h"
-#include "localaddr.h"
+#include "resolve_priv.h"
 
 #define SCTP_PAIRS 64		/* address pairs kept of one association */
-#define NS_MAX 255
-#define NS_PER_ADDR LOCALADDR_NS_PER_ADDR
 #define RECENT 8		/* pids credited lately, scanned by quick walks */
-#define YOUNG 32		/* the youngest processes, scanned by quick walks */		/* network namespaces told apart (tuple.pad) */
-#define OWNER_UNKNOWN (-1)	/* in a socket table, owner not found yet */
-#define OWNER_MISSING (-2)	/* a full fd walk did not find it */
-#define OWNER_CLOSED (-3)	/* closed before its owner was found: not searched for */
 #define CMDLINE_MAX 4096
-#define PROC_UNREAD (-1)	/* in the pid map: seen, details not read */
-
-struct resolver {
-	struct below root;		/* every file is read through it */
-	struct diag *diag;		/* sock_diag, when the root is the real /proc */
-	long last_pid;			/* kernel's last pid at the last walk, or -1 */
-	long pid_max;
-	bool want_full;			/* no sock_diag: a full pass is due */
-	bool want_deep;			/* a flow had no end in a known namespace */
-	long ns_pid;			/* kernel's last pid when namespaces were looked for */
-	int recent[RECENT];		/* pids credited lately, latest first */
-	int young[YOUNG];		/* the youngest pids of the last deep walk */
-	size_t nyoung;
-
-	/*
-	 * Each map keeps its values beside its keys (hmap_new_kv): a key is
-	 * put with its value or not at all, so running out of memory never
-	 * leaves a key whose value was not written.
-	 */
-	struct hmap *socks;		/* struct tuple (src = local end) -> struct sock_val */
-	bool sock_addrs_partial;	/* out of memory: sock_addrs may lack some */
-
-	struct hmap *inodes;		/* uint64_t inode -> struct inode_val */
-	size_t unowned;			/* inodes at OWNER_UNKNOWN */
-
-	struct hmap *pids;		/* int32_t pid -> struct pid_val */
-	struct hmap *denied;		/* int32_t pid: its fds we were not allowed to read */
-	bool some_denied;		/* ... one at least (kept when out of memory) */
-
-	struct proc_info *procs;
-	size_t nprocs, procs_cap;
-
-	struct localaddr *local;	/* this host's addresses and prefixes */
-	struct hmap *sock_addrs;	/* struct sock_addr_key: sockets' local ones */
-
-	/*
-	 * Network namespaces: [0] is our own, the others are met in fd walks.
-	 * Another's files are read below the /proc/PID directory of one of
-	 * its processes, opened once (below_sub_open): it stays that
-	 * process's, so a pid given to a process of another namespace
-	 * meanwhile is never read as this one's.
-	 */
-	struct netns {
-		uint64_t ino;		/* 0: not known */
-		int pid;		/* a process in it (0: none known now) */
-		struct below dir;	/* its /proc/PID (fd -1: none open) */
-		struct diag *diag;
-		bool wild[2];		/* a socket on the IPv4 / IPv6 wildcard */
-	} *ns;
-	size_t nns, ns_cap;
-	bool ns_orphaned;		/* a namespace lost its process */
-
-	uint64_t passes, fd_walks;
-	uint64_t fd_links;		/* /proc/PID/fd links read */
-	uint64_t walk_gen, gen_next;	/* the walk crediting now (see may_take) */
-
-	/* resolver_set_yield */
-	void (*yield_fn)(void *ctx);
-	void *yield_ctx;
-	bool in_yield;
-
-	/* resolver_set_stop */
-	const atomic_int *stop;
-	double stop_seen;		/* monotonic time a pass first saw *stop; 0: not yet */
-	uint64_t interrupted;		/* walks and table reads ended early by it */
-};
 
 static const struct {
 	const char *path;
@@ -109,65 +35,6 @@ static const struct {
 	{ "net/raw", TUPLE_V4, PROCNET_RAW },
 	{ "net/raw6", TUPLE_V6, PROCNET_RAW },
 };
-
-/* A socket's value: the inode of the file that holds it (0: none, a closing one). */
-struct sock_val {
-	uint64_t inode;
-};
-
-/* An inode's: its owner, and the fd walk that set it. */
-struct inode_val {
-	int32_t owner;			/* proc index or OWNER_* */
-	uint64_t walk;
-};
-
-/* A pid's: its process, and its fd table at the last full read. */
-struct pid_val {
-	int32_t proc;			/* latest proc index for that pid, or PROC_UNREAD */
-	struct fd_hint {
-		int max_fd;
-		int nfds;		/* 0: never read whole */
-		int last_fd;		/* the fd of the socket credited last */
-	} hint;
-};
-
-static struct sock_val *sock_at(const struct resolver *r, size_t i)
-{
-	return hmap_value(r->socks, i);
-}
-
-static struct inode_val *inode_at(const struct resolver *r, size_t j)
-{
-	return hmap_value(r->inodes, j);
-}
-
-static struct pid_val *pid_at(const struct resolver *r, size_t slot)
-{
-	return hmap_value(r->pids, slot);
-}
-
-/*
- * A local address some socket of a namespace has (the wildcard included):
- * a small set that spares the socket table, far larger and out of cache,
- * the lookups of a flow's remote end.
- */
-struct sock_addr_key {
-	uint8_t addr[16];
-	uint8_t family;
-	uint8_t ns;
-	uint8_t pad[6];		/* zero: whole words to hash */
-};
-
-static struct sock_addr_key sock_addr_key(int family, size_t ns, const uint8_t *addr)
-{
-	struct sock_addr_key k;
-
-	memset(&k, 0, sizeof(k));
-	k.family = (uint8_t)family;
-	k.ns = (uint8_t)ns;
-	memcpy(k.addr, addr, 16);
-	return k;
-}
 
 /* The inode a namespace link ("net:[4026531840]") names; 0 if none. */
 static uint64_t ns_inode(struct below *root, const char *path)
@@ -237,6 +104,7 @@ struct resolver *resolver_new(const char *proc_root)
 	if (is_our_proc(&r->root))
 		r->diag = diag_open();
 	r->last_pid = r->ns_pid = -1;
+	r->forget_min = RESOLVER_FORGET_MIN;
 	/* Socket tuples: a peer chooses its address and port. */
 	r->socks = hmap_new_kv(sizeof(struct tuple), sizeof(struct sock_val), NULL);
 	/*
@@ -280,13 +148,15 @@ void resolver_free(struct resolver *r)
 	hmap_free(r->pids);
 	hmap_free(r->denied);
 	hmap_free(r->sock_addrs);
+	/* A forgotten slot's strings are freed already (NULL). */
 	for (size_t i = 0; i < r->nprocs; i++) {
-		free(r->procs[i].cmdline);
-		free(r->procs[i].cgroup);
-		free(r->procs[i].unit);
-		free(r->procs[i].container);
+		free(r->procs[i].info.cmdline);
+		free(r->procs[i].info.cgroup);
+		free(r->procs[i].info.unit);
+		free(r->procs[i].info.container);
 	}
 	free(r->procs);
+	free(r->free_procs);
 	localaddr_free(r->local);
 	for (size_t i = 1; i < r->nns; i++) {
 		diag_close(r->ns[i].diag);
@@ -341,6 +211,7 @@ static void learn_socket(struct resolver *r, const struct sock_entry *e, size_t 
 	i = hmap_put(r->socks, &key, SIZE_MAX, &inserted);
 	if (i == HMAP_NONE)
 		return;
+	sock_at(r, i)->seen = r->epoch;		/* still there: not to be forgotten */
 	if (inserted) {
 		struct sock_addr_key ak = sock_addr_key(e->family, ns, e->laddr);
 		bool added;
@@ -352,6 +223,7 @@ static void learn_socket(struct resolver *r, const struct sock_entry *e, size_t 
 		if (memcmp(e->laddr, any, 16) == 0 && ns < r->nns)
 			r->ns[ns].wild[e->family == TUPLE_V6] = true;
 		sock_at(r, i)->inode = e->inode;
+		r->socks_learned++;
 	} else if (e->inode != 0) {
 		/* A closing socket (TIME_WAIT) shows inode 0: keep what we knew. */
 		sock_at(r, i)->inode = e->inode;
@@ -776,23 +648,36 @@ static size_t pid_slot(struct resolver *r, int pid, bool *inserted)
 	size_t j = hmap_put(r->pids, &key, SIZE_MAX, inserted);
 
 	/* The value came with the key, zeroed (proc 0, no hint): set before any read. */
-	if (j != HMAP_NONE && *inserted)
+	if (j != HMAP_NONE && *inserted) {
 		pid_at(r, j)->proc = PROC_UNREAD;
+		pid_at(r, j)->seen = r->epoch;
+	}
 	return j;
 }
 
-/* Read a process's details (pid's current incarnation); its index or -1. */
+/*
+ * Read a process's details (pid's current incarnation) into a slot
+ * forgotten before, or a new one; its index or -1.
+ */
 static int32_t add_proc(struct resolver *r, int pid, size_t slot)
 {
 	void *arr = r->procs;
+	int32_t i;
 
-	if (r->nprocs >= INT32_MAX ||
-	    !array_reserve(&arr, &r->procs_cap, r->nprocs + 1, sizeof(*r->procs)))
-		return -1;
-	r->procs = arr;
-	read_proc_info(&r->root, pid, &r->procs[r->nprocs]);
-	pid_at(r, slot)->proc = (int32_t)r->nprocs;
-	return (int32_t)r->nprocs++;
+	if (r->nfree > 0) {
+		i = r->free_procs[--r->nfree];
+	} else {
+		if (r->nprocs >= INT32_MAX ||
+		    !array_reserve(&arr, &r->procs_cap, r->nprocs + 1, sizeof(*r->procs)))
+			return -1;
+		r->procs = arr;
+		i = (int32_t)r->nprocs++;
+	}
+	memset(&r->procs[i], 0, sizeof(r->procs[i]));
+	read_proc_info(&r->root, pid, &r->procs[i].info);
+	pid_at(r, slot)->proc = i;
+	r->procs_learned++;
+	return i;
 }
 
 /*
@@ -806,7 +691,7 @@ static bool may_take(const struct resolver *r, size_t j, int pid)
 
 	if (v->owner == OWNER_UNKNOWN || v->owner == OWNER_CLOSED)
 		return true;	/* a walk may still meet a closed one: a held fd */
-	return v->owner >= 0 && v->walk == r->walk_gen && r->procs[v->owner].pid > pid;
+	return v->owner >= 0 && v->walk == r->walk_gen && r->procs[v->owner].info.pid > pid;
 }
 
 /* The thread group of task id, from its status; id itself if unknown. */
@@ -833,7 +718,7 @@ static bool credit(struct resolver *r, int pid, size_t slot, const size_t *take,
 
 		snprintf(path, sizeof(path), "%d/stat", pid);
 		if (below_read_small(&r->root, path, buf, sizeof(buf)) > 0 &&
-		    parse_starttime(buf) != r->procs[proc].start)
+		    parse_starttime(buf) != r->procs[proc].info.start)
 			proc = PROC_UNREAD;	/* a recycled pid is a new process */
 	}
 	if (proc < 0)
@@ -1401,12 +1286,16 @@ static void walk_fds(struct resolver *r)
 		int32_t key;
 		void *arr;
 		bool is_known;
+		size_t slot;
 
 		/* No kernel gives out more (PID_MAX_LIMIT): a bound on a stand-in's listing. */
 		if (!isdigit((unsigned char)de->d_name[0]) || *end || pid <= 0 || pid > PID_LIMIT)
 			continue;
 		key = (int32_t)pid;
-		is_known = hmap_get(r->pids, &key) != HMAP_NONE;
+		slot = hmap_get(r->pids, &key);
+		is_known = slot != HMAP_NONE;
+		if (is_known)
+			pid_at(r, slot)->seen = r->epoch;	/* alive: not to be forgotten */
 		if (!is_known || orphaned)
 			note_ns(r, (int)pid);
 		arr = is_known ? known : fresh;
@@ -1418,6 +1307,9 @@ static void walk_fds(struct resolver *r)
 			fresh[nfresh++] = (int)pid;
 		}
 	}
+	/* Listed to its end: a pid not in it has exited (forget.c). */
+	if (!de)
+		r->listed = r->epoch;
 	closedir(d);
 	/* The sockets of namespaces met just now: before the fds that hold them. */
 	for (size_t ns = old; ns < r->nns && !stop_here(r); ns++) {
@@ -1499,13 +1391,20 @@ static void deep_walk(struct resolver *r)
 
 int resolver_refresh(struct resolver *r)
 {
+	uint64_t cut = r->interrupted;
 	int rc;
 
 	r->passes++;
+	r->epoch++;
 	r->want_full = false;
 	rc = read_tables(r, -1);
 	read_local_addrs(r);
 	deep_walk(r);
+	/* What a whole pass did not see is closed, or exited (forget.c). */
+	if (rc == 0 && r->interrupted == cut && r->listed == r->epoch) {
+		r->whole[1] = r->whole[0];
+		r->whole[0] = r->epoch;
+	}
 	return rc;
 }
 
@@ -1521,12 +1420,21 @@ static void find_end(struct resolver *r, const struct tuple *t, const uint8_t *l
 	const struct proc_info *owner;
 	uint8_t ns[NS_PER_ADDR];
 	size_t nns = ns_list(r, t->family, l, ns);
-	bool asked = false;
+	struct lookup_trace tr = { 0, false, HMAP_NONE, -1 };
+	bool asked = false, local;
 
 	if (nns == 0 && have_local(r))
 		return;
-	if (resolver_lookup(r, t->family, t->proto, l, lport, rem, rport, &owner) == OWNER_FOUND)
-		return;		/* known already */
+	if (resolver_lookup_traced(r, t->family, t->proto, l, lport, rem, rport, &owner, &local,
+				   &tr) == OWNER_FOUND) {
+		/*
+		 * Known already: the socket that told is in use (a listener
+		 * that no table lists, another namespace's under sock_diag):
+		 * not to be forgotten yet.
+		 */
+		sock_at(r, tr.sock)->seen = r->epoch;
+		return;
+	}
 	if (nns == 0)
 		ns[nns++] = 0;
 	/* In each namespace that has the address, until one has the socket. */
@@ -1612,12 +1520,12 @@ int resolver_refresh_flows(struct resolver *r, const struct tuple *t, size_t n, 
 }
 
 /* Inode of the socket keyed (local, remote), or 0; *seen: a socket exists. */
-static uint64_t sock_lookup(const struct resolver *r, int ns, int kind, int family, int proto,
-			    const uint8_t *laddr, uint16_t lport,
-			    const uint8_t *raddr, uint16_t rport, bool *seen)
+/* Index of the socket keyed (local, remote) in namespace ns, or HMAP_NONE. */
+static size_t sock_find(const struct resolver *r, int ns, int kind, int family, int proto,
+			const uint8_t *laddr, uint16_t lport,
+			const uint8_t *raddr, uint16_t rport)
 {
 	struct tuple key;
-	size_t i;
 
 	memset(&key, 0, sizeof(key));
 	key.pad = (uint8_t)ns;
@@ -1628,7 +1536,15 @@ static uint64_t sock_lookup(const struct resolver *r, int ns, int kind, int fami
 	key.dport = rport;
 	key.family = (uint8_t)family;
 	key.proto = (uint8_t)proto;
-	i = hmap_get(r->socks, &key);
+	return hmap_get(r->socks, &key);
+}
+
+static uint64_t sock_lookup(const struct resolver *r, int ns, int kind, int family, int proto,
+			    const uint8_t *laddr, uint16_t lport,
+			    const uint8_t *raddr, uint16_t rport, bool *seen)
+{
+	size_t i = sock_find(r, ns, kind, family, proto, laddr, lport, raddr, rport);
+
 	if (i == HMAP_NONE)
 		return 0;
 	*seen = true;
@@ -1665,6 +1581,16 @@ enum owner_status resolver_lookup_end(const struct resolver *r, int family, int 
 				      const uint8_t *laddr, uint16_t lport,
 				      const uint8_t *raddr, uint16_t rport,
 				      const struct proc_info **owner, bool *local)
+{
+	return resolver_lookup_traced(r, family, proto, laddr, lport, raddr, rport, owner, local,
+				      NULL);
+}
+
+enum owner_status resolver_lookup_traced(const struct resolver *r, int family, int proto,
+					 const uint8_t *laddr, uint16_t lport,
+					 const uint8_t *raddr, uint16_t rport,
+					 const struct proc_info **owner, bool *local,
+					 struct lookup_trace *tr)
 {
 	static const uint8_t any[16];
 	/* The sockets of the namespaces that have this address (ours if none). */
@@ -1720,6 +1646,11 @@ enum owner_status resolver_lookup_end(const struct resolver *r, int family, int 
 	bool seen = false, port_seen = false, held = false;
 
 	*owner = NULL;
+	if (tr) {
+		tr->stale = false;
+		tr->sock = HMAP_NONE;
+		tr->proc = -1;
+	}
 	/* Each try in every namespace, then the next. */
 	for (size_t t = 0; t < sizeof(tries) / sizeof(tries[0]); t++) {
 		int col = tries[t].has;
@@ -1728,22 +1659,29 @@ enum owner_status resolver_lookup_end(const struct resolver *r, int family, int 
 		if (tries[t].kind == TUPLE_RAW && (port_seen || echo_responder))
 			break;
 		for (size_t j = 0; j < nns; j++) {
-			bool here = false;
 			uint64_t inode;
 			int32_t p;
+			size_t i;
 
 			if (!has[j][col])
 				continue;
-			inode = sock_lookup(r, ns[j], tries[t].kind, col == 2 ? TUPLE_V6 : family,
-					    proto, col == 0 ? laddr : any,
-					    tries[t].ports ? lport : 0,
-					    tries[t].remote ? raddr : any,
-					    tries[t].remote && tries[t].ports ? rport : 0, &here);
-			if (!here)
+			i = sock_find(r, ns[j], tries[t].kind, col == 2 ? TUPLE_V6 : family, proto,
+				      col == 0 ? laddr : any, tries[t].ports ? lport : 0,
+				      tries[t].remote ? raddr : any,
+				      tries[t].remote && tries[t].ports ? rport : 0);
+			if (i == HMAP_NONE)
 				continue;
+			/* Every socket met shapes the answer: the round set up drops it? */
+			if (tr && sock_at(r, i)->seen < tr->before)
+				tr->stale = true;
+			inode = sock_at(r, i)->inode;
 			p = inode_owner_of(r, inode);
 			if (p >= 0) {
-				*owner = &r->procs[p];
+				*owner = &r->procs[p].info;
+				if (tr) {
+					tr->sock = i;
+					tr->proc = p;
+				}
 				return OWNER_FOUND;
 			}
 			/*
@@ -1798,11 +1736,18 @@ void resolver_stats(const struct resolver *r, struct resolve_stats *st)
 	st->passes = r->passes;
 	st->fd_walks = r->fd_walks;
 	st->fd_links = r->fd_links;
-	st->sockets = hmap_count(r->socks);
-	st->processes = r->nprocs;
-	st->denied = hmap_count(r->denied);
+	st->sockets = r->socks_learned;
+	st->processes = r->procs_learned;
+	st->denied = r->denied_forgotten + hmap_count(r->denied);
 	st->refused = r->root.refused;
 	st->long_lines = r->root.long_lines;
 	st->cut_files = r->root.cut_files;
 	st->interrupted = r->interrupted;
+	st->sockets_kept = hmap_count(r->socks);
+	st->processes_kept = r->nprocs - r->nfree;
+	st->pids_kept = hmap_count(r->pids);
+	st->rounds = r->rounds;
+	st->sockets_forgotten = r->socks_forgotten;
+	st->processes_forgotten = r->procs_forgotten;
+	st->pids_forgotten = r->pids_forgotten;
 }

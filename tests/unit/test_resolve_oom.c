@@ -28,6 +28,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../core/decode.h"
+#include "../../core/flowtab.h"
+#include "../../core/pins.h"
 #include "../../core/resolve.h"
 #include "helpers.h"
 
@@ -131,6 +134,8 @@ static const struct want wants[] = {
 	{ TUPLE_V4, 6, "10.0.0.5", 7000, "192.0.2.9", 7001, 0 },
 	{ TUPLE_V4, 6, "203.0.113.1", 22, "192.0.2.9", 4000, 0 },
 };
+
+#define NWANTS (sizeof(wants) / sizeof(wants[0]))
 
 /* Every answer right, or no owner; the local addresses as the fixture has them. */
 static void check_answers(const struct resolver *r, unsigned long n)
@@ -267,11 +272,99 @@ static void test_failures_in_later_pass(void **state)
 	fx_free(&fx);
 }
 
+/* Every flow of wants[] (as packets from its local end), answered as text. */
+static void answers(const struct pins *p, const struct resolver *r, const struct flowtab *ft,
+		    char out[][128])
+{
+	for (size_t i = 0; i < flowtab_count(ft); i++) {
+		struct attribution a;
+
+		pins_attribute(p, r, i, flowtab_key(ft, i), &a);
+		snprintf(out[i], 128, "%d/%d %d %d,%d", a.owner[0] ? a.owner[0]->pid : 0,
+			 a.owner[1] ? a.owner[1]->pid : 0, a.reason, a.end_reason[0],
+			 a.end_reason[1]);
+	}
+}
+
+/*
+ * A round of forgetting (pins.h) that runs out of memory at any of its
+ * allocations pins nothing and forgets nothing, or does both whole:
+ * every flow answered as before it either way.
+ */
+static void test_failures_in_round(void **state)
+{
+	static char before[NWANTS][128], after[NWANTS][128];
+	unsigned long n;
+	bool reached = true;
+
+	(void)state;
+	for (n = 1; reached && n < 100000; n++) {
+		struct fixture fx;
+		struct resolver *r;
+		struct flowtab *ft = flowtab_new(100);
+		struct pins *p = pins_new();
+
+		fx_standard(&fx);
+		r = resolver_new(fx.root);
+		assert_non_null(r);
+		assert_non_null(ft);
+		assert_non_null(p);
+		resolver_set_forget_min(r, 0);
+		for (size_t i = 0; i < NWANTS; i++) {
+			struct packet pk;
+			struct tuple c;
+
+			memset(&pk, 0, sizeof(pk));
+			pk.t.family = (uint8_t)wants[i].family;
+			pk.t.proto = (uint8_t)wants[i].proto;
+			addr_parse(pk.t.src, wants[i].family, wants[i].l);
+			addr_parse(pk.t.dst, wants[i].family, wants[i].r);
+			pk.t.sport = wants[i].lp;
+			pk.t.dport = wants[i].rp;
+			pk.ip_len = 40;
+			flowtab_add(ft, &pk, &c);
+		}
+		assert_int_equal(resolver_refresh(r), 0);
+		/* The worker's connection and the loopback pair close; 101, 110 exit. */
+		fx_table_init(&fx.tcp, TUPLE_V4);
+		fx_add(&fx.tcp, TUPLE_V4, "10.0.0.5", 80, "0.0.0.0", 0, 0x0a, 1001);
+		fx_add(&fx.tcp, TUPLE_V4, "0.0.0.0", 22, "0.0.0.0", 0, 0x0a, 1003);
+		fx_write_tables(&fx);
+		fx_rm(fx.root, "101");
+		fx_rm(fx.root, "110");
+		assert_int_equal(resolver_refresh(r), 0);
+		assert_int_equal(resolver_refresh(r), 0);
+		answers(p, r, ft, before);
+		arm(n);
+		pins_round(p, r, ft, flowtab_count(ft));
+		reached = failed;
+		disarm();
+		answers(p, r, ft, after);
+		for (size_t i = 0; i < flowtab_count(ft); i++) {
+			if (strcmp(before[i], after[i]) != 0)
+				fail_msg("allocation %lu of the round failed: flow %zu %s, was %s", n,
+					 i, after[i], before[i]);
+		}
+		/* And the resolver goes on: a pass and a round with memory. */
+		assert_int_equal(resolver_refresh(r), 0);
+		pins_round(p, r, ft, flowtab_count(ft));
+		answers(p, r, ft, after);
+		for (size_t i = 0; i < flowtab_count(ft); i++)
+			assert_string_equal(before[i], after[i]);
+		pins_free(p);
+		flowtab_free(ft);
+		resolver_free(r);
+		fx_free(&fx);
+	}
+	assert_true(n > 5);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_failures_in_first_pass),
 		cmocka_unit_test(test_failures_in_later_pass),
+		cmocka_unit_test(test_failures_in_round),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
