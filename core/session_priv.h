@@ -17,6 +17,7 @@
 #include "flowtab.h"
 #include "fragment.h"
 #include "hmap.h"
+#include "pins.h"
 #include "resolve.h"
 #include "rtprio.h"
 #include "session.h"
@@ -49,6 +50,7 @@ struct session {
 	struct flow_prep batch[BATCH];
 	size_t nbatch;
 	struct resolver *res;
+	struct pins *pins;	/* flows' answers the resolver forgot (pins.h) */
 	struct totals totals;
 
 	/* capture-thread state */
@@ -78,7 +80,7 @@ struct session {
 	 * direction, or unknown reason): each distinct plan is kept once, in
 	 * plans, and a flow keeps its number (2 bytes, not a 12-byte plan).
 	 */
-	atomic_size_t flows_pub;
+	atomic_size_t flows_pub;	/* live too: the flows the resolver thread may pin */
 	atomic_bool packets_done;
 	struct hmap *plans;		/* key: struct agg_plan; index: its number */
 	uint16_t *early;		/* each flow's plan number */
