@@ -117,7 +117,12 @@ $(BUILD)/bench/hash_bench: bench/hash_bench.c $(BUILD)/libproctraf.a $(wildcard 
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(CFLAGS) -Icore $(LDFLAGS) -o $@ $< $(BUILD)/libproctraf.a
 
-bench: deps-test $(BUILD)/proctraf $(BUILD)/bench/resolve_bench $(BUILD)/bench/hash_bench
+$(BUILD)/bench/forget_bench: bench/forget_bench.c $(BUILD)/libproctraf.a $(wildcard core/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CFLAGS) $(PCAP_CFLAGS) -Icore $(LDFLAGS) -o $@ $< $(BUILD)/libproctraf.a $(LIBS)
+
+bench: deps-test $(BUILD)/proctraf $(BUILD)/bench/resolve_bench $(BUILD)/bench/hash_bench \
+	$(BUILD)/bench/forget_bench
 	PROCTRAF=$(BUILD)/proctraf LIBPROCTRAF=$(BUILD)/libproctraf.a \
 		RESOLVE_BENCH=$(BUILD)/bench/resolve_bench sh bench/run.sh $(BENCH_ARGS)
 
