@@ -3,6 +3,7 @@
 #   make          build ./proctraf (nothing else: no package is installed)
 #   make run      install what is missing, build, capture 5 s, print the report
 #   make check    install what is missing, build, run every test layer
+#   make fuzz     the libFuzzer harnesses, FUZZ_SECONDS each (tests/fuzz/README.md)
 #   make install  PREFIX=/usr/local DESTDIR=   (install-strip: a stripped binary)
 #
 # CFLAGS, LDFLAGS, PREFIX and DESTDIR are honoured.
@@ -20,9 +21,10 @@ WARN     := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-proto
 PKG_CONFIG ?= pkg-config
 
 # Debian packages: to build, and to test.
-BUILD_DEBS := gcc make pkg-config libpcap-dev libcsv-dev libcap-ng-dev
+BUILD_DEBS := gcc make pkg-config libpcap-dev libcsv-dev libcap-ng-dev libbpf-dev bpftool clang
 TEST_DEBS  := libcmocka-dev tcpdump iproute2 python3 iputils-ping mandoc valgrind util-linux \
-              libcap2-bin bash-completion zsh fish jq procps
+              libcap2-bin bash-completion zsh fish jq procps clang libclang-rt-dev \
+              prometheus prometheus-node-exporter
 
 CORE_SRCS := $(wildcard core/*.c)
 CMD_SRCS  := $(wildcard cmd/*.c)
@@ -46,7 +48,7 @@ CMD_OBJS  = $(CMD_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all run check deps deps-test install install-strip uninstall clean unit asan tsan lint \
-	bench bench-accuracy
+	bench bench-accuracy bench-owners fuzz fuzz-build
 
 # Only builds: installing packages is for the two README commands (run, check).
 all: proctraf
@@ -75,6 +77,37 @@ $(BUILD)/tests/test_resolve_oom: TEST_LDFLAGS = -Wl,--wrap=malloc,--wrap=realloc
 
 unit: $(UNIT_BINS)
 
+# The kernel side of core/ownersrc.c: core/bpf/owners.bpf.c compiled by clang
+# twice (with CO-RE reads of the task, and without, for kernels with no BTF),
+# each embedded in a skeleton header that bpftool writes into the build dir.
+BPF_CLANG ?= clang
+BPFTOOL ?= $(firstword $(wildcard /usr/sbin/bpftool /usr/bin/bpftool) bpftool)
+BPF_CFLAGS = -O2 -g -target bpf -Wall -Wextra -Werror -Icore/bpf \
+	-I/usr/include/$(shell gcc -print-multiarch 2>/dev/null)
+BPF_LIBS = $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf)
+BPF_SKELS = $(BUILD)/core/bpf/owners_core.skel.h $(BUILD)/core/bpf/owners_lite.skel.h
+
+$(BUILD)/core/bpf/owners_core.bpf.o: core/bpf/owners.bpf.c core/bpf/owners.h
+	@mkdir -p $(dir $@)
+	$(BPF_CLANG) $(BPF_CFLAGS) -DOWNERS_CORE -c -o $@ $<
+
+$(BUILD)/core/bpf/owners_lite.bpf.o: core/bpf/owners.bpf.c core/bpf/owners.h
+	@mkdir -p $(dir $@)
+	$(BPF_CLANG) $(BPF_CFLAGS) -c -o $@ $<
+
+$(BUILD)/core/bpf/%.skel.h: $(BUILD)/core/bpf/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $* > $@.tmp && mv -f $@.tmp $@
+
+$(BUILD)/core/ownersrc.o: core/ownersrc.c $(wildcard core/*.h) core/bpf/owners.h $(BPF_SKELS)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CFLAGS) $(PCAP_CFLAGS) -I$(BUILD)/core/bpf -c -o $@ $<
+
+$(BUILD)/tests/test_ownersrc: tests/unit/test_ownersrc.c $(BUILD)/libproctraf.a \
+		$(wildcard tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CFLAGS) $(PCAP_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libproctraf.a $(LIBS) \
+		$(BPF_LIBS) $(CMOCKA_LIBS)
+
 # Install the Debian packages that are missing (needs root, or sudo).
 deps:
 	@sh tests/install-debs.sh $(BUILD_DEBS)
@@ -99,7 +132,51 @@ check: deps-test
 	$(MAKE) proctraf unit
 	$(MAKE) asan
 	$(MAKE) tsan
-	sh tests/check.sh $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)
+	sh tests/check.sh $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD)
+
+# libFuzzer harnesses (tests/fuzz/README.md): the core again, compiled by
+# clang with the fuzzer's coverage and ASan+UBSan into a directory of its
+# own, never mixed with gcc's objects. No -Werror here: a warning only
+# clang gives must not stop the fuzzing, gcc's build holds the line.
+FUZZ_CC      ?= clang
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_WARN    := -std=c11 -D_GNU_SOURCE -Wall -Wextra
+FUZZ_NAMES   := decode procnet cgroup session
+FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
+FUZZ_OBJS     = $(CORE_SRCS:%.c=$(FUZZ_BUILD)/%.o)
+FUZZ_SECONDS ?= 300
+FUZZ_RUNS    ?= -1
+FUZZ_JOBS    ?= 2
+
+$(FUZZ_BUILD)/core/%.o: core/%.c $(wildcard core/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_WARN) -O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN) $(PCAP_CFLAGS) \
+		-c -o $@ $<
+
+# The owner source includes the skeletons, which gcc's build dir holds.
+$(FUZZ_BUILD)/core/ownersrc.o: core/ownersrc.c $(wildcard core/*.h) core/bpf/owners.h $(BPF_SKELS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_WARN) -O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN) $(PCAP_CFLAGS) \
+		-I$(BUILD)/core/bpf -c -o $@ $<
+
+$(FUZZ_BUILD)/libproctraf.a: $(FUZZ_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_BUILD)/libproctraf.a $(wildcard core/*.h)
+	$(FUZZ_CC) $(FUZZ_WARN) -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) $(PCAP_CFLAGS) \
+		-Werror -DFUZZ_GOLDEN='"$(CURDIR)/tests/golden"' -o $@ $< $(FUZZ_BUILD)/libproctraf.a $(LIBS) $(BPF_LIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+# Each harness for FUZZ_SECONDS (or FUZZ_RUNS executions, if fewer),
+# FUZZ_JOBS at a time; the corpus each one grows is kept in
+# $(FUZZ_BUILD)/corpus/NAME for the next run. FUZZ_NAMES: some of them.
+fuzz: deps-test
+	$(MAKE) fuzz-build
+	sh tests/fuzz/run.sh -j $(FUZZ_JOBS) -c $(FUZZ_BUILD)/corpus -n $(FUZZ_RUNS) \
+		$(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_NAMES)
 
 lint:
 	mandoc -Tlint -W warning proctraf.1
@@ -126,6 +203,14 @@ bench: deps-test $(BUILD)/proctraf $(BUILD)/bench/resolve_bench $(BUILD)/bench/h
 	PROCTRAF=$(BUILD)/proctraf LIBPROCTRAF=$(BUILD)/libproctraf.a \
 		RESOLVE_BENCH=$(BUILD)/bench/resolve_bench sh bench/run.sh $(BENCH_ARGS)
 
+# What the kernel owner source costs socket operations, with and without it (root).
+$(BUILD)/bench/owners_bench: bench/owners_bench.c $(BUILD)/libproctraf.a $(wildcard core/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CFLAGS) -Icore $(LDFLAGS) -o $@ $< $(BUILD)/libproctraf.a $(LIBS) $(BPF_LIBS)
+
+bench-owners: deps $(BUILD)/bench/owners_bench
+	$(BUILD)/bench/owners_bench $(OWNERS_BENCH_ARGS)
+
 bench-accuracy: deps-test $(BUILD)/proctraf
 	sh bench/accuracy/run.sh $(BUILD)/proctraf $(ACCURACY_ARGS)
 
@@ -151,4 +236,4 @@ uninstall:
 		$(DESTDIR)$(FISHCOMPDIR)/proctraf.fish
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) proctraf
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD) proctraf

@@ -22,6 +22,7 @@
 #include "../core/privs.h"
 #include "../core/session.h"
 #include "options.h"
+#include "prom_out.h"
 
 /* Stop signals received; the resolver's threads read it too (session.h). */
 static atomic_int stop_requested;
@@ -62,6 +63,7 @@ struct app {
 	int write_errno;	/* a write to stdout failed: why */
 	bool unknown_seen[REASON_COUNT];
 	bool read_unprivileged;	/* /proc is read with no capability, whoever runs it */
+	struct prom_out prom;	/* --prom */
 };
 
 /*
@@ -163,6 +165,10 @@ static int on_report_ready(void *ctx, const struct report_data *d)
 		a->unknown_seen[d->rows[i].reason] |= d->rows[i].sent_packets || d->rows[i].recv_packets;
 	for (size_t i = 0; i < d->nconns; i++)
 		a->unknown_seen[d->conns[i].owner ? REASON_NONE : d->conns[i].reason] = true;
+	if (a->prom.path) {
+		progress_clear(a);
+		prom_out_report(&a->prom, d);
+	}
 	pthread_mutex_unlock(&a->lock);
 	free(buf);
 	return rc;
@@ -316,6 +322,9 @@ int main(int argc, char **argv)
 	o.cfg.tick_ctx = &a;
 	install_signals(o.cfg.file != NULL);
 	rc = plan_privs(&o.cfg, &plan, err, sizeof(err)) != 0 ? EXIT_USAGE : 0;
+	/* Its writer, when root runs proctraf, is a process that keeps root's uid. */
+	if (rc == 0 && o.prom && prom_out_open(&a.prom, o.prom, &o.report, err, sizeof(err)) != 0)
+		rc = EXIT_FAILURE;
 	/* With file capabilities or setuid, the file is opened with the user's rights. */
 	if (rc == 0 && plan.before_open && privs_apply(&plan, err, sizeof(err)) != 0)
 		rc = EXIT_FAILURE;
@@ -323,6 +332,7 @@ int main(int argc, char **argv)
 		rc = session_open(&o.cfg, &s, err, sizeof(err));
 	if (rc != 0) {
 		fprintf(stderr, "proctraf: %s\n", err);
+		prom_out_close(&a.prom);
 		options_free(&o);
 		return rc;
 	}
@@ -338,11 +348,13 @@ int main(int argc, char **argv)
 	 * Everything that needed a privilege to open is open, and no thread
 	 * is made yet (session_run makes them): keep only what the run needs.
 	 */
-	if (!plan.before_open && privs_apply(&plan, err, sizeof(err)) != 0) {
+	if ((!plan.before_open && privs_apply(&plan, err, sizeof(err)) != 0) ||
+	    (o.prom && prom_out_check(&a.prom, err, sizeof(err)) != 0)) {
 		fprintf(stderr, "proctraf: %s\n", err);
 		if (root_fd >= 0)
 			close(root_fd);
 		session_close(s);
+		prom_out_close(&a.prom);
 		options_free(&o);
 		return EXIT_FAILURE;
 	}
@@ -370,7 +382,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "proctraf: %s\n", err);
 		rc = EXIT_FAILURE;
 	}
+	if (prom_out_stale(&a.prom))
+		rc = EXIT_FAILURE;
 	session_close(s);
+	prom_out_close(&a.prom);
 	options_free(&o);
 	pthread_mutex_destroy(&a.lock);
 	/*

@@ -20,7 +20,7 @@ static const char usage_text[] =
 	"                [--rate] [-g key[,key...]] [-p pid]... [-u user]...\n"
 	"                [--command name]... [--no-unknown] [-s key] [--top n]\n"
 	"                [--max-flows n] [--proc-root dir] [--resolve-interval duration]\n"
-	"                [--no-realtime] [expression ...]\n";
+	"                [--no-realtime] [--prom file] [expression ...]\n";
 
 static const char help_text[] =
 	"\n"
@@ -53,6 +53,8 @@ static const char help_text[] =
 	"  -s, --sort KEY              sort by a column (or total, the default)\n"
 	"      --top N                 keep the first N rows\n"
 	"  -q, --quiet                 no intro or progress line on a terminal\n"
+	"      --prom FILE             also keep Prometheus metrics in FILE, rewritten at\n"
+	"                              each report with the sums of the run so far\n"
 	"\n"
 	"Resolver:\n"
 	"      --max-flows N           bound of the flow table (default 1000000)\n"
@@ -81,6 +83,7 @@ enum {
 	OPT_COMMAND,
 	OPT_NO_UNKNOWN,
 	OPT_TOP,
+	OPT_PROM,
 };
 
 static const struct option long_opts[] = {
@@ -110,6 +113,7 @@ static const struct option long_opts[] = {
 	{ "proc-root", required_argument, NULL, OPT_PROC_ROOT },
 	{ "resolve-interval", required_argument, NULL, OPT_RESOLVE_INTERVAL },
 	{ "no-realtime", no_argument, NULL, OPT_NO_REALTIME },
+	{ "prom", required_argument, NULL, OPT_PROM },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -447,6 +451,15 @@ void options_parse(int argc, char **argv, struct options *o)
 			break;
 		case OPT_NO_REALTIME:
 			o->cfg.no_realtime = true;
+			break;
+		case OPT_PROM:
+			/* A file beside which a new one is made, then renamed over it. */
+			if (!*optarg || strcmp(optarg, "-") == 0 || optarg[strlen(optarg) - 1] == '/')
+				die_usage("--prom wants a file name (not standard output or a directory), "
+					  "not '%s'", optarg);
+			if (o->prom)
+				die_usage("%s", "--prom given twice");
+			o->prom = optarg;
 			break;
 		case 'h':
 			print_and_exit(usage_text, help_text);

@@ -19,6 +19,7 @@ struct options {
 	struct session_config cfg;
 	struct report_opts report;
 	bool quiet;		/* no intro and progress lines on a terminal */
+	const char *prom;	/* --prom FILE: Prometheus metrics; NULL: none */
 	/* storage the two structs above point into */
 	const char **ifaces;
 	int *pids;

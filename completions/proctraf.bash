@@ -32,6 +32,11 @@ _proctraf()
             _filedir -d
             return
             ;;
+        --prom)
+            # node_exporter's textfile collector reads only *.prom files
+            _filedir prom
+            return
+            ;;
         --group-by | -*([hqtCHV])g)
             # A comma-separated list: complete the key after the last comma,
             # keep what is before it, and leave out the keys already given.
@@ -80,7 +85,7 @@ _proctraf()
         [-c]=--count [-d]=--duration [-i]=--interface [-r]=--read
         [-I]=--interval [-H]=--human [-g]=--group-by [-C]=--connections
         [-p]=--pid [-u]=--user [-s]=--sort)
-    local takes_arg='@(--count|--duration|--interface|--read|--interval|--group-by|--pid|--user|--command|--sort|--top|--max-flows|--proc-root|--resolve-interval)'
+    local takes_arg='@(--count|--duration|--interface|--read|--interval|--group-by|--pid|--user|--command|--sort|--top|--max-flows|--proc-root|--resolve-interval|--prom)'
 
     # Which options are on the line already, by long name.  An option's
     # argument is skipped, so that "-r -" or "--command -x" is no option.
@@ -142,7 +147,7 @@ _proctraf()
         --no-header -t --timestamps -c --count -d --duration -i --interface \
         -r --read -I --interval --total --rate -H --human -g --group-by \
         -C --connections -p --pid -u --user --command --no-unknown -s --sort \
-        --top --max-flows --proc-root --resolve-interval --no-realtime; do
+        --top --max-flows --proc-root --resolve-interval --no-realtime --prom; do
         name=${long[$opt]-$opt}
         for hider in ${hidden_by[$name]-$name}; do
             [[ ${given[$hider]-} ]] && continue 2

@@ -17,7 +17,7 @@ function __proctraf_given --description 'Options of proctraf before the cursor'
         i interface r read I interval H human g group-by C connections \
         p pid u user s sort
     set -l with_arg count duration interface read interval group-by pid user \
-        command sort top max-flows proc-root resolve-interval
+        command sort top max-flows proc-root resolve-interval prom
     set -l tokens (commandline -opc)
     set -e tokens[1]
     set -l waiting
@@ -114,6 +114,19 @@ function __proctraf_directories
     __fish_complete_directories (__proctraf_value)
 end
 
+# *.prom files and directories for --prom: node_exporter's textfile
+# collector reads only *.prom files.
+function __proctraf_prom_files
+    set -l v (__proctraf_value)
+    for f in $v*
+        if test -d $f
+            printf '%s/\n' $f
+        else if string match -q -- '*.prom' $f
+            printf '%s\n' $f
+        end
+    end
+end
+
 # -g user,<TAB>: the key after the last comma, the keys before it kept, and
 # the keys already in the list left out.
 function __proctraf_group_keys
@@ -159,4 +172,5 @@ complete -c proctraf -l top -x -n '__proctraf_offer top' -d 'Print only the firs
 complete -c proctraf -l max-flows -x -n '__proctraf_offer max-flows' -d 'Bound of the flow table (default 1000000)'
 complete -c proctraf -l proc-root -x -n '__proctraf_offer proc-root' -a '(__proctraf_directories)' -d 'Read the /proc files below this directory'
 complete -c proctraf -l resolve-interval -x -n '__proctraf_offer resolve-interval' -d 'Time between re-reads of sockets and processes (default 1)'
+complete -c proctraf -l prom -x -n '__proctraf_offer prom' -a '(__proctraf_prom_files)' -d 'Keep Prometheus metrics in this file (node_exporter textfile collector)'
 complete -c proctraf -l no-realtime -n '__proctraf_offer no-realtime' -d 'Capture at normal priority, not SCHED_FIFO'

@@ -24,6 +24,17 @@
 
 #define SLL_OUTGOING 4		/* PACKET_OUTGOING */
 
+#define IPV4_MF 0x2000		/* more fragments */
+#define IPV4_OFFSET 0x1fff	/* fragment offset, in 8-byte units */
+#define IPV4_MAX_LEN 65535u	/* the most a total length can say */
+#define IPV6_HDR_LEN 40u
+#define IPV6_MAX_PAYLOAD 65535u	/* the most a payload length can say */
+#define IPV6_FRAG_OFFSET 0xfff8	/* in the Fragment header's second word */
+#define IPV6_FRAG_MORE 1
+#define OPT_PAD1 0		/* an option of one byte, with no length */
+#define OPT_JUMBO 0xc2		/* Jumbo Payload (RFC 2675) */
+#define OPT_JUMBO_LEN 4
+
 const char *tuple_addr_str(int family, const uint8_t *addr, char *buf, unsigned len)
 {
 	if (!inet_ntop(family == TUPLE_V6 ? AF_INET6 : AF_INET, addr, buf, len))
@@ -143,21 +154,26 @@ static enum decode_result decode_ipv4(struct cursor *c, uint32_t wire_left,
 	frag = hdr_be16(h, 6);
 	memcpy(pkt->t.src, h + 12, 4);
 	memcpy(pkt->t.dst, h + 16, 4);
-	if (tot_len == 0)	/* TSO/GSO super-packet: the kernel leaves it 0 */
+	if (tot_len == 0) {
+		/* A GSO/GRO super-packet too long for the field (decode.h). */
+		if (wire_left <= IPV4_MAX_LEN || wire_left > DECODE_MAX_SUPER_PACKET ||
+		    (frag & (IPV4_MF | IPV4_OFFSET)))
+			return DECODE_MALFORMED;
 		pkt->ip_len = wire_left;
-	else if (tot_len < hlen || tot_len > wire_left)
+	} else if (tot_len < hlen || tot_len > wire_left) {
 		return DECODE_MALFORMED;
-	else
+	} else {
 		pkt->ip_len = tot_len;
+	}
 	/* What follows the datagram (Ethernet padding) is not ours to read. */
 	if (cur_left(c) > pkt->ip_len)
 		c->left = pkt->ip_len;
 	pkt->t.family = TUPLE_V4;
 	pkt->t.proto = h[9];
 	pkt->frag_id = id;
-	if (frag & 0x1fff)
+	if (frag & IPV4_OFFSET)
 		pkt->frag = FRAG_LATER;
-	else if (frag & 0x2000)
+	else if (frag & IPV4_MF)
 		pkt->frag = FRAG_FIRST;
 	cur_skip(c, hlen);
 	return decode_ports(c, pkt);
@@ -166,11 +182,11 @@ static enum decode_result decode_ipv4(struct cursor *c, uint32_t wire_left,
 static bool ipv6_ext_header(uint8_t nh)
 {
 	switch (nh) {
-	case 0:			/* hop-by-hop options */
-	case 43:		/* routing */
-	case 44:		/* fragment */
-	case 51:		/* authentication header */
-	case 60:		/* destination options */
+	case IPPROTO_HOPOPTS:
+	case IPPROTO_ROUTING:
+	case IPPROTO_FRAGMENT:
+	case IPPROTO_AH:
+	case IPPROTO_DSTOPTS:
 	case 135:		/* mobility */
 	case 139:		/* HIP */
 	case 140:		/* shim6 */
@@ -180,12 +196,81 @@ static bool ipv6_ext_header(uint8_t nh)
 	}
 }
 
+enum jumbo {
+	JUMBO_NONE,		/* no Hop-by-Hop header, or no option in it */
+	JUMBO_FOUND,
+	JUMBO_BAD,		/* a Hop-by-Hop header or option cut short */
+};
+
+/*
+ * The Jumbo Payload option of the Hop-by-Hop header at c, if the fixed
+ * header's next header nh says there is one (RFC 2675: only there). The
+ * cursor is a copy: the extension header walk reads the header again.
+ */
+static enum jumbo jumbo_option(struct cursor c, uint8_t nh, uint32_t *len)
+{
+	struct cursor opts;
+	uint8_t next, len8, type, olen;
+
+	if (nh != IPPROTO_HOPOPTS)
+		return JUMBO_NONE;
+	if (!cur_u8(&c, &next) || !cur_u8(&c, &len8) ||
+	    !cur_sub(&c, ((size_t)len8 + 1) * 8 - 2, &opts))
+		return JUMBO_BAD;
+	while (cur_u8(&opts, &type)) {
+		if (type == OPT_PAD1)
+			continue;
+		if (!cur_u8(&opts, &olen))
+			return JUMBO_BAD;
+		if (type == OPT_JUMBO)
+			return olen == OPT_JUMBO_LEN && cur_be32(&opts, len) ? JUMBO_FOUND
+									     : JUMBO_BAD;
+		if (!cur_skip(&opts, olen))
+			return JUMBO_BAD;
+	}
+	return JUMBO_NONE;
+}
+
+/*
+ * The IP length of an IPv6 packet whose payload length is 0 (decode.h):
+ * a jumbogram's, a super-packet's from the wire, or else 40, no payload.
+ * False when the packet is malformed; *super tells whether the length
+ * came from the option or the wire rather than from the field.
+ */
+static bool ipv6_zero_len(const struct cursor *c, uint8_t nh, uint32_t wire_left,
+			  uint32_t *ip_len, bool *super)
+{
+	uint32_t jumbo = 0;
+
+	*super = true;
+	switch (jumbo_option(*c, nh, &jumbo)) {
+	case JUMBO_FOUND:
+		if (jumbo <= IPV6_MAX_PAYLOAD || jumbo > wire_left - IPV6_HDR_LEN ||
+		    jumbo > DECODE_MAX_SUPER_PACKET - IPV6_HDR_LEN)
+			return false;
+		*ip_len = jumbo + IPV6_HDR_LEN;
+		return true;
+	case JUMBO_NONE:
+		if (wire_left - IPV6_HDR_LEN > IPV6_MAX_PAYLOAD &&
+		    wire_left <= DECODE_MAX_SUPER_PACKET) {
+			*ip_len = wire_left;
+		} else {
+			*ip_len = IPV6_HDR_LEN;
+			*super = false;
+		}
+		return true;
+	default:
+		return false;
+	}
+}
+
 static enum decode_result decode_ipv6(struct cursor *c, uint32_t wire_left,
 				      struct packet *pkt)
 {
-	const uint8_t *h = cur_need(c, 40);	/* the fixed header */
+	const uint8_t *h = cur_need(c, IPV6_HDR_LEN);	/* the fixed header */
 	uint8_t nh;
 	uint16_t plen;
+	bool frag_header = false, super = false;
 
 	if (!h || (h[0] >> 4) != 6)
 		return DECODE_MALFORMED;
@@ -193,15 +278,17 @@ static enum decode_result decode_ipv6(struct cursor *c, uint32_t wire_left,
 	nh = h[6];
 	memcpy(pkt->t.src, h + 8, 16);
 	memcpy(pkt->t.dst, h + 24, 16);
-	cur_skip(c, 40);
-	if (plen == 0)		/* jumbogram or GSO: trust the wire length */
-		pkt->ip_len = wire_left;
-	else if ((uint32_t)plen + 40 > wire_left)
+	cur_skip(c, IPV6_HDR_LEN);
+	if (plen == 0) {
+		if (!ipv6_zero_len(c, nh, wire_left, &pkt->ip_len, &super))
+			return DECODE_MALFORMED;
+	} else if ((uint32_t)plen + IPV6_HDR_LEN > wire_left) {
 		return DECODE_MALFORMED;
-	else
-		pkt->ip_len = (uint32_t)plen + 40;
-	if (cur_left(c) > pkt->ip_len - 40)
-		c->left = pkt->ip_len - 40;	/* not into link padding */
+	} else {
+		pkt->ip_len = (uint32_t)plen + IPV6_HDR_LEN;
+	}
+	if (cur_left(c) > pkt->ip_len - IPV6_HDR_LEN)
+		c->left = pkt->ip_len - IPV6_HDR_LEN;	/* not into link padding */
 	pkt->t.family = TUPLE_V6;
 
 	for (int n = 0; ipv6_ext_header(nh); n++) {
@@ -210,18 +297,19 @@ static enum decode_result decode_ipv6(struct cursor *c, uint32_t wire_left,
 
 		if (n == MAX_EXT_HEADERS || !cur_u8(c, &next) || !cur_u8(c, &len8))
 			return DECODE_MALFORMED;
-		if (nh == 44) {
+		if (nh == IPPROTO_FRAGMENT) {
 			uint16_t off;
 			uint32_t id;
 			if (!cur_be16(c, &off) || !cur_be32(c, &id))
 				return DECODE_MALFORMED;
+			frag_header = true;
 			pkt->frag_id = id;
-			if (off & 0xfff8)
+			if (off & IPV6_FRAG_OFFSET)
 				pkt->frag = FRAG_LATER;
-			else if (off & 1)
+			else if (off & IPV6_FRAG_MORE)
 				pkt->frag = FRAG_FIRST;
 		} else {
-			len = nh == 51 ? ((size_t)len8 + 2) * 4 : ((size_t)len8 + 1) * 8;
+			len = nh == IPPROTO_AH ? ((size_t)len8 + 2) * 4 : ((size_t)len8 + 1) * 8;
 			if (!cur_skip(c, len - 2))
 				return DECODE_MALFORMED;
 		}
@@ -229,6 +317,9 @@ static enum decode_result decode_ipv6(struct cursor *c, uint32_t wire_left,
 		if (pkt->frag == FRAG_LATER)
 			break;
 	}
+	/* A super-packet is never fragmented, nor a jumbogram (RFC 2675). */
+	if (super && frag_header)
+		return DECODE_MALFORMED;
 	pkt->t.proto = nh;
 	return decode_ports(c, pkt);
 }

@@ -8,18 +8,20 @@
 
 #define SLOTS 4096		/* datagrams in reassembly at once, at most */
 
+/* What every fragment of one datagram has in common (fragment.h). */
 struct frag_key {
 	uint8_t src[16];
 	uint8_t dst[16];
 	uint32_t id;
 	uint8_t family;
-	uint8_t proto;
+	uint8_t proto;		/* IPv4's protocol field; 0 for IPv6 */
 	uint8_t pad[2];
 };
 
 struct frag_slot {
 	struct frag_key key;
 	uint16_t sport, dport;
+	uint8_t proto;		/* the transport protocol of the first fragment */
 	bool used;
 };
 
@@ -54,14 +56,17 @@ void fragcache_apply(struct fragcache *fc, struct packet *pkt)
 	memcpy(key.dst, pkt->t.dst, 16);
 	key.id = pkt->frag_id;
 	key.family = pkt->t.family;
-	key.proto = pkt->t.proto;
+	if (pkt->t.family == TUPLE_V4)
+		key.proto = pkt->t.proto;
 	slot = &fc->slots[siphash13(fc->seed, &key, sizeof(key)) % SLOTS];
 	if (pkt->frag == FRAG_FIRST) {
 		slot->key = key;
 		slot->sport = pkt->t.sport;
 		slot->dport = pkt->t.dport;
+		slot->proto = pkt->t.proto;
 		slot->used = true;
 	} else if (slot->used && memcmp(&slot->key, &key, sizeof(key)) == 0) {
+		pkt->t.proto = slot->proto;
 		pkt->t.sport = slot->sport;
 		pkt->t.dport = slot->dport;
 	}

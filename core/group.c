@@ -183,3 +183,8 @@ int group_fill(struct table *t, const struct report_opts *o, const struct row *r
 	free(m);
 	return rc;
 }
+
+const char *group_key_value(const struct row *r, enum group_key k, char *buf, size_t len)
+{
+	return key_text(r, k, buf, len);
+}

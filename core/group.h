@@ -28,4 +28,10 @@ typedef struct cell *(*group_row_fn)(void *ctx, bool unknown, uint64_t sent_byte
 int group_fill(struct table *t, const struct report_opts *o, const struct row *rows, size_t n,
 	       group_row_fn new_row, void *ctx);
 
+/*
+ * The value of key k of a process row, as text (numbers written into
+ * buf), or NULL when the process has none: what a group's key cell shows.
+ */
+const char *group_key_value(const struct row *r, enum group_key k, char *buf, size_t len);
+
 #endif

@@ -263,13 +263,35 @@ static bool live_packet_time(struct session *s, int64_t ts)
 	return true;
 }
 
+/*
+ * A packet's time in µs since the epoch. A file's times are whatever it
+ * says: a pcapng block holds 64 bits of ticks at the resolution its
+ * interface chooses (if_tsresol), up to some 10^19 s, and an offset that
+ * may be negative. Before 1970 they read as 1970, after 9999 as the last
+ * second of 9999: every time still prints as a date, and no time plus a
+ * duration or an interval can overflow.
+ */
+#define PACKET_TIME_MAX_S 253402300799LL	/* 9999-12-31T23:59:59Z */
+
+static int64_t packet_time_us(const struct timeval *tv)
+{
+	int64_t sec = tv->tv_sec;
+
+	if (sec < 0)
+		return 0;
+	if (sec > PACKET_TIME_MAX_S)
+		sec = PACKET_TIME_MAX_S;
+	/* A classic pcap's microseconds are 32 bits, not checked: no overflow either. */
+	return sec * 1000000 + (int64_t)tv->tv_usec;
+}
+
 static void on_packet(void *ctx, int dlt, int source, const struct pcap_pkthdr *h,
 		      const uint8_t *data)
 {
 	struct session *s = ctx;
 	struct packet pkt;
 	struct tuple canon;
-	int64_t ts = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
+	int64_t ts = packet_time_us(&h->ts);
 
 	if (s->done)
 		return;

@@ -1,17 +1,21 @@
 #!/bin/sh
 # Run every test layer and print one total: "N passed, N failed".
-#   tests/check.sh BUILD_DIR ASAN_BUILD_DIR TSAN_BUILD_DIR
+#   tests/check.sh BUILD_DIR ASAN_BUILD_DIR TSAN_BUILD_DIR [FUZZ_BUILD_DIR]
 # 1. unit tests (cmocka), 2. golden tests, then the shell completions
-# (bash, zsh, fish; tests/completions), 3. the scale test (6,000
+# (bash, zsh, fish; tests/completions), --prom against promtool and
+# node_exporter (tests/prom), 3. the scale test (6,000
 # flows against a generated ledger), the hostile proc roots and signals
 # (tests/hostile), 4. live tests (network namespaces, root), then the
 # privileges a running proctraf keeps (tests/privs, root), README.md's
 # snapshot recipe (tests/snapshot, root),
 # 5. accuracy cases (bench/accuracy, root), 6. unit, golden and
-# scale tests again under ASan+UBSan, 7. a live capture under TSan.
+# scale tests again under ASan+UBSan, 7. a live capture under TSan,
+# 8. each libFuzzer harness briefly (FUZZ_CHECK_SECONDS each, two at a
+# time; skipped without clang).
 build=${1:-build}
 asan=${2:-build-asan}
 tsan=${3:-build-tsan}
+fuzz=${4:-build-fuzz}
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 passed=0
@@ -73,6 +77,8 @@ layer golden sh tests/golden/run.sh "$build/proctraf"
 layer completions sh tests/completions/run.sh
 layer build sh tests/build/run.sh
 layer cli sh tests/cli/run.sh "$build/proctraf"
+# --prom files read by promtool and a node_exporter started for the purpose.
+layer prom sh tests/prom/run.sh "$build/proctraf"
 layer scale sh tests/scale/run.sh "$build/proctraf"
 # Proc roots made by someone else (links, FIFOs, /dev/zero), and signals in a long pass.
 layer hostile sh tests/hostile/run.sh "$build/proctraf"
@@ -88,8 +94,15 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 unit "$asan"
 layer "golden (asan)" sh tests/golden/run.sh "$asan/proctraf"
 layer "scale (asan)" sh tests/scale/run.sh "$asan/proctraf"
+# valgrind cannot run an ASan binary: that check is the plain build's.
+layer "prom (asan)" env PROM_VALGRIND=0 sh tests/prom/run.sh "$asan/proctraf"
 # 7. the threads of a live capture under ThreadSanitizer (root).
 layer tsan sh tests/tsan/run.sh "$tsan/proctraf"
+# --prom's reports come from the reporter thread: the same checks under TSan.
+layer "prom (tsan)" env PROM_VALGRIND=0 sh tests/prom/run.sh "$tsan/proctraf"
+# 8. the fuzzers' seeds (golden captures, fixture files, past crashes),
+# then a short fuzzing run of each harness (tests/fuzz).
+layer fuzz sh tests/fuzz/run.sh --build -j 2 "$fuzz" "${FUZZ_CHECK_SECONDS:-15}"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -42,6 +42,7 @@ mkdir -p "$tmp/work/dA/sub" "$tmp/work/dB" "$tmp/home" "$tmp/zfunc" \
 chmod 700 "$tmp/run"
 : >"$tmp/work/f1.pcap"
 : >"$tmp/work/f2.pcapng"
+: >"$tmp/work/m1.prom"
 sleep 60 &
 sleeper=$!
 export HOME="$tmp/home" XDG_CONFIG_HOME="$tmp/home/.config" \

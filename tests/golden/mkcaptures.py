@@ -7,7 +7,8 @@ captures/*.pcap, *.pcapng  small captures, one per link type or hard case
 proc/host/                 a /proc stand-in: socket tables, local addresses,
                            processes with fd links to their sockets
 proc/empty/                a /proc with nothing in it (every file missing)
-ledger.json                what every packet is: its IP length as written,
+ledger.json                what every packet is: its IP length to count (as
+                           written, or a super-packet's length on the wire),
                            its 5-tuple, and (per fixture) which process sends
                            it, which receives it, or which unknown row takes
                            it; per fixture process, what a report shows of it
@@ -29,6 +30,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CAP = os.path.join(HERE, "captures")
 PROC = os.path.join(HERE, "proc")
 T0 = 1700000000            # first packet of every capture, seconds since the epoch
+TIME_MAX_S = 253402300799  # 9999-12-31T23:59:59Z: later times read as this second
 
 
 def ip_bytes(a):
@@ -527,14 +529,21 @@ class Capture:
         if ts_us is None:
             ts_us = T0 * 1000000 + 100000 * len(self.records)
         self.records.append((ts_us, frame, len(frame) if orig is None else orig))
-        entry["ts_us"] = ts_us
+        # The time proctraf reads: whole seconds past 9999 are its last second.
+        sec, usec = divmod(ts_us, 1000000)
+        entry["ts_us"] = min(sec, TIME_MAX_S) * 1000000 + usec
         self.ledger.append(entry)
 
     def ip(self, frame, ip, sender=None, receiver=None, unknown=None, vlan=0, out=None,
-           orig=None, ports=None, other=None):
+           orig=None, ports=None, other=None, ts_us=None, forced_proto=None,
+           forced_iplen=None):
         """A good IP packet; ip is the IP packet inside frame (for the ledger).
         other: why the end that has no owner, when it is an address of this
-        host and the other end has an owner, has none (oracle: "no-socket")."""
+        host and the other end has an owner, has none (oracle: "no-socket").
+        forced_proto, ports: the transport protocol and ports proctraf must
+        give the packet, where its own headers do not show them (a later
+        fragment: its first fragment's). forced_iplen: the IP length to count,
+        where the length field says 0 (a super-packet)."""
         assert (sender or receiver) is not None or unknown, "each packet lands somewhere"
         assert not ((sender or receiver) and unknown)
         v = ip[0] >> 4
@@ -546,9 +555,14 @@ class Capture:
             iplen = 40 + struct.unpack(">H", ip[4:6])[0]
             proto, src, dst = ip[6], ip[8:24], ip[24:40]
             l4 = ip[40:]
-            while proto in (0, 43, 44, 51, 60):     # walk the extension headers
+            while forced_proto is None and proto in (0, 43, 44, 51, 60):   # the extension headers
                 size = 8 if proto == 44 else 4 * (l4[1] + 2) if proto == 51 else 8 * (l4[1] + 1)
                 proto, l4 = l4[0], l4[size:]
+        if forced_proto is not None:
+            assert ports is not None, "a forced protocol comes with its ports"
+            proto = forced_proto
+        if forced_iplen is not None:
+            iplen = forced_iplen
         if ports is None:
             if proto in (6, 17, 132):
                 ports = struct.unpack(">HH", l4[:4])
@@ -564,7 +578,7 @@ class Capture:
                               vlan=vlan, out=out,
                               host=dict(sender=sender, receiver=receiver, unknown=unknown,
                                         other=other)),
-                  orig=orig)
+                  orig=orig, ts_us=ts_us)
 
     def other(self, frame, kind, why, orig=None, vlan=0):
         assert kind in ("not-ip", "malformed")
@@ -790,6 +804,21 @@ def cap_ties():
     return c
 
 
+def cap_farfuture():
+    """pcapng (if_tsresol 10^-6, 64-bit times): curl's packets, the first at T0,
+    the others far past year 9999, the last at the largest time the format
+    holds (2^64 - 1 us). Found by fuzz_session: such a time overflowed the
+    microseconds proctraf computes; they now read as 9999's last second."""
+    c = Capture("farfuture", 1)
+    A, B = "10.0.0.5", "93.184.216.34"
+    ip = ipv4(A, B, 6, tcp_hdr(40000, 443, 100)); c.ip(eth(ip, 0x0800), ip, sender=100)
+    ip = ipv4(B, A, 6, tcp_hdr(443, 40000, 200))
+    c.ip(eth(ip, 0x0800, out=False), ip, receiver=100, ts_us=10 ** 18 + 250000)
+    ip = ipv4(A, B, 6, tcp_hdr(40000, 443, 300))
+    c.ip(eth(ip, 0x0800), ip, sender=100, ts_us=2 ** 64 - 1)
+    return c
+
+
 def cap_ipv6ext():
     """RAW: IPv6 extension headers beyond hop-by-hop and destination options."""
     c = Capture("ipv6ext", 101)
@@ -836,6 +865,111 @@ def cap_frag():
                      ip_bytes("2001:db8::77")) + fh2 + body[1232:]
     c.ip(p1, p1, sender=310, ports=(5000, 6666))
     c.ip(p2, p2, sender=310, ports=(5000, 6666))
+    return c
+
+
+def cap_fragopts():
+    """RAW: IPv6 datagrams fragmented with a Destination Options header after
+    the Fragment header (RFC 8200 4.5: it is in the fragmentable part, so
+    only the first fragment has it and the UDP header behind it; every
+    Fragment header names Destination Options, 60, as its next header).
+    The later fragments are the first one's flow: protocol 17 and its
+    ports. In order, sent and received (behind a Hop-by-Hop header), then
+    a datagram whose later fragment comes first: nothing told proctraf its
+    ports yet, so it is unattributed, by the protocol its headers name."""
+    c = Capture("fragopts", 101)
+    PEER = "2001:db8::77"
+
+    def datagram(src, dst, sport, dport, ident, hop=False):
+        """The first and the later fragment of a UDP datagram of 1800 bytes."""
+        frag_part = ext_hdr(17, 1) + udp_hdr(sport, dport, 1800)
+        cut = 1232                                      # a multiple of 8
+        pieces = []
+        for off, more, data in ((0, 1, frag_part[:cut]), (cut, 0, frag_part[cut:])):
+            fh = bytes([60, 0]) + struct.pack(">HI", (off // 8) << 3 | more, ident)
+            unfrag = ext_hdr(44, 1) if hop else b""
+            payload = unfrag + fh + data
+            pieces.append(struct.pack(">IHBB16s16s", 6 << 28, len(payload), 0 if hop else 44, 64,
+                                      ip_bytes(src), ip_bytes(dst)) + payload)
+        return pieces
+
+    first, later = datagram(V6A, PEER, 5000, 6666, 0xC0DE0001)
+    c.ip(first, first, sender=310)
+    c.ip(later, later, sender=310, forced_proto=17, ports=(5000, 6666))
+    first, later = datagram(PEER, V6A, 6666, 5000, 0xC0DE0002, hop=True)
+    c.ip(first, first, receiver=310)
+    c.ip(later, later, receiver=310, forced_proto=17, ports=(6666, 5000))
+    # the later fragment before the first: protocol 60 (its Fragment
+    # header's), ports 0; a local source, so sent in unknown:no-socket
+    first, later = datagram(V6A, PEER, 5000, 6666, 0xC0DE0003)
+    c.ip(later, later, unknown="no-socket", forced_proto=60, ports=(0, 0))
+    c.ip(first, first, sender=310)
+    return c
+
+
+def cap_zerolen(name, linktype, wrap):
+    """Cooked captures (as on any): IP length fields of 0. Real: GSO/GRO
+    super-packets of Linux BIG TCP, too long for the field, going out and
+    coming in: IPv4 total length 0; IPv6 payload length 0 with a Jumbo
+    Payload option (Linux up to 6.19) or without (Linux 7.0); and an IPv6
+    packet with no payload at all. Each is captured as its first 128 bytes
+    with its length on the wire, sizes as a Linux 6.18 capture had them.
+    Crafted: a 0 that takes a record's 4 GB wire length (issue 11, item 7:
+    four such packets counted 17 GB), a 0 on a packet the field can hold,
+    on a fragment, beyond the largest super-packet; a jumbo length too
+    small, beyond the wire, beyond the bound, or with a Fragment header."""
+    c = Capture(name, linktype)
+    A, B = "10.0.0.5", "93.184.216.34"
+    hdr = len(wrap(b"\x45" + b"\0" * 19, True)) - 20
+    SNAP = 128
+    HUGE = 0xFFFFFFFF                   # the largest wire length a record can claim
+    BOUND = 8 * 65535 + 8               # decode.h DECODE_MAX_SUPER_PACKET
+
+    def v6(src, dst, nh, chain, body):
+        return struct.pack(">IHBB16s16s", 6 << 28, 0, nh, 64, ip_bytes(src),
+                           ip_bytes(dst)) + chain + body
+
+    def jumbo(n, nh=6):
+        return bytes([nh, 0, 0xC2, 4]) + struct.pack(">I", n)
+
+    def real(ip, out, iplen, **kw):
+        frame = wrap(ip, out)
+        c.ip(frame[:SNAP], ip, out=out, orig=hdr + iplen, forced_iplen=iplen, **kw)
+
+    def crafted(ip, out, wire_ip, why):
+        frame = wrap(ip, out)
+        c.other(frame[:SNAP], "malformed", why, orig=min(hdr + wire_ip, HUGE))
+
+    t4o = ipv4(A, B, 6, tcp_hdr(40000, 443, 200), total=0)
+    t4i = ipv4(B, A, 6, tcp_hdr(443, 40000, 200), total=0)
+    real(t4o, True, 69556, sender=100)
+    real(t4i, False, 95284, receiver=100)
+    real(v6(V6A, V6B, 0, jumbo(91432), tcp_hdr(50000, 80, 200)), True, 91472, sender=300)
+    real(v6(V6B, V6A, 0, jumbo(95272), tcp_hdr(80, 50000, 200)), False, 95312, receiver=300)
+    real(v6(V6A, V6B, 6, b"", tcp_hdr(50000, 80, 200)), True, 70040, sender=300)
+    # No Next Header and nothing after it: a payload length 0 that is true
+    empty = v6(V6B, V6A, 59, b"", b"")
+    c.ip(wrap(empty, False), empty, out=False, unknown="no-socket")
+    crafted(t4o, True, HUGE, "IPv4 total length 0, a record of 4 GB (out)")
+    crafted(t4i, False, HUGE, "IPv4 total length 0, a record of 4 GB (in)")
+    crafted(ipv4(A, B, 6, tcp_hdr(40000, 443, 0), total=0), True, 40,
+            "IPv4 total length 0 on a 40-byte packet")
+    crafted(ipv4(A, B, 6, tcp_hdr(40000, 443, 0), total=0), True, 65535,
+            "IPv4 total length 0 on a packet the field can hold")
+    crafted(ipv4(A, B, 17, udp_hdr(9000, 53, 200), total=0, frag=0x2000), True, 69556,
+            "IPv4 total length 0 on a first fragment")
+    crafted(t4o, True, BOUND + 1, "IPv4 total length 0, one byte past the largest super-packet")
+    crafted(v6(V6A, V6B, 6, b"", tcp_hdr(50000, 80, 200)), True, HUGE,
+            "IPv6 payload length 0, a record of 4 GB: no payload, so no TCP header")
+    crafted(v6(V6A, V6B, 0, jumbo(HUGE - hdr - 40), tcp_hdr(50000, 80, 200)), True, HUGE,
+            "IPv6 jumbogram of 4 GB")
+    crafted(v6(V6A, V6B, 0, jumbo(65535), tcp_hdr(50000, 80, 200)), True, 65575,
+            "IPv6 jumbo payload length that fits the payload length field")
+    crafted(v6(V6A, V6B, 0, jumbo(91432), tcp_hdr(50000, 80, 200)), True, 91471,
+            "IPv6 jumbo payload length one byte beyond the wire")
+    fh = bytes([17, 0]) + struct.pack(">HI", 1, 0xF00D)
+    crafted(v6(V6A, "2001:db8::77", 0, jumbo(91432, nh=44) + fh, udp_hdr(5000, 6666, 200)), True,
+            91472, "IPv6 jumbogram with a Fragment header")
     return c
 
 
@@ -1041,8 +1175,9 @@ def main():
             cap_raw(),
             cap_bsd("null", 0, lambda af: struct.pack("<I", af)),
             cap_bsd("loop", 108, lambda af: struct.pack(">I", af)),
-            cap_unknown(), cap_hostile(), cap_frag(), cap_malformed(), cap_ties(),
-            cap_ipv6ext(), cap_pingraw(), cap_precedence(), cap_sctp(), cap_pinglo()]
+            cap_unknown(), cap_hostile(), cap_frag(), cap_fragopts(), cap_malformed(), cap_ties(),
+            cap_ipv6ext(), cap_pingraw(), cap_precedence(), cap_sctp(), cap_pinglo(),
+            cap_zerolen("zerolen", 276, sll2), cap_zerolen("zerolen-sll", 113, sll)]
     ledger = {"captures": {}, "fixtures": {}}
     for c in caps:
         # loop.pcap: big-endian file with nanosecond timestamps
@@ -1055,6 +1190,10 @@ def main():
             write(os.path.join(CAP, c.name + ".pcapng"), c.pcapng(nanosec=c.name == "sll2"))
             ledger["captures"][c.name + ".pcapng"] = {"linktype": c.linktype,
                                                       "packets": c.ledger}
+    # farfuture.pcapng only: a pcap file's 32-bit seconds cannot go past 2106
+    far = cap_farfuture()
+    write(os.path.join(CAP, "farfuture.pcapng"), far.pcapng())
+    ledger["captures"]["farfuture.pcapng"] = {"linktype": far.linktype, "packets": far.ledger}
     write(os.path.join(CAP, "corrupt.pcap"),
           bytes((i * 37 + 11) & 0xFF for i in range(200)))
     # a valid header and three records, then the fourth record cut in its middle

@@ -566,29 +566,79 @@ static void test_ipv4_length(void **state)
 	assert_int_equal(dec(DLT_EN10MB, p.b, 54, 1514, &pkt), DECODE_IP);
 	check_v4(&pkt, 6, 12345, 80, 1500);
 
-	/* Total length 0 (TSO/GSO): the wire length minus the link header. */
-	build_eth_tcp4(&p, 0, 0);
-	pb_set16(&p, 14 + 2, 0);
-	assert_int_equal(dec(DLT_EN10MB, p.b, p.n, 14 + 64000, &pkt), DECODE_IP);
-	check_v4(&pkt, 6, 12345, 80, 64000);
-	assert_int_equal(dec(DLT_EN10MB, p.b, p.n, p.n, &pkt), DECODE_IP);
-	assert_int_equal(pkt.ip_len, 40);
-	/* ... on the other link types too. */
-	struct pb s = { .n = 0 };
-	sll(&s, 4, 0x0800);
-	ipv4(&s, 0, 6, 0, 0);
-	tcp(&s, 1, 2);
-	assert_int_equal(dec(DLT_LINUX_SLL, s.b, s.n, 16 + 9000, &pkt), DECODE_IP);
-	assert_int_equal(pkt.ip_len, 9000);
+	/* A wire length below the captured length is taken as the captured length. */
 	struct pb n = { .n = 0 };
 	null_hdr(&n, 2, false);
 	ipv4(&n, 0, 6, 0, 0);
 	tcp(&n, 1, 2);
-	assert_int_equal(dec(DLT_NULL, n.b, n.n, 4 + 30000, &pkt), DECODE_IP);
-	assert_int_equal(pkt.ip_len, 30000);
-	/* A wire length below the captured length is taken as the captured length. */
+	ip_fix(&n);
 	assert_int_equal(dec(DLT_NULL, n.b, n.n, 10, &pkt), DECODE_IP);
 	assert_int_equal(pkt.ip_len, 40);
+}
+
+#define IPV4_FIELD_MAX 65535u	/* the most a total length can say */
+
+/*
+ * Total length 0 (issue 11, item 7): a GSO/GRO super-packet of more than
+ * 65535 bytes, as Linux writes it, takes the wire length after the link
+ * header, whichever way it goes; a 0 on a packet that fits the field, on
+ * a fragment or beyond what Linux can build is malformed (a crafted file
+ * made four such packets count 17 GB).
+ */
+static void test_ipv4_length_zero(void **state)
+{
+	(void)state;
+	struct pb p;
+	struct packet pkt;
+
+	build_eth_tcp4(&p, 0, 0);
+	pb_set16(&p, 14 + 2, 0);
+	assert_int_equal(dec(DLT_EN10MB, p.b, p.n, 14 + 69556, &pkt), DECODE_IP);
+	check_v4(&pkt, 6, 12345, 80, 69556);
+	assert_int_equal(dec(DLT_EN10MB, p.b, p.n, 14 + (IPV4_FIELD_MAX + 1), &pkt), DECODE_IP);
+	assert_int_equal(pkt.ip_len, (IPV4_FIELD_MAX + 1));
+	assert_int_equal(dec(DLT_EN10MB, p.b, p.n, 14 + DECODE_MAX_SUPER_PACKET, &pkt), DECODE_IP);
+	assert_int_equal(pkt.ip_len, DECODE_MAX_SUPER_PACKET);
+	/* What fits the field has its length there; what no GSO builds is a lie. */
+	static const uint32_t bad[] = { 40, 60, 1500, 64000, IPV4_FIELD_MAX,
+					DECODE_MAX_SUPER_PACKET + 1, 0xffffffffu - 14 };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(dec(DLT_EN10MB, p.b, p.n, 14 + bad[i], &pkt), DECODE_MALFORMED);
+	assert_int_equal(dec(DLT_EN10MB, p.b, p.n, 0xffffffffu, &pkt), DECODE_MALFORMED);
+	assert_int_equal(dec_pb(DLT_EN10MB, &p, &pkt), DECODE_MALFORMED);
+	/* A fragment is never a super-packet: first (MF) or later (offset). */
+	static const unsigned frags[] = { 0x2000, 0x0001, 0x20b9, 0x00b9 };
+	for (size_t i = 0; i < sizeof(frags) / sizeof(frags[0]); i++) {
+		pb_set16(&p, 14 + 6, frags[i]);
+		assert_int_equal(dec(DLT_EN10MB, p.b, p.n, 14 + 69556, &pkt), DECODE_MALFORMED);
+	}
+	/* Cooked captures, out and in alike (GRO and a veth peer's GSO packet come in). */
+	static const unsigned pkttypes[] = { 4, 0 };
+	for (size_t i = 0; i < 2; i++) {
+		struct pb s = { .n = 0 };
+		sll(&s, pkttypes[i], 0x0800);
+		ipv4(&s, 0, 6, 0, 0);
+		tcp(&s, 1, 2);
+		assert_int_equal(dec(DLT_LINUX_SLL, s.b, s.n, 16 + 95284, &pkt), DECODE_IP);
+		assert_int_equal(pkt.ip_len, 95284);
+		assert_int_equal(pkt.dir, pkttypes[i] ? PKT_DIR_OUT : PKT_DIR_IN);
+		assert_int_equal(dec(DLT_LINUX_SLL, s.b, s.n, 16 + 9000, &pkt), DECODE_MALFORMED);
+		s.n = 0;
+		sll2(&s, pkttypes[i], 0x0800);
+		ipv4(&s, 0, 6, 0, 0);
+		tcp(&s, 1, 2);
+		assert_int_equal(dec(DLT_LINUX_SLL2, s.b, s.n, 20 + 95284, &pkt), DECODE_IP);
+		assert_int_equal(pkt.ip_len, 95284);
+		assert_int_equal(dec(DLT_LINUX_SLL2, s.b, s.n, 0xffffffffu, &pkt), DECODE_MALFORMED);
+	}
+	struct pb n = { .n = 0 };
+	null_hdr(&n, 2, false);
+	ipv4(&n, 0, 6, 0, 0);
+	tcp(&n, 1, 2);
+	assert_int_equal(dec(DLT_NULL, n.b, n.n, 4 + 100000, &pkt), DECODE_IP);
+	assert_int_equal(pkt.ip_len, 100000);
+	/* The captured length stands for a smaller wire length: 40 bytes, malformed. */
+	assert_int_equal(dec(DLT_NULL, n.b, n.n, 10, &pkt), DECODE_MALFORMED);
 }
 
 static void test_ipv4_fragments(void **state)
@@ -901,6 +951,32 @@ static void test_ipv6_fragments(void **state)
 	check_v6(&pkt, 60, 0, 0, 50);
 	assert_int_equal(pkt.frag, FRAG_LATER);
 
+	/*
+	 * Destination Options after the Fragment header (the fragmentable
+	 * part, RFC 8200 4.5): the first fragment's transport is behind them,
+	 * and a later fragment's Fragment header names them, 60, not UDP.
+	 * fragment.c keys IPv6 fragments without the protocol for that.
+	 */
+	memset(&p, 0, sizeof(p));
+	ipv6(&p, 44);
+	frag6(&p, 60, 0, true, 0xc0de);
+	ext(&p, 17, 0);
+	udp(&p, 5000, 6666, 64);
+	ip_fix(&p);
+	assert_int_equal(dec_pb(DLT_RAW, &p, &pkt), DECODE_IP);
+	check_v6(&pkt, 17, 5000, 6666, 40 + 8 + 8 + 72);
+	assert_int_equal(pkt.frag, FRAG_FIRST);
+	assert_int_equal(pkt.frag_id, 0xc0de);
+	memset(&p, 0, sizeof(p));
+	ipv6(&p, 44);
+	frag6(&p, 60, 9, false, 0xc0de);
+	pb_zero(&p, 16);
+	ip_fix(&p);
+	assert_int_equal(dec_pb(DLT_RAW, &p, &pkt), DECODE_IP);
+	check_v6(&pkt, 60, 0, 0, 40 + 8 + 16);
+	assert_int_equal(pkt.frag, FRAG_LATER);
+	assert_int_equal(pkt.frag_id, 0xc0de);
+
 	/* Atomic fragment (offset 0, M=0): a whole datagram. */
 	memset(&p, 0, sizeof(p));
 	ipv6(&p, 44);
@@ -918,14 +994,7 @@ static void test_ipv6_length(void **state)
 	struct pb p = { .n = 0 };
 	struct packet pkt;
 
-	/* Payload length 0 (jumbogram / GSO): the wire length. */
-	eth(&p, NULL, 0, 0x86dd);
-	ipv6(&p, 6);
-	tcp(&p, 1, 2);
-	assert_int_equal(dec(DLT_EN10MB, p.b, p.n, 14 + 70000, &pkt), DECODE_IP);
-	check_v6(&pkt, 6, 1, 2, 70000);
 	/* Snap length: the header's length, not the captured one. */
-	memset(&p, 0, sizeof(p));
 	eth(&p, NULL, 0, 0x86dd);
 	ipv6(&p, 17);
 	udp(&p, 1, 2, 1000);
@@ -934,6 +1003,157 @@ static void test_ipv6_length(void **state)
 	check_v6(&pkt, 17, 1, 2, 1048);
 	/* Payload length beyond the wire: malformed. */
 	assert_int_equal(dec(DLT_EN10MB, p.b, 14 + 48, 14 + 48, &pkt), DECODE_MALFORMED);
+}
+
+#define IPV6_PAYLOAD_MAX 65535u
+
+/*
+ * An IPv6 packet of payload length 0: a Hop-by-Hop header (pad1 Pad1
+ * bytes, the Jumbo Payload option with option length olen, PadN to a
+ * multiple of 8 bytes), then TCP.
+ */
+static void jumbo6(struct pb *p, int link, unsigned pad1, unsigned olen, uint32_t jumbo)
+{
+	size_t start, size;
+
+	memset(p, 0, sizeof(*p));
+	if (link == DLT_EN10MB)
+		eth(p, NULL, 0, 0x86dd);
+	else if (link == DLT_LINUX_SLL2)
+		sll2(p, 0, 0x86dd);
+	ipv6(p, 0);
+	start = p->n;
+	size = (2 + pad1 + 6 + 7) / 8 * 8;
+	pb_u8(p, 6);
+	pb_u8(p, (unsigned)(size / 8 - 1));
+	for (unsigned i = 0; i < pad1; i++)
+		pb_u8(p, 0);
+	pb_u8(p, 0xc2);
+	pb_u8(p, olen);
+	pb_be32(p, jumbo);
+	if (p->n - start == size - 1) {
+		pb_u8(p, 0);
+	} else if (p->n - start < size) {
+		size_t left = size - (p->n - start);
+		pb_u8(p, 1);
+		pb_u8(p, (unsigned)(left - 2));
+		pb_zero(p, left - 2);
+	}
+	assert_int_equal(p->n - start, size);
+	tcp(p, 50000, 80);
+}
+
+/*
+ * Payload length 0 (issue 11, item 7). With a Jumbo Payload option
+ * (RFC 2675; Linux BIG TCP up to 6.19) the option's length, checked; with
+ * none (BIG TCP from Linux 7.0) the wire length of a packet too long for
+ * the field; malformed otherwise, never the 4 GB a record may claim.
+ */
+static void test_ipv6_length_zero(void **state)
+{
+	(void)state;
+	struct pb p;
+	struct packet pkt;
+
+	/* No option: the wire length, when the field could not hold it. */
+	memset(&p, 0, sizeof(p));
+	eth(&p, NULL, 0, 0x86dd);
+	ipv6(&p, 6);
+	tcp(&p, 1, 2);
+	assert_int_equal(dec(DLT_EN10MB, p.b, p.n, 14 + 70000, &pkt), DECODE_IP);
+	check_v6(&pkt, 6, 1, 2, 70000);
+	assert_int_equal(dec(DLT_EN10MB, p.b, p.n, 14 + 40 + IPV6_PAYLOAD_MAX + 1, &pkt),
+			 DECODE_IP);
+	assert_int_equal(dec(DLT_EN10MB, p.b, p.n, 14 + DECODE_MAX_SUPER_PACKET, &pkt), DECODE_IP);
+	static const uint32_t bad[] = { 60, 1500, 40 + IPV6_PAYLOAD_MAX, DECODE_MAX_SUPER_PACKET + 1,
+					0xffffffffu - 14 };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(dec(DLT_EN10MB, p.b, p.n, 14 + bad[i], &pkt), DECODE_MALFORMED);
+	assert_int_equal(dec_pb(DLT_EN10MB, &p, &pkt), DECODE_MALFORMED);
+	/* Otherwise a payload length 0 is no payload: a 40-byte packet with No
+	 * Next Header (59) is valid, padded to the Ethernet minimum or not. */
+	memset(&p, 0, sizeof(p));
+	eth(&p, NULL, 0, 0x86dd);
+	ipv6(&p, 59);
+	assert_int_equal(dec_pb(DLT_EN10MB, &p, &pkt), DECODE_IP);
+	check_v6(&pkt, 59, 0, 0, 40);
+	pb_zero(&p, 60 - p.n);
+	assert_int_equal(dec_pb(DLT_EN10MB, &p, &pkt), DECODE_IP);
+	check_v6(&pkt, 59, 0, 0, 40);
+	assert_int_equal(dec(DLT_EN10MB, p.b, p.n, 0xffffffffu, &pkt), DECODE_IP);
+	check_v6(&pkt, 59, 0, 0, 40);
+
+	/* The jumbogram Linux 6.18 captured: 91,432 bytes after the fixed header. */
+	jumbo6(&p, DLT_EN10MB, 0, 4, 91432);
+	assert_int_equal(dec(DLT_EN10MB, p.b, p.n, 14 + 91472, &pkt), DECODE_IP);
+	check_v6(&pkt, 6, 50000, 80, 91472);
+	/* The option decides, not a longer wire (a trailer, a frame check sequence). */
+	assert_int_equal(dec(DLT_EN10MB, p.b, p.n, 14 + 91472 + 4, &pkt), DECODE_IP);
+	assert_int_equal(pkt.ip_len, 91472);
+	/* Beyond the wire, as any length field: malformed. */
+	assert_int_equal(dec(DLT_EN10MB, p.b, p.n, 14 + 91471, &pkt), DECODE_MALFORMED);
+	/* Pad1 and PadN before it; on SLL2, coming in. */
+	jumbo6(&p, DLT_LINUX_SLL2, 2, 4, 95272);
+	assert_int_equal(dec(DLT_LINUX_SLL2, p.b, p.n, 20 + 95312, &pkt), DECODE_IP);
+	check_v6(&pkt, 6, 50000, 80, 95312);
+	assert_int_equal(pkt.dir, PKT_DIR_IN);
+	/* RFC 2675: a jumbo length that fits the payload length field is an error. */
+	jumbo6(&p, DLT_RAW, 0, 4, IPV6_PAYLOAD_MAX);
+	assert_int_equal(dec(DLT_RAW, p.b, p.n, 40 + 100000, &pkt), DECODE_MALFORMED);
+	jumbo6(&p, DLT_RAW, 0, 4, IPV6_PAYLOAD_MAX + 1);
+	assert_int_equal(dec(DLT_RAW, p.b, p.n, 40 + IPV6_PAYLOAD_MAX + 1, &pkt), DECODE_IP);
+	assert_int_equal(pkt.ip_len, 40 + IPV6_PAYLOAD_MAX + 1);
+	/* The bound holds for the option too, however long the record says it is. */
+	jumbo6(&p, DLT_RAW, 0, 4, DECODE_MAX_SUPER_PACKET - 40);
+	assert_int_equal(dec(DLT_RAW, p.b, p.n, 0xffffffffu, &pkt), DECODE_IP);
+	assert_int_equal(pkt.ip_len, DECODE_MAX_SUPER_PACKET);
+	static const uint32_t big[] = { DECODE_MAX_SUPER_PACKET - 39, 0xffffffd7u, 0xffffffffu };
+	for (size_t i = 0; i < sizeof(big) / sizeof(big[0]); i++) {
+		jumbo6(&p, DLT_RAW, 0, 4, big[i]);
+		assert_int_equal(dec(DLT_RAW, p.b, p.n, 0xffffffffu, &pkt), DECODE_MALFORMED);
+	}
+	/* An option of the wrong length, or cut by its header's end: malformed. */
+	jumbo6(&p, DLT_RAW, 0, 2, 100000);
+	assert_int_equal(dec(DLT_RAW, p.b, p.n, 40 + 100000, &pkt), DECODE_MALFORMED);
+	jumbo6(&p, DLT_RAW, 2, 4, 100000);
+	p.b[40 + 2 + 2] = 5;	/* another option, of 20 bytes: past the header's 16 */
+	p.b[40 + 2 + 2 + 1] = 20;
+	assert_int_equal(dec(DLT_RAW, p.b, p.n, 40 + 100000, &pkt), DECODE_MALFORMED);
+	/* A Hop-by-Hop header cut by the capture. */
+	jumbo6(&p, DLT_RAW, 0, 4, 100000);
+	assert_int_equal(dec(DLT_RAW, p.b, 40 + 6, 40 + 100000, &pkt), DECODE_MALFORMED);
+	/* A payload length other than 0 is the length; the option is not read. */
+	jumbo6(&p, DLT_RAW, 0, 4, 100000);
+	ip_fix(&p);
+	assert_int_equal(dec_pb(DLT_RAW, &p, &pkt), DECODE_IP);
+	check_v6(&pkt, 6, 50000, 80, 40 + 8 + 20);
+
+	/* A Hop-by-Hop header without the option: the rule of no option. */
+	memset(&p, 0, sizeof(p));
+	ipv6(&p, 0);
+	ext(&p, 6, 0);
+	tcp(&p, 1, 2);
+	assert_int_equal(dec(DLT_RAW, p.b, p.n, 80000, &pkt), DECODE_IP);
+	check_v6(&pkt, 6, 1, 2, 80000);
+	assert_int_equal(dec(DLT_RAW, p.b, p.n, 1000, &pkt), DECODE_MALFORMED);
+
+	/* No super-packet or jumbogram has a Fragment header (RFC 2675). */
+	memset(&p, 0, sizeof(p));
+	ipv6(&p, 44);
+	frag6(&p, 17, 0, true, 1);
+	udp(&p, 1, 2, 0);
+	assert_int_equal(dec(DLT_RAW, p.b, p.n, 80000, &pkt), DECODE_MALFORMED);
+	memset(&p, 0, sizeof(p));
+	ipv6(&p, 44);
+	frag6(&p, 17, 0, false, 1);	/* atomic */
+	udp(&p, 1, 2, 0);
+	assert_int_equal(dec(DLT_RAW, p.b, p.n, 80000, &pkt), DECODE_MALFORMED);
+	jumbo6(&p, DLT_RAW, 0, 4, 100000);
+	p.b[40] = 44;		/* Hop-by-Hop, then a Fragment header */
+	p.n = 48;
+	frag6(&p, 6, 0, true, 1);
+	tcp(&p, 1, 2);
+	assert_int_equal(dec(DLT_RAW, p.b, p.n, 40 + 100000, &pkt), DECODE_MALFORMED);
 }
 
 /* ---- malformed input ---- */
@@ -1149,6 +1369,7 @@ static void check_sane(int dlt, const struct packet *pkt, size_t caplen, size_t 
 		assert_true(pkt->ip_len >= 40);
 	}
 	assert_true(pkt->ip_len <= wirelen);
+	assert_true(pkt->ip_len <= DECODE_MAX_SUPER_PACKET);
 	check_tail_zero(&pkt->t);
 	assert_true(pkt->frag <= FRAG_LATER);
 	assert_true(pkt->dir <= PKT_DIR_OUT);
@@ -1250,6 +1471,9 @@ static void test_fuzz(void **state)
 			} else {
 				/* A valid packet with a few bytes changed and a random cut. */
 				seed_packet(dlts[d], (int)((r >> 7) & 15), &p);
+				/* Now and then a length field of 0, as a super-packet has. */
+				if ((r >> 24) % 8 == 0)
+					pb_set16(&p, p.ip + ((p.b[p.ip] >> 4) == 4 ? 2 : 4), 0);
 				int flips = (int)((r >> 12) % 4);
 				for (int f = 0; f < flips; f++)
 					p.b[rng_next(&rs) % p.n] = (uint8_t)rng_next(&rs);
@@ -1257,6 +1481,9 @@ static void test_fuzz(void **state)
 					p.n = (size_t)(rng_next(&rs) % (p.n + 1));
 			}
 			size_t wire = p.n + ((r >> 32) % 4 == 0 ? (size_t)((r >> 40) % 2000) : 0);
+			/* And wire lengths up to past the longest super-packet. */
+			if ((r >> 34) % 8 == 0)
+				wire = p.n + (size_t)((r >> 40) % (DECODE_MAX_SUPER_PACKET + 65536));
 			enum decode_result res = dec(dlts[d], p.b, p.n, wire, &pkt);
 			assert_true(res == DECODE_IP || res == DECODE_NOT_IP ||
 				    res == DECODE_MALFORMED);
@@ -1289,6 +1516,7 @@ int main(void)
 		cmocka_unit_test(test_null_and_loop),
 		cmocka_unit_test(test_ipv4_options),
 		cmocka_unit_test(test_ipv4_length),
+		cmocka_unit_test(test_ipv4_length_zero),
 		cmocka_unit_test(test_ipv4_fragments),
 		cmocka_unit_test(test_other_protocols),
 		cmocka_unit_test(test_icmp),
@@ -1296,6 +1524,7 @@ int main(void)
 		cmocka_unit_test(test_ipv6_extension_chain),
 		cmocka_unit_test(test_ipv6_fragments),
 		cmocka_unit_test(test_ipv6_length),
+		cmocka_unit_test(test_ipv6_length_zero),
 		cmocka_unit_test(test_ipv4_malformed),
 		cmocka_unit_test(test_transport_header_within_ip_length),
 		cmocka_unit_test(test_ipv6_malformed),

@@ -1,0 +1,47 @@
+/*
+ * ownerev.h - the kernel programs' events (core/bpf/owners.h) into an
+ * ownertab: size and family checked, ports and IPv4-mapped ends put as
+ * packets carry them, start times in clock ticks, namespace cookies turned
+ * into inodes, closes noted.
+ *
+ * Where the kernel could not read the task (the programs built without
+ * BTF), the start time and namespace are guessed from PROC/TGID while the
+ * thread that made the call is still there under the same name, and
+ * marked so (OWNER_F_*_GUESSED). Kept apart from the loading of the
+ * programs so that it is tested on made-up events and a /proc fixture.
+ *
+ * Not thread-safe.
+ */
+#ifndef PROCTRAF_OWNEREV_H
+#define PROCTRAF_OWNEREV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ownertab.h"
+
+struct ownerev;
+
+/*
+ * max_records: ownertab_new's bound. proc_root: where to guess what the
+ * kernel did not read ("/proc", or a fixture); NULL: never guess. NULL on
+ * out of memory.
+ */
+struct ownerev *ownerev_new(size_t max_records, const char *proc_root);
+void ownerev_free(struct ownerev *e);
+
+/* A namespace's cookie is that inode (our own namespace's, learned at start). */
+void ownerev_learn_netns(struct ownerev *e, uint64_t cookie, uint64_t inode);
+
+/* One event as the kernel wrote it: size bytes at data. */
+void ownerev_take(struct ownerev *e, const void *data, size_t size);
+
+const struct ownertab *ownerev_table(const struct ownerev *e);
+
+struct ownerev_stats {
+	uint64_t taken;		/* events put in the table (closes too) */
+	uint64_t malformed;	/* events of a size, family or kind not understood */
+};
+void ownerev_stats(const struct ownerev *e, struct ownerev_stats *st);
+
+#endif
