@@ -349,6 +349,11 @@ static uint32_t hash32(const struct hmap *m, const void *key)
 	return (uint32_t)siphash13(m->seed, key, m->key_size);
 }
 
+bool hmap_prf(const struct hmap *m)
+{
+	return !m->host;
+}
+
 size_t hmap_get(const struct hmap *m, const void *key)
 {
 	uint8_t *e;

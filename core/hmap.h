@@ -48,6 +48,12 @@ struct hmap *hmap_new_host(size_t key_size);
 /* The same with a value beside each key (hmap_new_kv). */
 struct hmap *hmap_new_host_kv(size_t key_size, size_t value_size);
 
+/*
+ * Does m hash with SipHash (a pseudo-random function of its seed), as a
+ * map whose keys someone else chooses must? false: mixhash64.
+ */
+bool hmap_prf(const struct hmap *m);
+
 /* Index of key, or HMAP_NONE. */
 size_t hmap_get(const struct hmap *m, const void *key);
 

@@ -195,6 +195,11 @@ size_t localaddr_find(const struct localaddr *la, int family, const uint8_t *add
 	return 1;
 }
 
+bool localaddr_prf(const struct localaddr *la)
+{
+	return hmap_prf(la->addrs) && hmap_prf(la->prefixes);
+}
+
 bool localaddr_any(const struct localaddr *la)
 {
 	return hmap_count(la->addrs) > 0 || hmap_count(la->prefixes) > 0;

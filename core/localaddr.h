@@ -51,6 +51,9 @@ void localaddr_add(struct localaddr *la, const struct local_prefix *p, uint8_t n
 size_t localaddr_find(const struct localaddr *la, int family, const uint8_t *addr,
 		      uint8_t out[LOCALADDR_NS_PER_ADDR]);
 
+/* Are its maps hashed with SipHash (hmap_prf)? Their keys are the namespaces' owners'. */
+bool localaddr_prf(const struct localaddr *la);
+
 /* Has any address or prefix been added? */
 bool localaddr_any(const struct localaddr *la);
 

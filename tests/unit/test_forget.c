@@ -16,6 +16,7 @@
 #include "../../core/flowtab.h"
 #include "../../core/pins.h"
 #include "../../core/resolve.h"
+#include "../../core/resolve_priv.h"
 #include "helpers.h"
 
 struct ft {
@@ -396,6 +397,34 @@ static void test_bounded_churn(void **state)
 	}
 }
 
+/*
+ * Keys that another namespace's owner chooses (the addresses of its
+ * interfaces, the local addresses its sockets bind to, its sockets'
+ * tuples) are hashed with SipHash, in the maps a round rebuilds too;
+ * inode numbers and pids, which the host's kernel hands out in turn, with
+ * the cheaper mixhash64 (issue 11, item 10).
+ */
+static void test_foreign_keys_siphash(void **state)
+{
+	struct ft *t = *state;
+
+	assert_int_equal(resolver_refresh(t->r), 0);
+	for (int round = 0; round < 2; round++) {
+		assert_true(hmap_prf(t->r->sock_addrs));
+		assert_true(hmap_prf(t->r->socks));
+		assert_true(localaddr_prf(t->r->local));
+		assert_false(hmap_prf(t->r->inodes));
+		assert_false(hmap_prf(t->r->pids));
+		if (round == 0) {
+			assert_int_equal(resolver_refresh(t->r), 0);
+			assert_true(pins_round(t->pins, t->r, t->flows, NFLOWS));
+		}
+	}
+	struct resolve_stats st;
+	resolver_stats(t->r, &st);
+	assert_int_equal(st.rounds, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -405,6 +434,7 @@ int main(void)
 		T(test_slots_reused),
 		T(test_flows_beyond_n),
 		T(test_bounded_churn),
+		T(test_foreign_keys_siphash),
 #undef T
 	};
 
