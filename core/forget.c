@@ -31,9 +31,13 @@ static size_t max3(size_t a, size_t b, size_t c)
 
 bool resolver_forget_due(struct resolver *r, size_t unpinned)
 {
-	size_t socks = hmap_count(r->socks), pids = hmap_count(r->pids);
+	size_t socks, pids;
 
 	r->forget_before = 0;
+	if (r->src)
+		return false;	/* answers from an owner source: nothing kept to forget */
+	socks = hmap_count(r->socks);
+	pids = hmap_count(r->pids);
 	if (r->whole[1] == 0)
 		return false;	/* not two whole passes yet: nothing is known gone */
 	if (socks - r->socks_kept < max3(r->forget_min, r->socks_kept, unpinned / 4) &&

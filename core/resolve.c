@@ -137,6 +137,17 @@ struct resolver *resolver_new(const char *proc_root)
 	return r;
 }
 
+struct resolver *resolver_new_source(const struct owner_source *src)
+{
+	struct resolver *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->root.fd = -1;
+	r->src = src;
+	return r;
+}
+
 void resolver_free(struct resolver *r)
 {
 	if (!r)
@@ -1394,6 +1405,8 @@ int resolver_refresh(struct resolver *r)
 	uint64_t cut = r->interrupted;
 	int rc;
 
+	if (r->src)
+		return 0;
 	r->passes++;
 	r->epoch++;
 	r->want_full = false;
@@ -1472,6 +1485,8 @@ int resolver_refresh_flows(struct resolver *r, const struct tuple *t, size_t n, 
 	long last = -1;
 	int rc = 0;
 
+	if (r->src)
+		return 0;
 	if (!r->diag) {
 		/* Every table must be read: as often as deep walks may be. */
 		r->want_full = !deep;
@@ -1575,15 +1590,6 @@ enum owner_status resolver_lookup(const struct resolver *r, int family, int prot
 	bool local;
 
 	return resolver_lookup_end(r, family, proto, laddr, lport, raddr, rport, owner, &local);
-}
-
-enum owner_status resolver_lookup_end(const struct resolver *r, int family, int proto,
-				      const uint8_t *laddr, uint16_t lport,
-				      const uint8_t *raddr, uint16_t rport,
-				      const struct proc_info **owner, bool *local)
-{
-	return resolver_lookup_traced(r, family, proto, laddr, lport, raddr, rport, owner, local,
-				      NULL);
 }
 
 enum owner_status resolver_lookup_traced(const struct resolver *r, int family, int proto,
@@ -1705,6 +1711,18 @@ enum owner_status resolver_lookup_traced(const struct resolver *r, int family, i
 	return held && r->some_denied ? OWNER_NO_PERMISSION : OWNER_NO_PROCESS;
 }
 
+enum owner_status resolver_lookup_end(const struct resolver *r, int family, int proto,
+				      const uint8_t *laddr, uint16_t lport,
+				      const uint8_t *raddr, uint16_t rport,
+				      const struct proc_info **owner, bool *local)
+{
+	if (r->src)
+		return r->src->lookup_end(r->src->ctx, family, proto, laddr, lport, raddr, rport,
+					  owner, local);
+	return resolver_lookup_traced(r, family, proto, laddr, lport, raddr, rport, owner, local,
+				      NULL);
+}
+
 bool resolver_explains(const struct resolver *r, const struct tuple *t)
 {
 	const struct proc_info *p;
@@ -1733,6 +1751,9 @@ bool resolver_pending(const struct resolver *r)
 
 void resolver_stats(const struct resolver *r, struct resolve_stats *st)
 {
+	memset(st, 0, sizeof(*st));
+	if (r->src)
+		return;		/* nothing read */
 	st->passes = r->passes;
 	st->fd_walks = r->fd_walks;
 	st->fd_links = r->fd_links;

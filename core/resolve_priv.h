@@ -138,6 +138,9 @@ struct resolver {
 	void *yield_ctx;
 	bool in_yield;
 
+	/* resolver_new_source: every answer from there, nothing read */
+	const struct owner_source *src;
+
 	/* resolver_set_stop */
 	const atomic_int *stop;
 	double stop_seen;		/* monotonic time a pass first saw *stop; 0: not yet */

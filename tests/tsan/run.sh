@@ -61,6 +61,7 @@ run_case() {	# NAME OPTIONS...
 run_case "one report" --csv
 run_case "intervals, connections, JSON" -I 0.3 --json -C
 run_case "intervals, groups" -I 0.2 --tsv -g user,command --total
+run_case "-w, intervals" -I 0.3 -w "$tmp/w.pcapng"
 # Sockets that come and go by the thousand, passes every 0.2 s: the
 # resolver thread's rounds of forgetting (core/pins.h) pin flows while
 # the capture thread adds them and the reporter attributes them.
