@@ -9,11 +9,17 @@
  */
 #include "unit.h"
 
+#include <fcntl.h>
+#include <pcap/pcap.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "../../core/attribute.h"
 #include "../../core/decode.h"
 #include "../../core/flowtab.h"
+#include "../../core/output.h"
+#include "../../core/pcapng_reader.h"
+#include "../../core/pcapng_writer.h"
 #include "../../core/pins.h"
 #include "../../core/resolve.h"
 #include "../../core/resolve_priv.h"
@@ -425,6 +431,84 @@ static void test_foreign_keys_siphash(void **state)
 	assert_int_equal(st.rounds, 1);
 }
 
+/* A raw IPv4 TCP segment (no payload) of flow i, as flows[i] sent it, into d[40]. */
+static void raw_tcp(uint8_t d[40], size_t i)
+{
+	uint8_t a[16];
+
+	memset(d, 0, 40);
+	d[0] = 0x45;
+	d[3] = 40;		/* total length */
+	d[8] = 64;
+	d[9] = 6;
+	addr_parse(a, TUPLE_V4, flows[i].src);
+	memcpy(d + 12, a, 4);
+	addr_parse(a, TUPLE_V4, flows[i].dst);
+	memcpy(d + 16, a, 4);
+	d[20] = (uint8_t)(flows[i].sport >> 8);
+	d[21] = (uint8_t)flows[i].sport;
+	d[22] = (uint8_t)(flows[i].dport >> 8);
+	d[23] = (uint8_t)flows[i].dport;
+	d[32] = 0x50;		/* 20-byte header */
+	d[33] = 0x10;		/* ACK */
+}
+
+/*
+ * -w writes each packet with the owners the report gives its flow: a flow
+ * a round pinned (the accepted connection, its worker's socket forgotten)
+ * keeps its worker in the file too, not the listener's process that the
+ * resolver alone would name now.
+ */
+static void test_written_file_keeps_pins(void **state)
+{
+	struct ft *t = *state;
+	char path[] = "/tmp/proctraf-test-forget-XXXXXX", err[256];
+	struct pcapng_iface ifc = { DLT_RAW, 256, "lo" };
+	struct pcapng_end end = { TIME_NONE, TIME_NONE, NULL, NULL };
+	struct pcapng_writer *w;
+	struct annot *an;
+	const struct proc_info *owner;
+	uint8_t d[40], l[16], r[16];
+	bool local;
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	close(fd);
+	close_connections(t);
+	assert_int_equal(resolver_refresh(t->r), 0);
+	assert_int_equal(resolver_refresh(t->r), 0);
+	assert_true(pins_round(t->pins, t->r, t->flows, NFLOWS));
+	assert_true(pins_has(t->pins, 0));
+
+	assert_int_equal(pcapng_writer_open(path, &ifc, 1, &w, err, sizeof(err)), 0);
+	raw_tcp(d, 0);
+	{
+		struct pcap_pkthdr h = { { 1700000000, 0 }, sizeof(d), sizeof(d) };
+		struct packet pkt;
+
+		assert_int_equal(decode_packet(DLT_RAW, d, sizeof(d), sizeof(d), &pkt), DECODE_IP);
+		assert_int_equal(pcapng_writer_packet(w, 0, 1700000000000000, &h, d, &pkt, false), 0);
+	}
+	assert_int_equal(pcapng_writer_finish(w, t->flows, t->pins, t->r, &end, err, sizeof(err)),
+			 0);
+	pcapng_writer_close(w);
+
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(annot_read(fd, 100, &an, err, sizeof(err)), 1);
+	close(fd);
+	addr_parse(l, TUPLE_V4, flows[0].dst);
+	addr_parse(r, TUPLE_V4, flows[0].src);
+	const struct owner_source *src = annot_source(an);
+	assert_int_equal(src->lookup_end(src->ctx, TUPLE_V4, 6, l, flows[0].dport, r,
+					 flows[0].sport, &owner, &local),
+			 OWNER_FOUND);
+	assert_non_null(owner);
+	assert_int_equal(owner->pid, 101);
+	annot_free(an);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -435,6 +519,7 @@ int main(void)
 		T(test_flows_beyond_n),
 		T(test_bounded_churn),
 		T(test_foreign_keys_siphash),
+		T(test_written_file_keeps_pins),
 #undef T
 	};
 
