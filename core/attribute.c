@@ -26,6 +26,11 @@ void attribute_flow(const struct resolver *r, const struct tuple *t, struct attr
 				    &a->owner[0], &a->local[0]);
 	st[1] = resolver_lookup_end(r, t->family, t->proto, t->dst, t->dport, t->src, t->sport,
 				    &a->owner[1], &a->local[1]);
+	attribute_ends(st, a);
+}
+
+void attribute_ends(const enum owner_status st[2], struct attribution *a)
+{
 	for (int d = 0; d < 2; d++) {
 		a->end_reason[d] = REASON_NONE;
 		if (!a->owner[d] && a->owner[!d] && a->local[d])

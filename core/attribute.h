@@ -45,6 +45,13 @@ struct attribution {
 
 void attribute_flow(const struct resolver *r, const struct tuple *t, struct attribution *a);
 
+/*
+ * The rest of a from its ends' answers, st[0] for t->src's end and st[1]
+ * for t->dst's, with a->owner and a->local already set from them (as
+ * attribute_flow does after its lookups; pins.h from kept answers).
+ */
+void attribute_ends(const enum owner_status st[2], struct attribution *a);
+
 /* "no-socket", ... for the command column; explanation for the last one. */
 const char *reason_name(enum unknown_reason reason);
 const char *reason_text(enum unknown_reason reason);

@@ -138,7 +138,8 @@ int session_open(const struct session_config *cfg, struct session **out, char *e
 	s->flows = flowtab_new_timed(cfg->max_flows, cfg->connections);
 	s->frags = fragcache_new();
 	s->dedup = dedup_new();
-	if (!s->flows || !s->frags || !s->dedup) {
+	s->pins = pins_new();
+	if (!s->flows || !s->frags || !s->dedup || !s->pins) {
 		snprintf(err, errlen, "out of memory");
 		session_close(s);
 		return 1;
@@ -169,6 +170,7 @@ void session_close(struct session *s)
 	aggregate_free(s->early_ag);
 	capture_close(s->cap);
 	resolver_free(s->res);
+	pins_free(s->pins);
 	annot_free(s->annot);
 	pcapng_writer_close(s->wr);
 	flowtab_free(s->flows);
@@ -374,6 +376,9 @@ static void on_packet(void *ctx, int dlt, int source, const struct pcap_pkthdr *
 		if (flowtab_add(s->flows, &pkt, &canon)) {
 			s->new_flows++;
 			interval_flow_made(s, flowtab_count(s->flows) - 1);
+			/* Its key, for the resolver thread's rounds of forgetting (pins.h). */
+			atomic_store_explicit(&s->flows_pub, flowtab_count(s->flows),
+					      memory_order_release);
 			if (s->threaded && !resthread_inline(s, &canon))
 				resthread_enqueue(s, &canon);
 		}
@@ -420,7 +425,8 @@ static void final_pass(struct session *s)
 	}
 	for (size_t i = 0; i < n && m <= FINAL_MAX; i++) {
 		const struct tuple *k = flowtab_key(s->flows, i);
-		if (resolver_explains(s->res, k))
+		/* A pinned flow's answer is kept: its socket is long closed. */
+		if (pins_has(s->pins, i) || resolver_explains(s->res, k))
 			continue;
 		if (m == FINAL_MAX) {
 			m++;

@@ -21,6 +21,7 @@
 #include "pcapng_pipe.h"
 #include "pcapng_reader.h"
 #include "pcapng_writer.h"
+#include "pins.h"
 #include "resolve.h"
 #include "rtprio.h"
 #include "session.h"
@@ -53,6 +54,7 @@ struct session {
 	struct flow_prep batch[BATCH];
 	size_t nbatch;
 	struct resolver *res;
+	struct pins *pins;	/* flows' answers the resolver forgot (pins.h) */
 	struct totals totals;
 	struct pcapng_writer *wr;	/* -w; NULL: not asked */
 	bool wr_failed;			/* ... its spool could not be written (wr_errno) */
@@ -89,7 +91,7 @@ struct session {
 	 * direction, or unknown reason): each distinct plan is kept once, in
 	 * plans, and a flow keeps its number (2 bytes, not a 12-byte plan).
 	 */
-	atomic_size_t flows_pub;
+	atomic_size_t flows_pub;	/* live too: the flows the resolver thread may pin */
 	atomic_bool packets_done;
 	struct hmap *plans;		/* key: struct agg_plan; index: its number */
 	uint16_t *early;		/* each flow's plan number */

@@ -6,8 +6,9 @@
 # node_exporter (tests/prom), 3. the scale test (6,000
 # flows against a generated ledger), the hostile proc roots and signals
 # (tests/hostile), 4. live tests (network namespaces, root), then the
-# privileges a running proctraf keeps (tests/privs, root), the pcapng
-# files of -w (tests/pcapng; its live cases need root),
+# privileges a running proctraf keeps (tests/privs, root), README.md's
+# snapshot recipe (tests/snapshot, root), the pcapng files of -w
+# (tests/pcapng; its live cases need root),
 # 5. accuracy cases (bench/accuracy, root), 6. unit, golden and
 # scale tests again under ASan+UBSan, 7. a live capture under TSan,
 # 8. each libFuzzer harness briefly (FUZZ_CHECK_SECONDS each, two at a
@@ -84,6 +85,8 @@ layer scale sh tests/scale/run.sh "$build/proctraf"
 layer hostile sh tests/hostile/run.sh "$build/proctraf"
 layer live sh tests/live/run.sh "$build/proctraf"
 layer privs sh tests/privs/run.sh "$build/proctraf"
+# The snapshot recipe of README.md, run as written (root).
+layer snapshot sh tests/snapshot/run.sh "$build/proctraf"
 # -w files read by tshark and capinfos, and by -r: from files, live, a pipe.
 layer pcapng sh tests/pcapng/run.sh "$build/proctraf"
 # Attribution against the truth of a capture beside it (bench/accuracy):
