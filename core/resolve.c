@@ -313,6 +313,22 @@ static int32_t inode_owner_of(const struct resolver *r, uint64_t inode)
 	return r->inode_owner[j];
 }
 
+int resolver_watch_inode(struct resolver *r, uint64_t inode)
+{
+	bool inserted;
+
+	if (inode == 0)
+		return 0;
+	return inode_put(r, inode, OWNER_UNKNOWN, &inserted) == HMAP_NONE ? -1 : 0;
+}
+
+const struct proc_info *resolver_inode_owner(const struct resolver *r, uint64_t inode)
+{
+	int32_t p = inode_owner_of(r, inode);
+
+	return p >= 0 ? &r->procs[p] : NULL;
+}
+
 static void learn_socket(struct resolver *r, const struct sock_entry *e, size_t ns)
 {
 	struct tuple key;

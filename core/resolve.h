@@ -149,4 +149,14 @@ bool resolver_pending(const struct resolver *r);
 
 void resolver_stats(const struct resolver *r, struct resolve_stats *st);
 
+/*
+ * A socket that no table of the resolver lists (a packet socket:
+ * pktsock.h): let its walks look for its holder, as for a listed one.
+ * 0, or -1 on out of memory.
+ */
+int resolver_watch_inode(struct resolver *r, uint64_t inode);
+
+/* The process a walk found holding inode; NULL: none found (yet). */
+const struct proc_info *resolver_inode_owner(const struct resolver *r, uint64_t inode);
+
 #endif

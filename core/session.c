@@ -5,6 +5,7 @@
  * interval.c.
  */
 #include <errno.h>
+#include <net/if.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +82,33 @@ int session_emit(struct session *s, const struct report_data *d)
 	return 0;
 }
 
+/*
+ * Live: the packet sockets that may inject what is captured (pktsock.h),
+ * on the interfaces captured on ("any": all). A frame written to a file
+ * was sent by whoever held a socket then: no file is attributed so.
+ */
+static int open_pktsock(struct session *s)
+{
+	int idx[64];
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->cfg.n_ifaces; i++) {
+		unsigned k = if_nametoindex(s->cfg.ifaces[i]);
+		if (strcmp(s->cfg.ifaces[i], "any") == 0) {
+			n = 0;
+			break;
+		}
+		/* More interfaces than kept, or one gone: all of them, rather than a wrong few. */
+		if (k == 0 || k > INT32_MAX || n == sizeof(idx) / sizeof(idx[0])) {
+			n = 0;
+			break;
+		}
+		idx[n++] = (int)k;
+	}
+	s->pkt = pktsock_new(s->cfg.proc_root, idx, n);
+	return s->pkt ? 0 : -1;
+}
+
 int session_open(const struct session_config *cfg, struct session **out, char *err,
 		 size_t errlen)
 {
@@ -116,6 +144,11 @@ int session_open(const struct session_config *cfg, struct session **out, char *e
 		return 1;
 	}
 	s->totals.live = capture_is_live(s->cap);
+	if (s->totals.live && open_pktsock(s) != 0) {
+		snprintf(err, errlen, "out of memory");
+		session_close(s);
+		return 1;
+	}
 	if (!s->totals.live) {
 		struct stat st;
 		int r = strcmp(cfg->file, "-") == 0 ? fstat(0, &st) : stat(cfg->file, &st);
@@ -138,6 +171,7 @@ void session_close(struct session *s)
 	aggregate_free(s->early_ag);
 	capture_close(s->cap);
 	resolver_free(s->res);
+	pktsock_free(s->pkt);
 	flowtab_free(s->flows);
 	fragcache_free(s->frags);
 	dedup_free(s->dedup);
@@ -360,6 +394,8 @@ static void final_pass(struct session *s)
 	}
 	if (n == 0)
 		return;
+	/* Packet sockets made since the last pass: their holders too. */
+	pktsock_refresh(s->pkt, s->res);
 	t = malloc((n < FINAL_MAX ? n : FINAL_MAX) * sizeof(*t));
 	if (!t) {
 		resolver_refresh(s->res);

@@ -17,6 +17,7 @@
 #include "flowtab.h"
 #include "fragment.h"
 #include "hmap.h"
+#include "pktsock.h"
 #include "resolve.h"
 #include "rtprio.h"
 #include "session.h"
@@ -49,6 +50,7 @@ struct session {
 	struct flow_prep batch[BATCH];
 	size_t nbatch;
 	struct resolver *res;
+	struct pktsock *pkt;	/* live: packet sockets, under res_lock; NULL reading a file */
 	struct totals totals;
 
 	/* capture-thread state */
