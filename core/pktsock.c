@@ -41,7 +41,7 @@ static bool field_u64(const char *s, size_t len, int base, uint64_t max, uint64_
 			d = (unsigned)(c - 'A' + 10);
 		else
 			return false;
-		if (v > (max - d) / (uint64_t)base)
+		if (d > max || v > (max - d) / (uint64_t)base)
 			return false;
 		v = v * (uint64_t)base + d;
 	}
