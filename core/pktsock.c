@@ -1,10 +1,8 @@
 /* pktsock.c - packet sockets and the frames they inject; see pktsock.h. */
 #include "pktsock.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "below.h"

@@ -78,7 +78,7 @@ struct session {
 	 * done; the thread leaves a plan for each of the first nearly flows,
 	 * its rows in early_ag. Flows share few plans (one per process and
 	 * direction, or unknown reason): each distinct plan is kept once, in
-	 * plans, and a flow keeps its number (2 bytes, not a 12-byte plan).
+	 * plans, and a flow keeps its number (2 bytes, not a 16-byte plan).
 	 */
 	atomic_size_t flows_pub;
 	atomic_bool packets_done;
