@@ -80,6 +80,8 @@ def phase_one(t, binary):
     hv = injector(t, t.NS_A, t.VETH_A, t.A4, t.B4, COUNT)
     hl = injector(t, t.NS_A, "lo", "127.0.0.1", "127.0.0.1", COUNT)
     sv, sl = sent_of(hv, "veth injector"), sent_of(hl, "lo injector")
+    t.check("inject frames inside the window", all(p.poll() is None for p in (pv, pc, pl)),
+            "a proctraf ended before the helpers had sent")
     reps = {name: json_report(t, name, p) for name, p in
             (("inject veth", pv), ("inject lo", pl))}
     rc, conn_out, err = finish(pc, 15)
@@ -127,6 +129,8 @@ def phase_several(t, binary):
     h1 = injector(t, t.NS_A, t.VETH_A, t.A4, t.B4, COUNT)
     h2 = injector(t, t.NS_A, t.VETH_A, t.A4, t.B4, COUNT)
     s1, s2 = sent_of(h1, "injector 1"), sent_of(h2, "injector 2")
+    t.check("inject several frames inside the window", pv.poll() is None,
+            "proctraf ended before the helpers had sent")
     rows, _ = json_report(t, "inject several", pv)
     release(h1)
     release(h2)
