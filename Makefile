@@ -23,8 +23,10 @@ PKG_CONFIG ?= pkg-config
 # Debian packages: to build, and to test.
 BUILD_DEBS := gcc make pkg-config libpcap-dev libcsv-dev libcap-ng-dev libbpf-dev bpftool clang
 TEST_DEBS  := libcmocka-dev tcpdump iproute2 python3 iputils-ping mandoc valgrind util-linux \
-              libcap2-bin bash-completion zsh fish jq procps clang libclang-rt-dev \
-              prometheus prometheus-node-exporter
+              libcap2-bin bash-completion zsh fish jq procps tshark wireshark-common \
+              clang libclang-rt-dev prometheus prometheus-node-exporter
+# Of those, the ones whose tests are skipped (and counted so) where they cannot be installed.
+OPTIONAL_DEBS := tshark wireshark-common libclang-rt-dev prometheus prometheus-node-exporter
 
 CORE_SRCS := $(wildcard core/*.c)
 CMD_SRCS  := $(wildcard cmd/*.c)
@@ -110,7 +112,7 @@ deps:
 	@sh tests/install-debs.sh $(BUILD_DEBS)
 
 deps-test:
-	@sh tests/install-debs.sh $(BUILD_DEBS) $(TEST_DEBS)
+	@OPTIONAL_DEBS="$(OPTIONAL_DEBS)" sh tests/install-debs.sh $(BUILD_DEBS) $(TEST_DEBS)
 
 run: deps
 	$(MAKE) proctraf

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "../core/below.h"
+#include "../core/pcapng_reader.h"
 #include "../core/privs.h"
 #include "../core/session.h"
 #include "options.h"
@@ -63,6 +64,7 @@ struct app {
 	int write_errno;	/* a write to stdout failed: why */
 	bool unknown_seen[REASON_COUNT];
 	bool read_unprivileged;	/* /proc is read with no capability, whoever runs it */
+	int report_fd;		/* stdout; stderr when -w - writes packets there */
 	struct prom_out prom;	/* --prom */
 };
 
@@ -153,7 +155,7 @@ static int on_report_ready(void *ctx, const struct report_data *d)
 		rc = -1;
 	} else {
 		progress_clear(a);
-		if (write_all(partial ? STDERR_FILENO : STDOUT_FILENO, buf, len) != 0 &&
+		if (write_all(partial ? STDERR_FILENO : a->report_fd, buf, len) != 0 &&
 		    !partial) {
 			a->write_errno = errno;
 			rc = -1;
@@ -265,6 +267,34 @@ static int plan_privs(const struct session_config *c, struct privs_plan *plan, c
 	return privs_plan(&need, &self, plan, err, errlen);
 }
 
+/*
+ * A -w file's owners not all there: the report does not stand for the
+ * run that wrote it. Tools that rewrite a file (editcap, tshark -w) keep
+ * its comments but drop the owner records, as the draft asks of option
+ * 19373, and keep the section header that says there are some.
+ */
+static void annot_warnings(const char *file, const struct session *s)
+{
+	const struct totals *t = session_totals(s);
+	struct annot_stats st;
+	unsigned long long unusable;
+
+	if (!session_annot_stats(s, &st))
+		return;
+	if (st.records == 0 && t->packets > t->not_ip + t->malformed + t->duplicates) {
+		fprintf(stderr, "proctraf: warning: %s was written by proctraf -w, but no owner "
+			"record is left in it (a tool that rewrote it drops them): no flow has an "
+			"owner; --proc-root attributes it from a snapshot instead\n", file);
+		return;
+	}
+	unusable = st.bad + st.dangling + st.cut;
+	if (unusable)
+		fprintf(stderr, "proctraf: warning: %s: %llu owner record%s not well formed, "
+			"contradicting another, naming a process the file does not describe or "
+			"beyond the bounds: %s ends have no socket in the report\n", file,
+			unusable, unusable == 1 ? "" : "s", unusable == 1 ? "its" : "their");
+}
+
 static void warnings(const struct app *a, const struct session *s)
 {
 	const struct totals *t = session_totals(s);
@@ -274,13 +304,18 @@ static void warnings(const struct app *a, const struct session *s)
 		fprintf(stderr,
 			"proctraf: warning: %llu packets dropped by the kernel, %llu by the interface\n",
 			(unsigned long long)t->kernel_drops, (unsigned long long)t->if_drops);
-	if (a->unknown_seen[REASON_NO_PERMISSION])
+	if (a->unknown_seen[REASON_NO_PERMISSION] && session_annotated(s))
+		fprintf(stderr, "proctraf: warning: the run that wrote %s was not allowed to see "
+			"the processes of some sockets; their traffic is in unknown:no-permission\n",
+			a->o->cfg.file);
+	else if (a->unknown_seen[REASON_NO_PERMISSION])
 		fprintf(stderr, "proctraf: warning: not allowed to see the processes of some sockets "
 			"(%s); their traffic is in unknown:no-permission\n",
 			a->read_unprivileged ? "reading a file, they are looked for with every "
 					       "privilege dropped"
 			: may_see_all() ? "they hold capabilities this process lacks"
 					: "needs CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE");
+	annot_warnings(a->o->cfg.file, s);
 	/* What the proc root held that was not read (core/below.h): the report is not whole. */
 	session_resolve_stats(s, &rs);
 	if (rs.refused)
@@ -307,14 +342,17 @@ int main(int argc, char **argv)
 	struct session *s = NULL;
 	struct session_signals sig = { &stop_requested, &report_requested };
 	struct privs_plan plan;
-	char err[512] = "";
-	int rc, run_rc, root_fd;
+	char err[512] = "", wr_err[512] = "";
+	int rc, run_rc, root_fd, wr_rc = 0;
 
 	options_parse(argc, argv, &o);
 	memset(&a, 0, sizeof(a));
 	a.o = &o;
 	a.first = true;
 	a.progress = !o.quiet && isatty(STDERR_FILENO);
+	/* -w - writes the packets to stdout: the reports go to stderr. */
+	a.report_fd = o.cfg.write_file && strcmp(o.cfg.write_file, "-") == 0 ? STDERR_FILENO
+									: STDOUT_FILENO;
 	pthread_mutex_init(&a.lock, NULL);
 	o.cfg.emit = on_report_ready;
 	o.cfg.emit_ctx = &a;
@@ -343,7 +381,9 @@ int main(int argc, char **argv)
 	 */
 	if (o.cfg.file && !plan.before_open && proc_is_real(o.cfg.proc_root))
 		session_read_owners(s);
-	root_fd = open(o.cfg.proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* A file's own owners (-w): no proc root is read, nor looked at. */
+	root_fd = session_annotated(s) ? -1
+				       : open(o.cfg.proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	/*
 	 * Everything that needed a privilege to open is open, and no thread
 	 * is made yet (session_run makes them): keep only what the run needs.
@@ -370,6 +410,9 @@ int main(int argc, char **argv)
 	/* What was read before an error is reported, then the error said. */
 	if (run_rc == 0 || session_totals(s)->packets > 0)
 		rc = session_finish(s) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	/* -w: the packets, with the owners the report gave them (after it: they are final). */
+	if (o.cfg.write_file && session_write_file(s, wr_err, sizeof(wr_err)) != 0)
+		wr_rc = EXIT_FAILURE;
 	pthread_mutex_lock(&a.lock);
 	progress_clear(&a);
 	pthread_mutex_unlock(&a.lock);
@@ -378,6 +421,10 @@ int main(int argc, char **argv)
 	else if (rc != 0 && !a.write_errno)
 		fprintf(stderr, "proctraf: cannot build the report: %s\n", strerror(errno));
 	warnings(&a, s);
+	if (wr_rc != 0) {
+		fprintf(stderr, "proctraf: %s\n", wr_err);
+		rc = EXIT_FAILURE;
+	}
 	if (run_rc != 0) {
 		fprintf(stderr, "proctraf: %s\n", err);
 		rc = EXIT_FAILURE;

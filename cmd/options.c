@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define VERSION "0.2.0"
 #define DEFAULT_MAX_FLOWS 1000000
@@ -16,11 +17,12 @@
 
 static const char usage_text[] =
 	"usage: proctraf [-hqtCHV] [--csv | --tsv | --json] [--no-header] [-c count]\n"
-	"                [-d duration] [-i interface]... [-r file] [-I interval] [--total]\n"
-	"                [--rate] [-g key[,key...]] [-p pid]... [-u user]...\n"
-	"                [--command name]... [--no-unknown] [-s key] [--top n]\n"
-	"                [--max-flows n] [--proc-root dir] [--resolve-interval duration]\n"
-	"                [--no-realtime] [--prom file] [expression ...]\n";
+	"                [-d duration] [-i interface]... [-r file] [-w file]\n"
+	"                [-I interval] [--total] [--rate] [-g key[,key...]] [-p pid]...\n"
+	"                [-u user]... [--command name]... [--no-unknown] [-s key]\n"
+	"                [--top n] [--max-flows n] [--proc-root dir]\n"
+	"                [--resolve-interval duration] [--no-realtime] [--prom file]\n"
+	"                [expression ...]\n";
 
 static const char help_text[] =
 	"\n"
@@ -32,6 +34,8 @@ static const char help_text[] =
 	"Capture:\n"
 	"  -i, --interface IFACE       capture on IFACE (repeatable; default: any)\n"
 	"  -r, --read FILE             read a pcap or pcapng file (-: stdin), not capture\n"
+	"  -w, --write FILE            write the packets as pcapng, each with its owners\n"
+	"                              (-: stdout; the report then goes to stderr)\n"
 	"  -d, --duration DURATION     stop after DURATION (seconds; or 1.5m, 2h...)\n"
 	"  -c, --count PACKETS         stop after PACKETS packets\n"
 	"  -I, --interval DURATION     a report every DURATION, with that interval's counts\n"
@@ -58,7 +62,8 @@ static const char help_text[] =
 	"\n"
 	"Resolver:\n"
 	"      --max-flows N           bound of the flow table (default 1000000)\n"
-	"      --proc-root DIR         read /proc below DIR (default /proc)\n"
+	"      --proc-root DIR         read /proc below DIR (default /proc; -r of a file\n"
+	"                              written with -w: the owners it records)\n"
 	"      --resolve-interval DUR  re-read sockets and processes every DUR (default 1)\n"
 	"      --no-realtime           capture at normal priority, not SCHED_FIFO\n"
 	"\n"
@@ -91,6 +96,7 @@ static const struct option long_opts[] = {
 	{ "duration", required_argument, NULL, 'd' },
 	{ "count", required_argument, NULL, 'c' },
 	{ "read", required_argument, NULL, 'r' },
+	{ "write", required_argument, NULL, 'w' },
 	{ "interval", required_argument, NULL, 'I' },
 	{ "total", no_argument, NULL, OPT_TOTAL },
 	{ "csv", no_argument, NULL, OPT_CSV },
@@ -119,7 +125,7 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static const char short_opts[] = ":i:d:c:r:I:tHg:Cp:u:s:qhV";
+static const char short_opts[] = ":i:d:c:r:w:I:tHg:Cp:u:s:qhV";
 
 static void die_usage(const char *fmt, const char *arg)
 {
@@ -340,6 +346,8 @@ static void check(struct options *o, double interval)
 
 	if (o->cfg.file && o->cfg.n_ifaces)
 		die_usage("%s", "-r and -i cannot be combined");
+	if (o->cfg.write_file && strcmp(o->cfg.write_file, "-") == 0 && isatty(STDOUT_FILENO))
+		die_usage("%s", "-w -: standard output is a terminal (a pipe or a file, please)");
 	if (o->report.connections && o->report.ngroup)
 		die_usage("%s", "--connections and --group-by cannot be combined");
 	if (o->cfg.total && interval <= 0)
@@ -381,6 +389,13 @@ void options_parse(int argc, char **argv, struct options *o)
 			if (o->cfg.file)
 				die_usage("%s", "-r given twice");
 			o->cfg.file = optarg;
+			break;
+		case 'w':
+			if (o->cfg.write_file)
+				die_usage("%s", "-w given twice");
+			if (!*optarg)
+				die_usage("%s", "-w wants a file name, or - for standard output");
+			o->cfg.write_file = optarg;
 			break;
 		case 'I':
 			interval = parse_duration("--interval", optarg);
@@ -445,6 +460,7 @@ void options_parse(int argc, char **argv, struct options *o)
 			break;
 		case OPT_PROC_ROOT:
 			o->cfg.proc_root = optarg;
+			o->cfg.proc_root_set = true;
 			break;
 		case OPT_RESOLVE_INTERVAL:
 			o->cfg.resolve_interval = parse_duration("--resolve-interval", optarg);

@@ -24,7 +24,7 @@ _proctraf()
             COMPREPLY=($(compgen -W 'any ${ifaces[*]##*/}' -- "$cur"))
             return
             ;;
-        --read | -*([hqtCHV])r)
+        --read | -*([hqtCHV])r | --write | -*([hqtCHV])w)
             _filedir
             return
             ;;
@@ -83,9 +83,9 @@ _proctraf()
     # The long name of each short option.
     local -A long=([-h]=--help [-V]=--version [-q]=--quiet [-t]=--timestamps
         [-c]=--count [-d]=--duration [-i]=--interface [-r]=--read
-        [-I]=--interval [-H]=--human [-g]=--group-by [-C]=--connections
+        [-w]=--write [-I]=--interval [-H]=--human [-g]=--group-by [-C]=--connections
         [-p]=--pid [-u]=--user [-s]=--sort)
-    local takes_arg='@(--count|--duration|--interface|--read|--interval|--group-by|--pid|--user|--command|--sort|--top|--max-flows|--proc-root|--resolve-interval|--prom)'
+    local takes_arg='@(--count|--duration|--interface|--read|--write|--interval|--group-by|--pid|--user|--command|--sort|--top|--max-flows|--proc-root|--resolve-interval|--prom)'
 
     # Which options are on the line already, by long name.  An option's
     # argument is skipped, so that "-r -" or "--command -x" is no option.
@@ -145,7 +145,7 @@ _proctraf()
     local opt hider
     for opt in -h --help -V --version -q --quiet --csv --tsv --json \
         --no-header -t --timestamps -c --count -d --duration -i --interface \
-        -r --read -I --interval --total --rate -H --human -g --group-by \
+        -r --read -w --write -I --interval --total --rate -H --human -g --group-by \
         -C --connections -p --pid -u --user --command --no-unknown -s --sort \
         --top --max-flows --proc-root --resolve-interval --no-realtime --prom; do
         name=${long[$opt]-$opt}

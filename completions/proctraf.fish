@@ -14,9 +14,9 @@
 # word is left out, so that its argument is still completed.
 function __proctraf_given --description 'Options of proctraf before the cursor'
     set -l short h help V version q quiet t timestamps c count d duration \
-        i interface r read I interval H human g group-by C connections \
+        i interface r read w write I interval H human g group-by C connections \
         p pid u user s sort
-    set -l with_arg count duration interface read interval group-by pid user \
+    set -l with_arg count duration interface read write interval group-by pid user \
         command sort top max-flows proc-root resolve-interval prom
     set -l tokens (commandline -opc)
     set -e tokens[1]
@@ -154,6 +154,7 @@ complete -c proctraf -s c -l count -x -n '__proctraf_offer count' -d 'Stop after
 complete -c proctraf -s d -l duration -x -n '__proctraf_offer duration' -d 'Stop after this long (seconds, or suffix s, m, h)'
 complete -c proctraf -s i -l interface -x -n '__proctraf_offer interface' -a '(__proctraf_interfaces)' -d 'Capture on this interface (repeatable)'
 complete -c proctraf -s r -l read -r -F -n '__proctraf_offer read' -d 'Read a pcap or pcapng file (- for stdin) instead of capturing'
+complete -c proctraf -s w -l write -r -F -n '__proctraf_offer write' -d 'Write the packets as pcapng, each with its owners (- for stdout)'
 complete -c proctraf -s I -l interval -x -n '__proctraf_offer interval' -d 'Report every interval (seconds, or suffix s, m, h)'
 complete -c proctraf -l total -n '__proctraf_offer total' -d 'With -I: a report of the whole run at the end too'
 complete -c proctraf -l rate -n '__proctraf_offer rate' -d 'sent_rate and recv_rate columns (bytes/s)'

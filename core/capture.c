@@ -97,13 +97,15 @@ static enum capture_err open_live(struct capture *c, size_t i, const char *iface
 	return CAPTURE_OK;
 }
 
-static enum capture_err open_file(struct capture *c, const char *file, char *err,
+static enum capture_err open_file(struct capture *c, const char *file, FILE *fp, char *err,
 				  size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
-	pcap_t *h = pcap_open_offline(file, ebuf);
+	pcap_t *h = fp ? pcap_fopen_offline(fp, ebuf) : pcap_open_offline(file, ebuf);
 
 	if (!h) {
+		if (fp)
+			fclose(fp);	/* libpcap keeps it only when it opens */
 		size_t n = strlen(file);
 		/* libpcap often starts its message with the file name already. */
 		const char *why = strncmp(ebuf, file, n) == 0 && strncmp(ebuf + n, ": ", 2) == 0
@@ -153,7 +155,7 @@ enum capture_err capture_open(const struct capture_opts *o, struct capture **out
 		goto nomem;
 	for (size_t i = 0; i < c->n && rc == CAPTURE_OK; i++) {
 		rc = c->live ? open_live(c, i, ifaces[i], err, errlen)
-			     : open_file(c, o->file, err, errlen);
+			     : open_file(c, o->file, o->fp, err, errlen);
 		if (rc != CAPTURE_OK)
 			break;
 		c->dlt[i] = pcap_datalink(c->h[i]);
@@ -234,19 +236,46 @@ int capture_dispatch(struct capture *c, int timeout_ms, capture_cb cb, void *ctx
 	return total;
 }
 
+bool capture_source_drops(struct capture *c, size_t i, uint64_t *kernel, uint64_t *iface)
+{
+	struct pcap_stat st;
+
+	*kernel = *iface = 0;
+	if (!c->live || i >= c->n || pcap_stats(c->h[i], &st) < 0)
+		return false;
+	*kernel = st.ps_drop;
+	*iface = st.ps_ifdrop;
+	return true;
+}
+
 bool capture_drops(struct capture *c, uint64_t *kernel, uint64_t *iface)
 {
 	bool ok = c->live;
 
 	*kernel = *iface = 0;
 	for (size_t i = 0; i < c->n && c->live; i++) {
-		struct pcap_stat st;
-		if (pcap_stats(c->h[i], &st) < 0) {
+		uint64_t k, f;
+		if (!capture_source_drops(c, i, &k, &f)) {
 			ok = false;
 			continue;
 		}
-		*kernel += st.ps_drop;
-		*iface += st.ps_ifdrop;
+		*kernel += k;
+		*iface += f;
 	}
 	return ok;
+}
+
+size_t capture_sources(const struct capture *c)
+{
+	return c->n;
+}
+
+int capture_source_dlt(const struct capture *c, size_t i)
+{
+	return c->dlt[i];
+}
+
+int capture_source_snaplen(const struct capture *c, size_t i)
+{
+	return pcap_snapshot(c->h[i]);
 }

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Return codes of capture_open, also proctraf's exit codes. */
 enum capture_err {
@@ -27,6 +28,7 @@ struct capture_opts {
 	const char *const *ifaces;	/* NULL/0: the pseudo-interface "any" */
 	size_t n_ifaces;
 	const char *file;		/* non-NULL: read this file instead */
+	FILE *fp;			/* ... from this stream, if given (closed by capture_close) */
 	const char *filter;		/* BPF expression or NULL */
 };
 
@@ -54,5 +56,13 @@ void capture_break(struct capture *c);
 
 /* Drops summed over the handles (pcap_stats); false if unavailable. */
 bool capture_drops(struct capture *c, uint64_t *kernel, uint64_t *iface);
+
+/* The handles (the sources of capture_cb), and each one's link type and snaplen. */
+size_t capture_sources(const struct capture *c);
+int capture_source_dlt(const struct capture *c, size_t i);
+int capture_source_snaplen(const struct capture *c, size_t i);
+
+/* One handle's drops (live); false if unavailable. */
+bool capture_source_drops(struct capture *c, size_t i, uint64_t *kernel, uint64_t *iface);
 
 #endif

@@ -127,6 +127,26 @@ size_t flowtab_count(const struct flowtab *ft)
 	return hmap_count(ft->index);
 }
 
+size_t flowtab_find(const struct flowtab *ft, const struct tuple *canon)
+{
+	return flowtab_find_hashed(ft, canon, flow_hash(ft, canon));
+}
+
+uint32_t flowtab_hash(const struct flowtab *ft, const struct tuple *canon)
+{
+	uint32_t h32 = flow_hash(ft, canon);
+
+	hmap_prefetch(ft->index, h32, false);
+	return h32;
+}
+
+size_t flowtab_find_hashed(const struct flowtab *ft, const struct tuple *canon, uint32_t h32)
+{
+	size_t i = hmap_get_hashed(ft->index, canon, h32);
+
+	return i == HMAP_NONE ? FLOWTAB_NONE : i;
+}
+
 void flowtab_times(const struct flowtab *ft, size_t i, int64_t *first_us, int64_t *last_us)
 {
 	const struct flow_times *tm;

@@ -62,6 +62,19 @@ bool flowtab_commit(struct flowtab *ft, const struct flow_prep *p);
 
 size_t flowtab_count(const struct flowtab *ft);
 
+#define FLOWTAB_NONE SIZE_MAX
+
+/* The index of the flow with canonical tuple canon, or FLOWTAB_NONE. */
+size_t flowtab_find(const struct flowtab *ft, const struct tuple *canon);
+
+/*
+ * flowtab_find in steps, for a batch of lookups: the hash (its slot is
+ * fetched meanwhile), flowtab_prefetch of a flow_prep with that h32 (the
+ * key), then the find.
+ */
+uint32_t flowtab_hash(const struct flowtab *ft, const struct tuple *canon);
+size_t flowtab_find_hashed(const struct flowtab *ft, const struct tuple *canon, uint32_t h32);
+
 /* Flow i's first and last packet times (TIME_NONE-free: 0, 0 without times). */
 void flowtab_times(const struct flowtab *ft, size_t i, int64_t *first_us, int64_t *last_us);
 const struct tuple *flowtab_key(const struct flowtab *ft, size_t i);

@@ -346,8 +346,13 @@ static uint32_t hash32(const struct hmap *m, const void *key)
 
 size_t hmap_get(const struct hmap *m, const void *key)
 {
+	return hmap_get_hashed(m, key, hash32(m, key));
+}
+
+size_t hmap_get_hashed(const struct hmap *m, const void *key, uint32_t h32)
+{
 	uint8_t *e;
-	uint64_t s = m->slots[probe(m, key, hash32(m, key), &e)];
+	uint64_t s = m->slots[probe(m, key, h32, &e)];
 
 	return s ? (size_t)(uint32_t)s - 1 : HMAP_NONE;
 }

@@ -46,6 +46,9 @@ struct hmap *hmap_new_host(size_t key_size);
 /* Index of key, or HMAP_NONE. */
 size_t hmap_get(const struct hmap *m, const void *key);
 
+/* The same, for a map whose keys are hashed by the caller (hmap_hash_bytes). */
+size_t hmap_get_hashed(const struct hmap *m, const void *key, uint32_t h32);
+
 /*
  * Index of key, inserting it if absent (*inserted tells which).
  * HMAP_NONE when out of memory or when the map already holds `limit`

@@ -1,6 +1,7 @@
 /* pktsock.c - packet sockets and the frames they inject; see pktsock.h. */
 #include "pktsock.h"
 
+#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -123,6 +124,27 @@ struct pktsock *pktsock_new(const char *proc_root, const int *ifindex, size_t n)
 	}
 	ps->self = (int)getpid();
 	return ps;
+}
+
+struct pktsock *pktsock_new_ifaces(const char *proc_root, const char *const *names, size_t n)
+{
+	int idx[PKTSOCK_IFACES_MAX];
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned x = strcmp(names[i], "any") == 0 ? 0 : if_nametoindex(names[i]);
+
+		/*
+		 * "any", more interfaces than kept, or one gone: all of them,
+		 * rather than a wrong few.
+		 */
+		if (x == 0 || x > INT32_MAX || k == PKTSOCK_IFACES_MAX) {
+			k = 0;
+			break;
+		}
+		idx[k++] = (int)x;
+	}
+	return pktsock_new(proc_root, idx, k);
 }
 
 void pktsock_free(struct pktsock *ps)

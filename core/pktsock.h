@@ -72,6 +72,13 @@ struct pktsock;
  * (n 0: every interface, the "any" capture). NULL on out of memory.
  */
 struct pktsock *pktsock_new(const char *proc_root, const int *ifindex, size_t n);
+/*
+ * The same for interfaces by name (as -i gives them), in proctraf's
+ * network namespace; none, "any", one that does not exist or more than
+ * PKTSOCK_IFACES_MAX: every interface.
+ */
+#define PKTSOCK_IFACES_MAX 64
+struct pktsock *pktsock_new_ifaces(const char *proc_root, const char *const *names, size_t n);
 void pktsock_free(struct pktsock *ps);
 
 /* For the tests: proctraf's own pid, whose sockets are never candidates. */

@@ -98,6 +98,9 @@ struct resolver {
 	void *yield_ctx;
 	bool in_yield;
 
+	/* resolver_new_source: every answer from there, nothing read */
+	const struct owner_source *src;
+
 	/* resolver_set_stop */
 	const atomic_int *stop;
 	double stop_seen;		/* monotonic time a pass first saw *stop; 0: not yet */
@@ -240,6 +243,17 @@ struct resolver *resolver_new(const char *proc_root)
 		errno = ENOMEM;
 		return NULL;
 	}
+	return r;
+}
+
+struct resolver *resolver_new_source(const struct owner_source *src)
+{
+	struct resolver *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->root.fd = -1;
+	r->src = src;
 	return r;
 }
 
@@ -1532,6 +1546,8 @@ int resolver_refresh(struct resolver *r)
 {
 	int rc;
 
+	if (r->src)
+		return 0;
 	r->passes++;
 	r->want_full = false;
 	rc = read_tables(r, -1);
@@ -1595,6 +1611,8 @@ int resolver_refresh_flows(struct resolver *r, const struct tuple *t, size_t n, 
 	long last = -1;
 	int rc = 0;
 
+	if (r->src)
+		return 0;
 	if (!r->diag) {
 		/* Every table must be read: as often as deep walks may be. */
 		r->want_full = !deep;
@@ -1692,10 +1710,10 @@ enum owner_status resolver_lookup(const struct resolver *r, int family, int prot
 	return resolver_lookup_end(r, family, proto, laddr, lport, raddr, rport, owner, &local);
 }
 
-enum owner_status resolver_lookup_end(const struct resolver *r, int family, int proto,
-				      const uint8_t *laddr, uint16_t lport,
-				      const uint8_t *raddr, uint16_t rport,
-				      const struct proc_info **owner, bool *local)
+static enum owner_status lookup_end(const struct resolver *r, int family, int proto,
+				    const uint8_t *laddr, uint16_t lport,
+				    const uint8_t *raddr, uint16_t rport,
+				    const struct proc_info **owner, bool *local)
 {
 	static const uint8_t any[16];
 	/* The sockets of the namespaces that have this address (ours if none). */
@@ -1798,6 +1816,17 @@ enum owner_status resolver_lookup_end(const struct resolver *r, int family, int 
 	return held && r->some_denied ? OWNER_NO_PERMISSION : OWNER_NO_PROCESS;
 }
 
+enum owner_status resolver_lookup_end(const struct resolver *r, int family, int proto,
+				      const uint8_t *laddr, uint16_t lport,
+				      const uint8_t *raddr, uint16_t rport,
+				      const struct proc_info **owner, bool *local)
+{
+	if (r->src)
+		return r->src->lookup_end(r->src->ctx, family, proto, laddr, lport, raddr, rport,
+					  owner, local);
+	return lookup_end(r, family, proto, laddr, lport, raddr, rport, owner, local);
+}
+
 bool resolver_explains(const struct resolver *r, const struct tuple *t)
 {
 	const struct proc_info *p;
@@ -1826,6 +1855,9 @@ bool resolver_pending(const struct resolver *r)
 
 void resolver_stats(const struct resolver *r, struct resolve_stats *st)
 {
+	memset(st, 0, sizeof(*st));
+	if (r->src)
+		return;		/* nothing read */
 	st->passes = r->passes;
 	st->fd_walks = r->fd_walks;
 	st->fd_links = r->fd_links;

@@ -76,6 +76,25 @@ struct resolver;
 
 /* NULL on out of memory. proc_root: "/proc" or a directory standing in. */
 struct resolver *resolver_new(const char *proc_root);
+
+/*
+ * Owners known from elsewhere than a proc root: those a capture file
+ * recorded (pcapng_reader.h). lookup_end answers as resolver_lookup_end
+ * does, and may be called from several threads at once.
+ */
+struct owner_source {
+	enum owner_status (*lookup_end)(const void *ctx, int family, int proto,
+					const uint8_t *laddr, uint16_t lport,
+					const uint8_t *raddr, uint16_t rport,
+					const struct proc_info **owner, bool *local);
+	const void *ctx;
+};
+
+/*
+ * A resolver that answers every lookup from src (which must outlive it)
+ * and reads nothing: its passes do nothing. NULL on out of memory.
+ */
+struct resolver *resolver_new_source(const struct owner_source *src);
 void resolver_free(struct resolver *r);
 
 /* One pass; returns 0, or -1 when no socket table could be read. */

@@ -2,15 +2,16 @@
  * session.c - the capture thread: packets counted, reports asked for at
  * their times; see session.h. The resolver thread is in resthread.c,
  * reading a file's /proc pass in filepass.c, reports during the run in
- * interval.c.
+ * interval.c, -w's file and the owners -r reads from one in annotate.c.
  */
 #include <errno.h>
-#include <net/if.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "decode.h"
 #include "session_priv.h"
@@ -69,6 +70,9 @@ void session_span(const struct session *s, int64_t *start_us, int64_t *end_us)
 	*start_us = s->first_us;
 	*end_us = s->cut_by_duration ? s->first_us + (int64_t)llround(s->cfg.duration * 1e6)
 				     : s->last_us;
+	/* A -w file read whole: the run that wrote it went on to its end. */
+	if (s->have_span && s->file_eof && !s->cut_by_duration && s->span_end > *end_us)
+		*end_us = s->span_end;
 }
 
 int session_emit(struct session *s, const struct report_data *d)
@@ -82,37 +86,10 @@ int session_emit(struct session *s, const struct report_data *d)
 	return 0;
 }
 
-/*
- * Live: the packet sockets that may inject what is captured (pktsock.h),
- * on the interfaces captured on ("any": all). A frame written to a file
- * was sent by whoever held a socket then: no file is attributed so.
- */
-static int open_pktsock(struct session *s)
-{
-	int idx[64];
-	size_t n = 0;
-
-	for (size_t i = 0; i < s->cfg.n_ifaces; i++) {
-		unsigned k = if_nametoindex(s->cfg.ifaces[i]);
-		if (strcmp(s->cfg.ifaces[i], "any") == 0) {
-			n = 0;
-			break;
-		}
-		/* More interfaces than kept, or one gone: all of them, rather than a wrong few. */
-		if (k == 0 || k > INT32_MAX || n == sizeof(idx) / sizeof(idx[0])) {
-			n = 0;
-			break;
-		}
-		idx[n++] = (int)k;
-	}
-	s->pkt = pktsock_new(s->cfg.proc_root, idx, n);
-	return s->pkt ? 0 : -1;
-}
-
 int session_open(const struct session_config *cfg, struct session **out, char *err,
 		 size_t errlen)
 {
-	struct capture_opts co = { cfg->ifaces, cfg->n_ifaces, cfg->file, cfg->filter };
+	struct capture_opts co = { cfg->ifaces, cfg->n_ifaces, cfg->file, NULL, cfg->filter };
 	struct session *s = calloc(1, sizeof(*s));
 	int rc;
 
@@ -122,13 +99,36 @@ int session_open(const struct session_config *cfg, struct session **out, char *e
 		return 1;
 	}
 	s->cfg = *cfg;
+	if (cfg->write_file && annotate_writes_input(cfg)) {
+		snprintf(err, errlen, "-w %s is the file -r reads", cfg->write_file);
+		free(s);
+		return 2;
+	}
+	if (annotate_take_pipe(s, &co.fp, err, errlen) != 0) {
+		annot_free(s->annot);
+		free(s);
+		return 1;
+	}
 	rc = (int)capture_open(&co, &s->cap, err, errlen);
 	if (rc != 0) {
+		annot_free(s->annot);
 		free(s);
 		return rc;
 	}
 	s->sources = co.file == NULL && co.n_ifaces > 1 ? co.n_ifaces : 1;
-	s->res = resolver_new(cfg->proc_root);
+	s->totals.live = capture_is_live(s->cap);
+	if (!s->totals.live && !cfg->proc_root_set && !co.fp &&
+	    annotate_read(s, err, errlen) != 0) {
+		session_close(s);
+		return 1;
+	}
+	s->res = s->annot ? resolver_new_source(annot_source(s->annot))
+			  : resolver_new(cfg->proc_root);
+	if (!s->res && s->annot) {
+		snprintf(err, errlen, "out of memory");
+		session_close(s);
+		return 1;
+	}
 	if (!s->res) {
 		snprintf(err, errlen, "cannot open proc root %s: %s", cfg->proc_root,
 			 strerror(errno));
@@ -143,9 +143,14 @@ int session_open(const struct session_config *cfg, struct session **out, char *e
 		session_close(s);
 		return 1;
 	}
-	s->totals.live = capture_is_live(s->cap);
-	if (s->totals.live && open_pktsock(s) != 0) {
+	/* Live: who may inject what is captured. A file's frames were sent by a socket held then. */
+	if (s->totals.live &&
+	    !(s->pkt = pktsock_new_ifaces(cfg->proc_root, cfg->ifaces, cfg->n_ifaces))) {
 		snprintf(err, errlen, "out of memory");
+		session_close(s);
+		return 1;
+	}
+	if (cfg->write_file && annotate_open_writer(s, err, errlen) != 0) {
 		session_close(s);
 		return 1;
 	}
@@ -172,6 +177,8 @@ void session_close(struct session *s)
 	capture_close(s->cap);
 	resolver_free(s->res);
 	pktsock_free(s->pkt);
+	annot_free(s->annot);
+	pcapng_writer_close(s->wr);
 	flowtab_free(s->flows);
 	fragcache_free(s->frags);
 	dedup_free(s->dedup);
@@ -317,6 +324,19 @@ static int64_t packet_time_us(const struct timeval *tv)
 	return sec * 1000000 + (int64_t)tv->tv_usec;
 }
 
+/* -w: the packet into the spool; a spool that cannot be written ends the run. */
+static void tap_packet(struct session *s, int source, int64_t ts, const struct pcap_pkthdr *h,
+		       const uint8_t *data, const struct packet *ip, bool copy)
+{
+	if (s->wr_failed)
+		return;
+	if (pcapng_writer_packet(s->wr, (unsigned)source, ts, h, data, ip, copy) != 0) {
+		s->wr_failed = true;
+		s->wr_errno = errno ? errno : EIO;
+		stop_now(s);
+	}
+}
+
 static void on_packet(void *ctx, int dlt, int source, const struct pcap_pkthdr *h,
 		      const uint8_t *data)
 {
@@ -324,6 +344,8 @@ static void on_packet(void *ctx, int dlt, int source, const struct pcap_pkthdr *
 	struct packet pkt;
 	struct tuple canon;
 	int64_t ts = packet_time_us(&h->ts);
+	const struct packet *ip = NULL;	/* for -w: the packet counted in a flow, */
+	bool copy = false;		/* ... or a copy of one, not counted */
 
 	if (s->done)
 		return;
@@ -345,11 +367,13 @@ static void on_packet(void *ctx, int dlt, int source, const struct pcap_pkthdr *
 			       pkt.has_ifindex ? pkt.ifindex : 0x80000000u | (uint32_t)source,
 			       (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec)) {
 			s->totals.duplicates++;
+			copy = true;
 			break;
 		}
 		s->totals.ip_bytes += pkt.ip_len;
 		pkt.ts_us = ts;
 		fragcache_apply(s->frags, &pkt);
+		ip = &pkt;
 		if (!s->totals.live) {
 			/* No resolver to tell about new flows: pipeline them. */
 			pipe_push(s, &pkt);
@@ -363,6 +387,9 @@ static void on_packet(void *ctx, int dlt, int source, const struct pcap_pkthdr *
 		}
 		break;
 	}
+	/* -w: every packet counted goes to the spool, with the flow it is counted in. */
+	if (__builtin_expect(s->wr != NULL, 0))
+		tap_packet(s, source, ts, h, data, ip, copy);
 	if (s->cfg.count && s->totals.packets >= s->cfg.count)
 		stop_now(s);
 }
@@ -548,8 +575,10 @@ int session_run(struct session *s, const struct session_signals *sig, char *err,
 			rc = 1;
 			break;
 		}
-		if (n == -2)
+		if (n == -2) {
+			s->file_eof = true;
 			break;
+		}
 		if (s->totals.live && s->cfg.interval_us > 0 && !s->done &&
 		    live_intervals(s, err, errlen) != 0) {
 			if (!atomic_load(&s->emit_failed))
@@ -598,3 +627,4 @@ int session_finish(struct session *s)
 		return -1;
 	return interval_finish(s);
 }
+

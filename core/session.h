@@ -42,6 +42,8 @@ struct session_config {
 	uint64_t count;			/* packets; 0: no limit */
 	size_t max_flows;
 	const char *proc_root;
+	bool proc_root_set;		/* given: a -r file's annotations are not read */
+	const char *write_file;		/* -w: pcapng with owners (pcapng_writer.h); "-": stdout */
 	double resolve_interval;	/* seconds */
 	bool no_realtime;		/* live: keep the capture thread's priority */
 	int64_t interval_us;		/* --interval; 0: one report at the end */
@@ -66,7 +68,11 @@ struct session_signals {
 
 struct session;
 
-/* Returns 0, or 1 (runtime) / 2 (usage) with a message in err. */
+/*
+ * Returns 0, or 1 (runtime) / 2 (usage) with a message in err. Reading a
+ * file (a regular one) that proctraf wrote with -w, without a proc root
+ * given: its owners are read from it (pcapng_reader.h), and /proc is not.
+ */
 int session_open(const struct session_config *cfg, struct session **out, char *err,
 		 size_t errlen);
 
@@ -102,6 +108,19 @@ int session_finish(struct session *s);
  * packet); the others it attributed itself.
  */
 size_t session_early_flows(const struct session *s);
+
+/*
+ * With -w, after session_finish: the file, each packet with its owners
+ * as the report gave them. 0, or -1 with a message in err.
+ */
+int session_write_file(struct session *s, char *err, size_t errlen);
+
+/* Are the owners those a -w file recorded (session_open)? */
+bool session_annotated(const struct session *s);
+
+/* ... and what reading them met (pcapng_reader.h); false when not. */
+struct annot_stats;
+bool session_annot_stats(const struct session *s, struct annot_stats *st);
 
 /* The whole run's counters. */
 const struct totals *session_totals(const struct session *s);

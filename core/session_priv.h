@@ -2,7 +2,8 @@
  * session_priv.h - the inside of a session, shared by the modules that
  * make one up: session.c (the capture thread), resthread.c (the resolver
  * thread), filepass.c (reading a file: the /proc pass beside the packets,
- * the report of all flows), interval.c (reports during the run).
+ * the report of all flows), interval.c (reports during the run),
+ * annotate.c (-w's writer, and the owners of a -r file written by -w).
  */
 #ifndef PROCTRAF_SESSION_PRIV_H
 #define PROCTRAF_SESSION_PRIV_H
@@ -17,6 +18,9 @@
 #include "flowtab.h"
 #include "fragment.h"
 #include "hmap.h"
+#include "pcapng_pipe.h"
+#include "pcapng_reader.h"
+#include "pcapng_writer.h"
 #include "pktsock.h"
 #include "resolve.h"
 #include "rtprio.h"
@@ -52,6 +56,10 @@ struct session {
 	struct resolver *res;
 	struct pktsock *pkt;	/* live: packet sockets, under res_lock; NULL reading a file */
 	struct totals totals;
+	struct pcapng_writer *wr;	/* -w; NULL: not asked */
+	bool wr_failed;			/* ... its spool could not be written (wr_errno) */
+	int wr_errno;
+	struct annot *annot;		/* the owners a -w file recorded; NULL: /proc's */
 
 	/* capture-thread state */
 	bool done;		/* a limit was reached, or an emit failed */
@@ -60,6 +68,9 @@ struct session {
 	int64_t first_us;	/* ... that time */
 	int64_t last_us;	/* ... the latest packet time counted */
 	bool cut_by_duration;	/* ... -d ended the run (at first_us + duration) */
+	bool file_eof;		/* ... every packet of the file was read */
+	bool have_span;		/* ... the run that wrote it ended at span_end (annot_span) */
+	int64_t span_end;
 	int64_t start_us;	/* live: the wall clock when the capture started */
 	int64_t deadline_us;	/* ... when -d ends it (the run's clock); 0: never */
 	double start_mono;	/* ... and the monotonic clock then */
@@ -138,6 +149,20 @@ void filepass_join(struct session *s);
  * thread writes it). 0, or -1.
  */
 int filepass_report_all(struct session *s, enum report_kind kind);
+
+/* ---- annotate.c ---- */
+/* Does -w name the file -r reads (it would be emptied when opened)? */
+bool annotate_writes_input(const struct session_config *cfg);
+/*
+ * -r - from a pipe, no proc root given: a -w stream's owners (s->annot),
+ * *fp then reads its packets; any other stream is left to libpcap.
+ * 0, or 1 with err.
+ */
+int annotate_take_pipe(struct session *s, FILE **fp, char *err, size_t errlen);
+/* -r of a regular file: its owners if -w wrote it (s->annot). 0, or 1 with err. */
+int annotate_read(struct session *s, char *err, size_t errlen);
+/* -w: the writer, with the capture's interfaces (s->wr). 0, or 1 with err. */
+int annotate_open_writer(struct session *s, char *err, size_t errlen);
 
 /* ---- interval.c ---- */
 int interval_open(struct session *s);

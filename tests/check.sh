@@ -6,7 +6,8 @@
 # node_exporter (tests/prom), 3. the scale test (6,000
 # flows against a generated ledger), the hostile proc roots and signals
 # (tests/hostile), 4. live tests (network namespaces, root), then the
-# privileges a running proctraf keeps (tests/privs, root),
+# privileges a running proctraf keeps (tests/privs, root), the pcapng
+# files of -w (tests/pcapng; its live cases need root),
 # 5. accuracy cases (bench/accuracy, root), 6. unit, golden and
 # scale tests again under ASan+UBSan, 7. a live capture under TSan,
 # 8. each libFuzzer harness briefly (FUZZ_CHECK_SECONDS each, two at a
@@ -83,6 +84,8 @@ layer scale sh tests/scale/run.sh "$build/proctraf"
 layer hostile sh tests/hostile/run.sh "$build/proctraf"
 layer live sh tests/live/run.sh "$build/proctraf"
 layer privs sh tests/privs/run.sh "$build/proctraf"
+# -w files read by tshark and capinfos, and by -r: from files, live, a pipe.
+layer pcapng sh tests/pcapng/run.sh "$build/proctraf"
 # Attribution against the truth of a capture beside it (bench/accuracy):
 # every case, at quick volumes.
 layer accuracy sh bench/accuracy/run.sh "$build/proctraf" --check
@@ -91,6 +94,7 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 unit "$asan"
 layer "golden (asan)" sh tests/golden/run.sh "$asan/proctraf"
 layer "scale (asan)" sh tests/scale/run.sh "$asan/proctraf"
+layer "pcapng (asan)" sh tests/pcapng/run.sh "$asan/proctraf" --files
 # valgrind cannot run an ASan binary: that check is the plain build's.
 layer "prom (asan)" env PROM_VALGRIND=0 sh tests/prom/run.sh "$asan/proctraf"
 # 7. the threads of a live capture under ThreadSanitizer (root).

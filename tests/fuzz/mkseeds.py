@@ -12,8 +12,11 @@ corpus/procnet/  each /proc/net file of tests/golden/proc/host, behind the
 corpus/cgroup/   every PID/cgroup file of the fixture
 corpus/session/  the golden captures themselves, pcap and pcapng
 
-Only the seeds' own files are rewritten: inputs kept there by hand (crashes
-found, named crash-*) stay. Deterministic, standard library only.
+Only the seeds' own files are rewritten: inputs kept there by hand stay:
+crashes found (crash-*), and files written by proctraf -w from golden cases
+(w-*: pcapng with proctraf's owner records, for the -r path that reads
+them; remade by hand as tests/fuzz/README.md says).
+Deterministic, standard library only.
 """
 import hashlib
 import os
@@ -98,7 +101,7 @@ def clean(kind, written):
     """Remove the seeds this script wrote before and no longer writes."""
     d = os.path.join(CORPUS, kind)
     for name in os.listdir(d):
-        if name not in written and not name.startswith("crash-"):
+        if name not in written and not name.startswith(("crash-", "w-")):
             os.remove(os.path.join(d, name))
 
 

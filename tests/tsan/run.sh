@@ -58,5 +58,6 @@ run_case() {	# NAME OPTIONS...
 run_case "one report" --csv
 run_case "intervals, connections, JSON" -I 0.3 --json -C
 run_case "intervals, groups" -I 0.2 --tsv -g user,command --total
+run_case "-w, intervals" -I 0.3 -w "$tmp/w.pcapng"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -203,6 +203,34 @@ static void test_interfaces(void **state)
 	assert_int_equal(pid, -1);
 }
 
+/* By name: lo is 1 here; a name that is no interface, or "any": all of them. */
+static void test_interfaces_by_name(void **state)
+{
+	struct pt *t = *state;
+	static const uint64_t ino[] = { 5001 };
+	static const char *const lo[] = { "lo" }, *const none[] = { "ptnosuch0" },
+			  *const any[] = { "lo", "any" };
+	const struct proc_info *p;
+
+	add_sock(t, 0x0000, 7, 5001);
+	holder(t, 400, "trafgen", ino, 1);
+	refresh(t, NULL, 0);
+	pktsock_free(t->ps);
+	t->ps = pktsock_new_ifaces(t->fx.root, lo, 1);
+	pktsock_set_self(t->ps, SELF);
+	assert_int_equal(pktsock_refresh(t->ps, t->r), 0);
+	assert_int_equal(pktsock_sender(t->ps, t->r, TUPLE_V4, &p), PKTSOCK_NONE);
+	pktsock_free(t->ps);
+	t->ps = pktsock_new_ifaces(t->fx.root, none, 1);
+	assert_int_equal(pktsock_refresh(t->ps, t->r), 0);
+	assert_int_equal(pktsock_sender(t->ps, t->r, TUPLE_V4, &p), PKTSOCK_ONE);
+	pktsock_free(t->ps);
+	t->ps = pktsock_new_ifaces(t->fx.root, any, 2);
+	assert_int_equal(pktsock_refresh(t->ps, t->r), 0);
+	assert_int_equal(pktsock_sender(t->ps, t->r, TUPLE_V4, &p), PKTSOCK_ONE);
+	assert_int_equal(p->pid, 400);
+}
+
 static void test_all_interfaces_and_gone(void **state)
 {
 	struct pt *t = *state;
@@ -455,6 +483,7 @@ int main(void)
 		cmocka_unit_test(test_parse_broken_lines),
 		cmocka_unit_test_setup_teardown(test_one_injector, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interfaces, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_interfaces_by_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_all_interfaces_and_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_protocols, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_several_and_self, setup, teardown),
