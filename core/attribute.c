@@ -18,6 +18,8 @@ void attribute_flow(const struct resolver *r, const struct tuple *t, struct attr
 {
 	enum owner_status st[2] = { OWNER_NO_SOCKET, OWNER_NO_SOCKET };
 
+	a->injector = NULL;
+
 	/*
 	 * Sockets are looked up at both ends whatever the address tables say:
 	 * an address removed during the capture must not lose its traffic.
@@ -61,6 +63,8 @@ const char *reason_name(enum unknown_reason reason)
 		return "unknown:not-local";
 	case REASON_TABLE_FULL:
 		return "unknown:table-full";
+	case REASON_PKT_SEVERAL:
+		return "unknown:packet-sockets";
 	default:
 		return "unknown";
 	}
@@ -79,6 +83,8 @@ const char *reason_text(enum unknown_reason reason)
 		return "neither end is an address of this host";
 	case REASON_TABLE_FULL:
 		return "flows beyond --max-flows";
+	case REASON_PKT_SEVERAL:
+		return "no IP socket; packet sockets of several processes may have sent it";
 	default:
 		return "";
 	}

@@ -134,6 +134,35 @@ static bool keep_sockets(const struct resolver *r, uint32_t before, struct kept 
 	return true;
 }
 
+/*
+ * The inodes watched since before (packet sockets: pktsock.h), which no
+ * table lists, and so their holders: a report may still ask for them.
+ */
+static bool keep_watched(const struct resolver *r, uint32_t before, struct kept *k)
+{
+	size_t n = hmap_count(r->inodes);
+	bool ins;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct inode_val *v = inode_at(r, i);
+		size_t j;
+
+		if (v->watched == 0 || v->watched < before)
+			continue;
+		j = hmap_put(k->inodes, hmap_key(r->inodes, i), SIZE_MAX, &ins);
+		if (j == HMAP_NONE)
+			return false;
+		if (!ins)
+			continue;
+		*(struct inode_val *)hmap_value(k->inodes, j) = *v;
+		if (v->owner >= 0)
+			k->used[v->owner] = 1;
+		else if (v->owner == OWNER_UNKNOWN)
+			k->unowned++;
+	}
+	return true;
+}
+
 /* The pids seen since before (alive), and those of them denied to us. */
 static bool keep_pids(const struct resolver *r, uint32_t before, struct kept *k)
 {
@@ -195,7 +224,8 @@ void resolver_forget(struct resolver *r)
 	k.denied = hmap_new_host(sizeof(int32_t));
 	k.used = calloc(r->nprocs + 1, 1);
 	if (!k.socks || !k.inodes || !k.sock_addrs || !k.pids || !k.denied || !k.used ||
-	    !keep_sockets(r, before, &k) || !keep_pids(r, before, &k))
+	    !keep_sockets(r, before, &k) || !keep_watched(r, before, &k) ||
+	    !keep_pids(r, before, &k))
 		goto out;
 	for (size_t p = 0; p < r->nprocs; p++)
 		going += proc_goes(r, &k, p);

@@ -204,6 +204,29 @@ static int32_t inode_owner_of(const struct resolver *r, uint64_t inode)
 	return j == HMAP_NONE ? OWNER_MISSING : inode_at(r, j)->owner;
 }
 
+int resolver_watch_inode(struct resolver *r, uint64_t inode)
+{
+	bool inserted;
+
+	size_t j;
+
+	if (inode == 0)
+		return 0;
+	j = inode_put(r, inode, OWNER_UNKNOWN, &inserted);
+	if (j == HMAP_NONE)
+		return -1;
+	/* Kept through rounds of forgetting while it is watched (forget.c). */
+	inode_at(r, j)->watched = r->epoch + 1;
+	return 0;
+}
+
+const struct proc_info *resolver_inode_owner(const struct resolver *r, uint64_t inode)
+{
+	int32_t p = inode_owner_of(r, inode);
+
+	return p >= 0 ? &r->procs[p].info : NULL;
+}
+
 static void learn_socket(struct resolver *r, const struct sock_entry *e, size_t ns)
 {
 	struct tuple key;

@@ -244,4 +244,14 @@ void resolver_forget(struct resolver *r);
 /* A kept pin's owner (NULL: none); valid while the resolver is not changed. */
 const struct proc_info *resolver_pinned(const struct resolver *r, const struct owner_pin *pin);
 
+/*
+ * A socket that no table of the resolver lists (a packet socket:
+ * pktsock.h): let its walks look for its holder, as for a listed one.
+ * 0, or -1 on out of memory.
+ */
+int resolver_watch_inode(struct resolver *r, uint64_t inode);
+
+/* The process a walk found holding inode; NULL: none found (yet). */
+const struct proc_info *resolver_inode_owner(const struct resolver *r, uint64_t inode);
+
 #endif

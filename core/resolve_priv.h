@@ -36,6 +36,7 @@ struct sock_val {
 /* An inode's: its owner, and the fd walk that set it. */
 struct inode_val {
 	int32_t owner;			/* proc index or OWNER_* */
+	uint32_t watched;		/* epoch of the last resolver_watch_inode; 0: never */
 	uint64_t walk;
 };
 

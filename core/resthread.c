@@ -59,6 +59,7 @@ static void full_pass(struct session *s)
 {
 	unsigned k = atomic_fetch_add(&s->pass_started, 1) + 1;
 
+	pktsock_refresh(s->pkt, s->res);	/* before the walk that finds their holders */
 	resolver_refresh(s->res);
 	atomic_store_explicit(&s->pass_done, k, memory_order_release);
 	pins_round(s->pins, s->res, s->flows,

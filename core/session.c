@@ -144,6 +144,13 @@ int session_open(const struct session_config *cfg, struct session **out, char *e
 		session_close(s);
 		return 1;
 	}
+	/* Live: who may inject what is captured. A file's frames were sent by a socket held then. */
+	if (s->totals.live &&
+	    !(s->pkt = pktsock_new_ifaces(cfg->proc_root, cfg->ifaces, cfg->n_ifaces))) {
+		snprintf(err, errlen, "out of memory");
+		session_close(s);
+		return 1;
+	}
 	if (cfg->write_file && annotate_open_writer(s, err, errlen) != 0) {
 		session_close(s);
 		return 1;
@@ -171,6 +178,7 @@ void session_close(struct session *s)
 	capture_close(s->cap);
 	resolver_free(s->res);
 	pins_free(s->pins);
+	pktsock_free(s->pkt);
 	annot_free(s->annot);
 	pcapng_writer_close(s->wr);
 	flowtab_free(s->flows);
@@ -418,6 +426,8 @@ static void final_pass(struct session *s)
 	}
 	if (n == 0)
 		return;
+	/* Packet sockets made since the last pass: their holders too. */
+	pktsock_refresh(s->pkt, s->res);
 	t = malloc((n < FINAL_MAX ? n : FINAL_MAX) * sizeof(*t));
 	if (!t) {
 		resolver_refresh(s->res);

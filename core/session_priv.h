@@ -22,6 +22,7 @@
 #include "pcapng_reader.h"
 #include "pcapng_writer.h"
 #include "pins.h"
+#include "pktsock.h"
 #include "resolve.h"
 #include "rtprio.h"
 #include "session.h"
@@ -55,6 +56,7 @@ struct session {
 	size_t nbatch;
 	struct resolver *res;
 	struct pins *pins;	/* flows' answers the resolver forgot (pins.h) */
+	struct pktsock *pkt;	/* live: packet sockets, under res_lock; NULL reading a file */
 	struct totals totals;
 	struct pcapng_writer *wr;	/* -w; NULL: not asked */
 	bool wr_failed;			/* ... its spool could not be written (wr_errno) */
@@ -89,7 +91,7 @@ struct session {
 	 * done; the thread leaves a plan for each of the first nearly flows,
 	 * its rows in early_ag. Flows share few plans (one per process and
 	 * direction, or unknown reason): each distinct plan is kept once, in
-	 * plans, and a flow keeps its number (2 bytes, not a 12-byte plan).
+	 * plans, and a flow keeps its number (2 bytes, not a 16-byte plan).
 	 */
 	atomic_size_t flows_pub;	/* live too: the flows the resolver thread may pin */
 	atomic_bool packets_done;

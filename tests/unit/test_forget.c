@@ -509,6 +509,38 @@ static void test_written_file_keeps_pins(void **state)
 	unlink(path);
 }
 
+/*
+ * A packet socket's inode, which no table lists but pktsock.c watches
+ * before every pass, keeps its holder through a round: a report after the
+ * round still gives an injector its frames.
+ */
+static void test_watched_inode_kept(void **state)
+{
+	struct ft *t = *state;
+	static const uint64_t ino[] = { 3950 };
+	const struct proc_info *p;
+	struct resolve_stats st;
+
+	fx_proc(t->fx.root, 950, "injector", 7, CMD("injector\0"), 77, ino, 1);
+	assert_int_equal(resolver_watch_inode(t->r, 3950), 0);
+	assert_int_equal(resolver_refresh(t->r), 0);
+	p = resolver_inode_owner(t->r, 3950);
+	assert_non_null(p);
+	assert_int_equal(p->pid, 950);
+	close_connections(t);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(resolver_watch_inode(t->r, 3950), 0);
+		assert_int_equal(resolver_refresh(t->r), 0);
+	}
+	assert_true(pins_round(t->pins, t->r, t->flows, NFLOWS));
+	resolver_stats(t->r, &st);
+	assert_true(st.processes_forgotten > 0);	/* a round did run */
+	p = resolver_inode_owner(t->r, 3950);
+	assert_non_null(p);
+	assert_int_equal(p->pid, 950);
+	assert_string_equal(p->comm, "injector");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -520,6 +552,7 @@ int main(void)
 		T(test_bounded_churn),
 		T(test_foreign_keys_siphash),
 		T(test_written_file_keeps_pins),
+		T(test_watched_inode_kept),
 #undef T
 	};
 
