@@ -72,7 +72,10 @@ $(BUILD)/%.o: %.c $(wildcard core/*.h)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libproctraf.a $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) $(CFLAGS) $(PCAP_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libproctraf.a $(LIBS) $(CMOCKA_LIBS)
+	$(CC) $(WARN) $(CFLAGS) $(PCAP_CFLAGS) $(LDFLAGS) $(TEST_LDFLAGS) -o $@ $< $(BUILD)/libproctraf.a $(LIBS) $(CMOCKA_LIBS)
+
+# The library's allocations through the test's own wrappers, which fail the Nth.
+$(BUILD)/tests/test_resolve_oom: TEST_LDFLAGS = -Wl,--wrap=malloc,--wrap=realloc,--wrap=calloc
 
 unit: $(UNIT_BINS)
 
@@ -189,7 +192,16 @@ $(BUILD)/bench/resolve_bench: bench/resolve_bench.c $(BUILD)/libproctraf.a $(wil
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(CFLAGS) $(PCAP_CFLAGS) -Icore $(LDFLAGS) -o $@ $< $(BUILD)/libproctraf.a $(LIBS)
 
-bench: deps-test $(BUILD)/proctraf $(BUILD)/bench/resolve_bench
+$(BUILD)/bench/hash_bench: bench/hash_bench.c $(BUILD)/libproctraf.a $(wildcard core/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CFLAGS) -Icore $(LDFLAGS) -o $@ $< $(BUILD)/libproctraf.a
+
+$(BUILD)/bench/forget_bench: bench/forget_bench.c $(BUILD)/libproctraf.a $(wildcard core/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CFLAGS) $(PCAP_CFLAGS) -Icore $(LDFLAGS) -o $@ $< $(BUILD)/libproctraf.a $(LIBS)
+
+bench: deps-test $(BUILD)/proctraf $(BUILD)/bench/resolve_bench $(BUILD)/bench/hash_bench \
+	$(BUILD)/bench/forget_bench
 	PROCTRAF=$(BUILD)/proctraf LIBPROCTRAF=$(BUILD)/libproctraf.a \
 		RESOLVE_BENCH=$(BUILD)/bench/resolve_bench sh bench/run.sh $(BENCH_ARGS)
 

@@ -59,7 +59,7 @@ _proctraf()
         --sort | -*([hqtCHV])s)
             COMPREPLY=($(compgen -W 'total sent_bytes recv_bytes sent_packets
                 recv_packets flows processes pid user command netns cgroup unit
-                container proto local_addr local_port remote_addr remote_port
+                container proto local_addr local_port remote_addr remote_port via
                 first last cmdline sent_rate recv_rate start end duration' -- "$cur"))
             return
             ;;

@@ -170,7 +170,7 @@ complete -c proctraf -l command -x -n '__proctraf_offer command' -a '(__fish_com
 complete -c proctraf -l no-unknown -n '__proctraf_offer no-unknown' -d 'Drop the unknown:* rows'
 complete -c proctraf -s s -l sort -x -n '__proctraf_offer sort' -d 'Sort the rows by this key' -a 'total sent_bytes recv_bytes
     sent_packets recv_packets flows processes pid user command netns cgroup unit container proto
-    local_addr local_port remote_addr remote_port first last cmdline sent_rate recv_rate start
+    local_addr local_port remote_addr remote_port via first last cmdline sent_rate recv_rate start
     end duration'
 complete -c proctraf -l top -x -n '__proctraf_offer top' -d 'Print only the first n rows'
 complete -c proctraf -l max-flows -x -n '__proctraf_offer max-flows' -d 'Bound of the flow table (default 1000000)'

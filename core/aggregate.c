@@ -15,6 +15,7 @@ struct aggregate {
 	struct row unknown[REASON_COUNT];
 	struct row *sorted;
 	size_t nsorted;
+	uint64_t inj_bytes, inj_packets;	/* of rows[], by injectors */
 };
 
 /*
@@ -137,6 +138,12 @@ int aggregate_plan(struct aggregate *ag, const struct attribution *a, struct agg
 	p->reason = (uint8_t)a->reason;
 	if (a->reason != REASON_NONE) {
 		p->local = (uint8_t)((a->local[0] ? 1 : 0) | (a->local[1] ? 2 : 0));
+		if (a->injector) {
+			struct row *row = proc_row(ag, a->injector);
+			if (!row)
+				return -1;
+			p->injector = (uint32_t)(row - ag->rows) + 1;
+		}
 		return 0;
 	}
 	for (int end = 0; end < 2; end++) {
@@ -156,17 +163,37 @@ void aggregate_apply(struct aggregate *ag, const struct agg_plan *p, const struc
 	struct row *rows[2] = { NULL, NULL };
 
 	if (p->reason != REASON_NONE) {
-		struct row *u = &ag->unknown[p->reason];
+		struct row *u = &ag->unknown[p->reason], *s = u;
+		bool inj = p->injector && (((p->local & 1) && c->packets[0]) ||
+					   ((p->local & 2) && c->packets[1]));
+		bool u_used = !inj;
+		/*
+		 * An injector takes what the unknown row would count as sent,
+		 * when there is some: a flow of nothing but replies is not its.
+		 */
+		if (inj)
+			s = &ag->rows[p->injector - 1];
 		for (int d = 0; d < 2; d++) {
 			if (p->local >> d & 1) {
-				u->sent_bytes += c->bytes[d];
-				u->sent_packets += c->packets[d];
+				s->sent_bytes += c->bytes[d];
+				s->sent_packets += c->packets[d];
 			} else {
 				u->recv_bytes += c->bytes[d];
 				u->recv_packets += c->packets[d];
+				u_used |= c->packets[d] > 0;
 			}
 		}
-		u->flows++;
+		if (inj) {
+			for (int d = 0; d < 2; d++) {
+				if (p->local >> d & 1) {
+					ag->inj_bytes += c->bytes[d];
+					ag->inj_packets += c->packets[d];
+				}
+			}
+			s->flows++;
+		}
+		if (u_used)
+			u->flows++;
 		return;
 	}
 	for (int end = 0; end < 2; end++) {
@@ -233,7 +260,15 @@ int aggregate_merge(struct aggregate *dst, const struct aggregate *src)
 	}
 	for (int i = 0; i < REASON_COUNT; i++)
 		add_row(&dst->unknown[i], &src->unknown[i]);
+	dst->inj_bytes += src->inj_bytes;
+	dst->inj_packets += src->inj_packets;
 	return 0;
+}
+
+void aggregate_injected(const struct aggregate *ag, uint64_t *bytes, uint64_t *packets)
+{
+	*bytes = ag->inj_bytes;
+	*packets = ag->inj_packets;
 }
 
 static int cmp_rows(const void *pa, const void *pb)
@@ -260,8 +295,11 @@ const struct row *aggregate_rows(struct aggregate *ag, size_t *n)
 		*n = 0;
 		return NULL;
 	}
-	for (size_t i = 0; i < nproc; i++)
-		ag->sorted[k++] = ag->rows[i];
+	/* A row planned for a flow that counted nothing in it (an injector's) is not shown. */
+	for (size_t i = 0; i < nproc; i++) {
+		if (ag->rows[i].flows)
+			ag->sorted[k++] = ag->rows[i];
+	}
 	for (int i = REASON_NONE + 1; i < REASON_COUNT; i++) {
 		const struct row *u = &ag->unknown[i];
 		if (u->sent_packets || u->recv_packets)

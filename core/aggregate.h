@@ -48,6 +48,7 @@ struct agg_plan {
 	uint8_t reason;		/* enum unknown_reason: the row when no end has an owner */
 	uint8_t local;		/* ... bit d: end d is ours */
 	uint8_t end_reason[2];	/* an end of ours that no process owns: why */
+	uint32_t injector;	/* with a reason: the injector's row + 1 (attribute.h); 0: none */
 };
 int aggregate_plan(struct aggregate *ag, const struct attribution *a, struct agg_plan *p);
 void aggregate_apply(struct aggregate *ag, const struct agg_plan *p, const struct flow_counts *c);
@@ -60,6 +61,12 @@ int aggregate_overflow(struct aggregate *ag, const struct flow_counts *c);
  * -1 on out of memory. src is left as it was.
  */
 int aggregate_merge(struct aggregate *dst, const struct aggregate *src);
+
+/*
+ * The bytes and packets counted for injectors (attribution.injector):
+ * frames of packet sockets, in process rows, not matched by tuple.
+ */
+void aggregate_injected(const struct aggregate *ag, uint64_t *bytes, uint64_t *packets);
 
 /* The name of p's real uid (its number when it has none, "?" when not known). */
 void proc_user_name(const struct proc_info *p, char *buf, size_t len);

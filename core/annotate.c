@@ -162,7 +162,7 @@ int session_write_file(struct session *s, char *err, size_t errlen)
 			end.if_drops = drops + n;
 		}
 	}
-	rc = pcapng_writer_finish(s->wr, s->flows, s->res, &end, err, errlen);
+	rc = pcapng_writer_finish(s->wr, s->flows, s->pins, s->res, &end, err, errlen);
 	free(drops);
 	if (rc != 0) {
 		/* err says what failed; the file is named first. */

@@ -18,6 +18,8 @@ void attribute_flow(const struct resolver *r, const struct tuple *t, struct attr
 {
 	enum owner_status st[2] = { OWNER_NO_SOCKET, OWNER_NO_SOCKET };
 
+	a->injector = NULL;
+
 	/*
 	 * Sockets are looked up at both ends whatever the address tables say:
 	 * an address removed during the capture must not lose its traffic.
@@ -26,6 +28,11 @@ void attribute_flow(const struct resolver *r, const struct tuple *t, struct attr
 				    &a->owner[0], &a->local[0]);
 	st[1] = resolver_lookup_end(r, t->family, t->proto, t->dst, t->dport, t->src, t->sport,
 				    &a->owner[1], &a->local[1]);
+	attribute_ends(st, a);
+}
+
+void attribute_ends(const enum owner_status st[2], struct attribution *a)
+{
 	for (int d = 0; d < 2; d++) {
 		a->end_reason[d] = REASON_NONE;
 		if (!a->owner[d] && a->owner[!d] && a->local[d])
@@ -56,6 +63,8 @@ const char *reason_name(enum unknown_reason reason)
 		return "unknown:not-local";
 	case REASON_TABLE_FULL:
 		return "unknown:table-full";
+	case REASON_PKT_SEVERAL:
+		return "unknown:packet-sockets";
 	default:
 		return "unknown";
 	}
@@ -74,6 +83,8 @@ const char *reason_text(enum unknown_reason reason)
 		return "neither end is an address of this host";
 	case REASON_TABLE_FULL:
 		return "flows beyond --max-flows";
+	case REASON_PKT_SEVERAL:
+		return "no IP socket; packet sockets of several processes may have sent it";
 	default:
 		return "";
 	}

@@ -29,6 +29,7 @@ enum unknown_reason {
 	REASON_NO_PERMISSION,	/* a socket matched; we may not see its process (resolve.h) */
 	REASON_NOT_LOCAL,	/* neither end is an address of this host */
 	REASON_TABLE_FULL,	/* beyond --max-flows */
+	REASON_PKT_SEVERAL,	/* no IP socket; packet sockets of several processes may have sent it */
 	REASON_COUNT
 };
 
@@ -41,9 +42,23 @@ struct attribution {
 	 * host too, has none (REASON_NONE when it has one or is not ours).
 	 */
 	enum unknown_reason end_reason[2];
+	/*
+	 * With reason REASON_NO_SOCKET: the process whose packet socket
+	 * injected the flow's frames (pktsock.h), which takes the bytes from
+	 * its ends that are ours; the others stay the unknown row's. NULL:
+	 * none.
+	 */
+	const struct proc_info *injector;
 };
 
 void attribute_flow(const struct resolver *r, const struct tuple *t, struct attribution *a);
+
+/*
+ * The rest of a from its ends' answers, st[0] for t->src's end and st[1]
+ * for t->dst's, with a->owner and a->local already set from them (as
+ * attribute_flow does after its lookups; pins.h from kept answers).
+ */
+void attribute_ends(const enum owner_status st[2], struct attribution *a);
 
 /* "no-socket", ... for the command column; explanation for the last one. */
 const char *reason_name(enum unknown_reason reason);

@@ -205,6 +205,29 @@ int below_open_file(struct below *b, const char *path)
 	return fd;
 }
 
+int below_sub_open(struct below *b, const char *path, struct below *sub)
+{
+	int fd = open_below(b, path, O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0) {
+		note_error(b);
+		return -1;
+	}
+	memset(sub, 0, sizeof(*sub));
+	sub->fd = fd;
+	sub->trusted = b->trusted;
+	sub->walk = b->walk;
+	return 0;
+}
+
+void below_fold(struct below *b, struct below *sub)
+{
+	b->refused += sub->refused;
+	b->long_lines += sub->long_lines;
+	b->cut_files += sub->cut_files;
+	sub->refused = sub->long_lines = sub->cut_files = 0;
+}
+
 DIR *below_open_dir(struct below *b, const char *path)
 {
 	int fd = open_below(b, path, O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC);

@@ -71,6 +71,21 @@ int below_root_open(struct below *b, const char *path);
 void below_root_close(struct below *b);
 
 /*
+ * The directory path below b as a root of its own, with b's trust: paths
+ * are then opened, read and refused below sub as below b. For reads that
+ * must stay in the one directory opened whatever happens to its name: a
+ * /proc/PID directory stays the process it was opened for (the kernel's
+ * /proc binds it to that process, not to its number; once the process is
+ * gone its files are ENOENT), so a pid given to another process is never
+ * read through it. sub's counters start at 0; below_fold adds them to b.
+ * Close it with below_root_close. 0, or -1 and errno.
+ */
+int below_sub_open(struct below *b, const char *path, struct below *sub);
+
+/* Add sub's counters to b's, and zero them. */
+void below_fold(struct below *b, struct below *sub);
+
+/*
  * For the tests: walk components (what is done without openat2) even
  * where openat2 is there.
  */

@@ -65,6 +65,7 @@ int builder_data(struct report_builder *b, const struct summary *sum,
 	memset(d, 0, sizeof(*d));
 	d->sum = *sum;
 	if (b->ag) {
+		aggregate_injected(b->ag, &d->sum.injected_bytes, &d->sum.injected_packets);
 		if (aggregate_overflow(b->ag, overflow) != 0)
 			return -1;
 		d->rows = aggregate_rows(b->ag, &d->nrows);
@@ -77,6 +78,12 @@ int builder_data(struct report_builder *b, const struct summary *sum,
 	if (reserve(b, 1) != 0)
 		return -1;
 	b->nconns += conn_overflow(overflow, b->conns + b->nconns);
+	for (size_t i = 0; i < b->nconns; i++) {
+		if (b->conns[i].injected) {
+			d->sum.injected_bytes += b->conns[i].sent_bytes;
+			d->sum.injected_packets += b->conns[i].sent_packets;
+		}
+	}
 	d->conns = b->conns;
 	d->nconns = b->nconns;
 	return 0;

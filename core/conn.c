@@ -39,18 +39,31 @@ size_t conn_rows(const struct tuple *t, const struct attribution *a, const struc
 
 	if (a->reason != REASON_NONE) {
 		int e = a->local[0] || !a->local[1] ? 0 : 1;
+		/* An injector's row takes the sent side; the unknown row what is left. */
+		struct conn *s = &out[n], *u = &out[n];
 		init(&out[n], t, e, first_us, last_us);
 		out[n].reason = a->reason;
+		if (a->injector && ((a->local[0] && c->packets[0]) || (a->local[1] && c->packets[1]))) {
+			s->owner = a->injector;
+			s->reason = REASON_NONE;
+			s->injected = true;
+			u = &out[++n];
+			init(u, t, e, first_us, last_us);
+			u->reason = a->reason;
+		}
 		for (int d = 0; d < 2; d++) {
 			if (a->local[d]) {
-				out[n].sent_bytes += c->bytes[d];
-				out[n].sent_packets += c->packets[d];
+				s->sent_bytes += c->bytes[d];
+				s->sent_packets += c->packets[d];
 			} else {
-				out[n].recv_bytes += c->bytes[d];
-				out[n].recv_packets += c->packets[d];
+				u->recv_bytes += c->bytes[d];
+				u->recv_packets += c->packets[d];
 			}
 		}
-		return 1;
+		/* The unknown row of an injected flow: only if it counts something. */
+		if (u != s && u->recv_packets == 0)
+			return n;
+		return n + 1;
 	}
 	for (int e = 0; e < 2; e++) {
 		if (!a->owner[e] && a->end_reason[e] == REASON_NONE)

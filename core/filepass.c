@@ -147,7 +147,8 @@ static void *report_part_main(void *arg)
 		int64_t first, last;
 
 		flowtab_times(ft, i, &first, &last);
-		attribute_flow(p->s->res, t, &a);
+		pins_attribute(p->s->pins, p->s->res, i, t, &a);
+		pktsock_attribute(p->s->pkt, p->s->res, t, &a);
 		p->rc = builder_flow(&p->b, &a, t, flowtab_counts(ft, i), first, last);
 	}
 	return NULL;

@@ -236,7 +236,12 @@ struct hmap *hmap_new_kv(size_t key_size, size_t value_size, const uint8_t *seed
 
 struct hmap *hmap_new_host(size_t key_size)
 {
-	struct hmap *m = hmap_new(key_size, NULL);
+	return hmap_new_host_kv(key_size, 0);
+}
+
+struct hmap *hmap_new_host_kv(size_t key_size, size_t value_size)
+{
+	struct hmap *m = hmap_new_kv(key_size, value_size, NULL);
 
 	if (m)
 		m->host = true;
@@ -342,6 +347,11 @@ static uint32_t hash32(const struct hmap *m, const void *key)
 	if (m->host)
 		return (uint32_t)mixhash64(m->seed, key, m->key_size, 0);
 	return (uint32_t)siphash13(m->seed, key, m->key_size);
+}
+
+bool hmap_prf(const struct hmap *m)
+{
+	return !m->host;
 }
 
 size_t hmap_get(const struct hmap *m, const void *key)

@@ -183,7 +183,8 @@ static int report_job(struct session *s, struct job *j, bool final)
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		const struct tuple *t = flowtab_key(s->flows, e[i].idx);
 
-		attribute_flow(s->res, t, &a);
+		pins_attribute(s->pins, s->res, e[i].idx, t, &a);
+		pktsock_attribute(s->pkt, s->res, t, &a);
 		if (may_carry && done <= e[i].seq && unexplained(&a))
 			rc = carry(iv, &e[i]);
 		else

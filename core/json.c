@@ -113,8 +113,9 @@ static void json_summary(FILE *f, const struct summary *s)
 		",\"not_ip\":%" PRIu64 ",\"malformed\":%" PRIu64 ",\"duplicates\":%" PRIu64,
 		s->rows, t->packets, t->ip_bytes, t->not_ip, t->malformed, t->duplicates);
 	if (t->live)
-		fprintf(f, ",\"kernel_drops\":%" PRIu64 ",\"if_drops\":%" PRIu64,
-			t->kernel_drops, t->if_drops);
+		fprintf(f, ",\"kernel_drops\":%" PRIu64 ",\"if_drops\":%" PRIu64
+			",\"injected_bytes\":%" PRIu64 ",\"injected_packets\":%" PRIu64,
+			t->kernel_drops, t->if_drops, s->injected_bytes, s->injected_packets);
 	else
 		fputs(",\"kernel_drops\":null,\"if_drops\":null", f);
 	/* Which owner source ran: "kernel" or "proc" (live); null for a file. */

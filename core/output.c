@@ -231,6 +231,10 @@ static void footer(FILE *out, const struct summary *s)
 	if (t->owners != OUT_OWNERS_NONE)
 		fprintf(out, "; owners from %s", t->owners == OUT_OWNERS_KERNEL ? "the kernel" : "/proc");
 	fputc('\n', out);
+	if (s->injected_packets)
+		fprintf(out, "injected through packet sockets: %" PRIu64 " IP bytes in %" PRIu64
+			" packets, counted in the rows of the processes holding them\n",
+			s->injected_bytes, s->injected_packets);
 }
 
 static int write_text(FILE *out, const struct out_opts *o, const struct table *t,

@@ -59,6 +59,8 @@ struct summary {
 	int64_t interval_us;		/* the --interval length; 0: none */
 	int64_t start_us, end_us;	/* since the epoch; TIME_NONE: not known */
 	struct totals totals;
+	/* Counted for injectors (attribute.h): frames of packet sockets. */
+	uint64_t injected_bytes, injected_packets;
 	size_t rows;			/* rows written (set by the writer) */
 };
 

@@ -205,6 +205,7 @@ struct note_key {
 struct finish {
 	struct pcapng_writer *w;
 	const struct flowtab *ft;
+	const struct pins *pins;	/* flows a round of forgetting pinned (pins.h) */
 	const struct resolver *res;
 	uint32_t *note_of;		/* by flow: its note + 1; 0: not attributed yet */
 	struct hmap *note_index;	/* struct note_key */
@@ -311,7 +312,7 @@ static size_t note_of_flow(struct finish *f, size_t i)
 	{
 		struct attribution a;
 		/* The call the report makes for this flow (filepass.c, interval.c). */
-		attribute_flow(f->res, flowtab_key(f->ft, i), &a);
+		pins_attribute(f->pins, f->res, i, flowtab_key(f->ft, i), &a);
 		for (int e = 0; e < 2; e++) {
 			k.owner[e] = a.owner[e];
 			k.local[e] = a.local[e];
@@ -551,10 +552,10 @@ static void write_stats(struct finish *f, const struct pcapng_end *end)
 }
 
 int pcapng_writer_finish(struct pcapng_writer *w, const struct flowtab *ft,
-			 const struct resolver *res, const struct pcapng_end *end, char *err,
-			 size_t errlen)
+			 const struct pins *pins, const struct resolver *res,
+			 const struct pcapng_end *end, char *err, size_t errlen)
 {
-	struct finish f = { .w = w, .ft = ft, .res = res, .err = err, .errlen = errlen };
+	struct finish f = { .w = w, .ft = ft, .pins = pins, .res = res, .err = err, .errlen = errlen };
 	size_t nflows = flowtab_count(ft);
 	int rc = -1;
 

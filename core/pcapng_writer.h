@@ -32,6 +32,7 @@
 
 #include "decode.h"
 #include "flowtab.h"
+#include "pins.h"
 #include "resolve.h"
 
 struct pcapng_writer;
@@ -69,13 +70,14 @@ struct pcapng_end {
 };
 
 /*
- * Write the file: each packet with the owners that attribute_flow gives
- * its flow in ft with res (or table-full when ft does not hold it), then
- * a statistics block per interface. 0, or -1 with a message in err.
+ * Write the file: each packet with the owners that pins_attribute gives
+ * its flow in ft with pins (NULL: none) and res, as the report does (or
+ * table-full when ft does not hold it), then a statistics block per
+ * interface. 0, or -1 with a message in err.
  */
 int pcapng_writer_finish(struct pcapng_writer *w, const struct flowtab *ft,
-			 const struct resolver *res, const struct pcapng_end *end, char *err,
-			 size_t errlen);
+			 const struct pins *pins, const struct resolver *res,
+			 const struct pcapng_end *end, char *err, size_t errlen);
 
 /* What finish wrote (for the tests and the bench). */
 struct pcapng_writer_stats {

@@ -38,6 +38,7 @@ static const struct column col_laddr = COL("local_addr", "LOCAL_ADDR", false, fa
 static const struct column col_lport = COL("local_port", "LOCAL_PORT", true, false);
 static const struct column col_raddr = COL("remote_addr", "REMOTE_ADDR", false, false);
 static const struct column col_rport = COL("remote_port", "REMOTE_PORT", true, false);
+static const struct column col_via = COL("via", "VIA", false, false);
 static const struct column col_first = COL("first", "FIRST", false, false);
 static const struct column col_last = COL("last", "LAST", false, false);
 
@@ -82,6 +83,7 @@ static bool add_columns(struct table *t, const struct report_opts *o)
 		       table_add_col(t, &col_lport) && table_add_col(t, &col_raddr) &&
 		       table_add_col(t, &col_rport) && table_add_col(t, &col_pid) &&
 		       table_add_col(t, &col_user) && table_add_col(t, &col_command) &&
+		       table_add_col(t, &col_via) &&
 		       add_counters(t, o) && table_add_col(t, &col_first) &&
 		       table_add_col(t, &col_last) && table_add_col(t, &col_netns);
 	if (o->ngroup > 0) {
@@ -379,6 +381,8 @@ static int fill_conn_row(const struct filler *f, const struct conn *c, struct us
 		set_text(&row[table_col(f->t, "user")], table_strdup(f->t, u));
 		if (c->owner->netns)
 			set_uint(&row[table_col(f->t, "netns")], c->owner->netns);
+		/* How the owner is known: its IP socket, or the packet socket that injected. */
+		set_text(&row[table_col(f->t, "via")], c->injected ? "packet" : "socket");
 	}
 	set_text(&row[table_col(f->t, "command")], command);
 	set_time(&row[table_col(f->t, "first")], c->first_us);

@@ -60,6 +60,7 @@ struct conn {
 	bool no_tuple;			/* the overflow bucket: no addresses */
 	const struct proc_info *owner;	/* NULL: reason says why */
 	enum unknown_reason reason;
+	bool injected;			/* owner: an injector (attribute.h), not a tuple match */
 	uint64_t sent_bytes, recv_bytes;
 	uint64_t sent_packets, recv_packets;
 	int64_t first_us, last_us;	/* first and last packet; TIME_NONE: not known */

@@ -13,103 +13,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "below.h"
 #include "cgroup.h"
 #include "diag.h"
-#include "hmap.h"
+#include "resolve_priv.h"
 
 #define SCTP_PAIRS 64		/* address pairs kept of one association */
-#define NS_MAX 255
-#define NS_PER_ADDR 4		/* namespaces told apart that share one address */
 #define RECENT 8		/* pids credited lately, scanned by quick walks */
-#define YOUNG 32		/* the youngest processes, scanned by quick walks */		/* network namespaces told apart (tuple.pad) */
-#define OWNER_UNKNOWN (-1)	/* in a socket table, owner not found yet */
-#define OWNER_MISSING (-2)	/* a full fd walk did not find it */
-#define OWNER_CLOSED (-3)	/* closed before its owner was found: not searched for */
 #define CMDLINE_MAX 4096
-#define PROC_UNREAD (-1)	/* in the pid map: seen, details not read */
-
-struct resolver {
-	struct below root;		/* every file is read through it */
-	struct diag *diag;		/* sock_diag, when the root is the real /proc */
-	long last_pid;			/* kernel's last pid at the last walk, or -1 */
-	long pid_max;
-	bool want_full;			/* no sock_diag: a full pass is due */
-	bool want_deep;			/* a flow had no end in a known namespace */
-	long ns_pid;			/* kernel's last pid when namespaces were looked for */
-	int recent[RECENT];		/* pids credited lately, latest first */
-	int young[YOUNG];		/* the youngest pids of the last deep walk */
-	size_t nyoung;
-
-	struct hmap *socks;		/* struct tuple (src = local end) */
-	uint64_t *sock_inode;
-	size_t sock_cap;
-	size_t sock_valid;		/* sock_inode[0 .. sock_valid) are set */
-	bool sock_addrs_partial;	/* out of memory: sock_addrs may lack some */
-
-	struct hmap *inodes;		/* uint64_t inode */
-	int32_t *inode_owner;		/* proc index or OWNER_* */
-	uint64_t *inode_walk;		/* the fd walk that set the owner */
-	size_t inode_cap, inode_walk_cap;
-	size_t unowned;			/* inodes at OWNER_UNKNOWN */
-
-	struct hmap *pids;		/* int32_t pid */
-	struct hmap *denied;		/* int32_t pid: its fds we were not allowed to read */
-	bool some_denied;		/* ... one at least (kept when out of memory) */
-	int32_t *pid_proc;		/* latest proc index for that pid, or PROC_UNREAD */
-	struct fd_hint {		/* by pid slot: its fd table at the last full read */
-		int max_fd;
-		int nfds;		/* 0: never read whole */
-		int last_fd;		/* the fd of the socket credited last */
-	} *fd_hint;
-	size_t fd_hint_cap;
-	size_t pid_cap;
-
-	struct proc_info *procs;
-	size_t nprocs, procs_cap;
-
-	struct local_prefix *local;	/* prefixes shorter than an address */
-	uint8_t *local_ns_of;		/* ... and their namespaces */
-	size_t nlocal, local_cap, local_ns_cap;
-	struct hmap *addrs;		/* struct local_key: this host's addresses */
-	struct hmap *sock_addrs;	/* struct sock_addr_key: sockets' local ones */
-	struct addr_ns {		/* ... the namespaces each is in */
-		uint8_t n;
-		uint8_t ns[NS_PER_ADDR];
-	} *addr_ns;
-	size_t addr_ns_cap;
-
-	/* Network namespaces: [0] is our own, the others are met in fd walks. */
-	struct netns {
-		uint64_t ino;		/* 0: not known */
-		int pid;		/* a process in it (0: none known now) */
-		struct diag *diag;
-		bool wild[2];		/* a socket on the IPv4 / IPv6 wildcard */
-	} *ns;
-	size_t nns, ns_cap;
-	bool ns_orphaned;		/* a namespace lost its process */
-
-	uint64_t passes, fd_walks;
-	uint64_t fd_links;		/* /proc/PID/fd links read */
-	uint64_t walk_gen, gen_next;	/* the walk crediting now (see may_take) */
-
-	/* resolver_set_yield */
-	void (*yield_fn)(void *ctx);
-	void *yield_ctx;
-	bool in_yield;
-
-	/* resolver_new_source: every answer from there, nothing read */
-	const struct owner_source *src;
-
-	/* resolver_set_first: asked before the tables below */
-	resolver_first_fn first;
-	void *first_ctx;
-
-	/* resolver_set_stop */
-	const atomic_int *stop;
-	double stop_seen;		/* monotonic time a pass first saw *stop; 0: not yet */
-	uint64_t interrupted;		/* walks and table reads ended early by it */
-};
 
 static const struct {
 	const char *path;
@@ -125,36 +35,6 @@ static const struct {
 	{ "net/raw", TUPLE_V4, PROCNET_RAW },
 	{ "net/raw6", TUPLE_V6, PROCNET_RAW },
 };
-
-/* The key of an address of this host. */
-struct local_key {
-	uint8_t addr[16];
-	uint8_t family;
-	uint8_t pad[7];		/* zero: whole words to hash */
-};
-
-/*
- * A local address some socket of a namespace has (the wildcard included):
- * a small set that spares the socket table, far larger and out of cache,
- * the lookups of a flow's remote end.
- */
-struct sock_addr_key {
-	uint8_t addr[16];
-	uint8_t family;
-	uint8_t ns;
-	uint8_t pad[6];		/* zero: whole words to hash */
-};
-
-static struct sock_addr_key sock_addr_key(int family, size_t ns, const uint8_t *addr)
-{
-	struct sock_addr_key k;
-
-	memset(&k, 0, sizeof(k));
-	k.family = (uint8_t)family;
-	k.ns = (uint8_t)ns;
-	memcpy(k.addr, addr, 16);
-	return k;
-}
 
 /* The inode a namespace link ("net:[4026531840]") names; 0 if none. */
 static uint64_t ns_inode(struct below *root, const char *path)
@@ -224,24 +104,31 @@ struct resolver *resolver_new(const char *proc_root)
 	if (is_our_proc(&r->root))
 		r->diag = diag_open();
 	r->last_pid = r->ns_pid = -1;
+	r->forget_min = RESOLVER_FORGET_MIN;
 	/* Socket tuples: a peer chooses its address and port. */
-	r->socks = hmap_new(sizeof(struct tuple), NULL);
+	r->socks = hmap_new_kv(sizeof(struct tuple), sizeof(struct sock_val), NULL);
 	/*
-	 * Inode numbers and pids, which the kernel hands out, and this host's
-	 * addresses: not keys the network (or a local user) chooses.
+	 * Inode numbers and pids, which the kernel hands out: not keys the
+	 * network, a local user or a container's owner chooses.
 	 */
-	r->inodes = hmap_new_host(sizeof(uint64_t));
-	r->pids = hmap_new_host(sizeof(int32_t));
+	r->inodes = hmap_new_host_kv(sizeof(uint64_t), sizeof(struct inode_val));
+	r->pids = hmap_new_host_kv(sizeof(int32_t), sizeof(struct pid_val));
 	r->denied = hmap_new_host(sizeof(int32_t));
-	r->addrs = hmap_new_host(sizeof(struct local_key));
-	r->sock_addrs = hmap_new_host(sizeof(struct sock_addr_key));
+	/*
+	 * Addresses, which the owner of each namespace chooses (those of a
+	 * container's interfaces, and what its sockets bind to): seeded
+	 * SipHash, as for the sockets (localaddr.h).
+	 */
+	r->local = localaddr_new();
+	r->sock_addrs = hmap_new(sizeof(struct sock_addr_key), NULL);
 	r->ns = calloc(1, sizeof(*r->ns));
 	if (r->ns) {
 		r->ns_cap = r->nns = 1;
+		r->ns[0].dir.fd = -1;	/* its files are the root's own */
 		r->ns[0].ino = self_ns_inode(&r->root);
 		r->ns[0].diag = r->diag;
 	}
-	if (!r->socks || !r->inodes || !r->pids || !r->denied || !r->addrs || !r->sock_addrs ||
+	if (!r->socks || !r->inodes || !r->pids || !r->denied || !r->local || !r->sock_addrs ||
 	    !r->ns) {
 		resolver_free(r);
 		errno = ENOMEM;
@@ -272,47 +159,35 @@ void resolver_free(struct resolver *r)
 	hmap_free(r->pids);
 	hmap_free(r->denied);
 	hmap_free(r->sock_addrs);
-	free(r->sock_inode);
-	free(r->inode_owner);
-	free(r->inode_walk);
-	free(r->pid_proc);
-	free(r->fd_hint);
+	/* A forgotten slot's strings are freed already (NULL). */
 	for (size_t i = 0; i < r->nprocs; i++) {
-		free(r->procs[i].cmdline);
-		free(r->procs[i].cgroup);
-		free(r->procs[i].unit);
-		free(r->procs[i].container);
+		free(r->procs[i].info.cmdline);
+		free(r->procs[i].info.cgroup);
+		free(r->procs[i].info.unit);
+		free(r->procs[i].info.container);
 	}
 	free(r->procs);
-	free(r->local);
-	free(r->local_ns_of);
-	hmap_free(r->addrs);
-	free(r->addr_ns);
-	for (size_t i = 1; i < r->nns; i++)
+	free(r->free_procs);
+	localaddr_free(r->local);
+	for (size_t i = 1; i < r->nns; i++) {
 		diag_close(r->ns[i].diag);
+		below_root_close(&r->ns[i].dir);
+	}
 	free(r->ns);
 	free(r);
 }
 
-/* Index of inode in the inode map, adding it as `owner` if new. */
+/*
+ * Index of inode in the inode map, adding it as `owner` if new; HMAP_NONE
+ * when out of memory (then it is not in the map at all).
+ */
 static size_t inode_put(struct resolver *r, uint64_t inode, int32_t owner, bool *inserted)
 {
 	size_t j = hmap_put(r->inodes, &inode, SIZE_MAX, inserted);
-	void *arr = r->inode_owner;
 
-	if (j == HMAP_NONE)
-		return HMAP_NONE;
-	if (*inserted) {
-		void *warr = r->inode_walk;
-
-		if (!array_reserve(&warr, &r->inode_walk_cap, j + 1, sizeof(uint64_t)))
-			return HMAP_NONE;
-		r->inode_walk = warr;
-		r->inode_walk[j] = 0;
-		if (!array_reserve(&arr, &r->inode_cap, j + 1, sizeof(int32_t)))
-			return HMAP_NONE;	/* key stays, owner array short: see inode_owner_of */
-		r->inode_owner = arr;
-		r->inode_owner[j] = owner;
+	/* The value came with the key, zeroed (proc 0): set before any read. */
+	if (j != HMAP_NONE && *inserted) {
+		inode_at(r, j)->owner = owner;
 		if (owner == OWNER_UNKNOWN)
 			r->unowned++;
 	}
@@ -326,9 +201,30 @@ static int32_t inode_owner_of(const struct resolver *r, uint64_t inode)
 	if (inode == 0)
 		return OWNER_MISSING;
 	j = hmap_get(r->inodes, &inode);
-	if (j == HMAP_NONE || j >= r->inode_cap)
-		return OWNER_MISSING;
-	return r->inode_owner[j];
+	return j == HMAP_NONE ? OWNER_MISSING : inode_at(r, j)->owner;
+}
+
+int resolver_watch_inode(struct resolver *r, uint64_t inode)
+{
+	bool inserted;
+
+	size_t j;
+
+	if (inode == 0)
+		return 0;
+	j = inode_put(r, inode, OWNER_UNKNOWN, &inserted);
+	if (j == HMAP_NONE)
+		return -1;
+	/* Kept through rounds of forgetting while it is watched (forget.c). */
+	inode_at(r, j)->watched = r->epoch + 1;
+	return 0;
+}
+
+const struct proc_info *resolver_inode_owner(const struct resolver *r, uint64_t inode)
+{
+	int32_t p = inode_owner_of(r, inode);
+
+	return p >= 0 ? &r->procs[p].info : NULL;
 }
 
 static void learn_socket(struct resolver *r, const struct sock_entry *e, size_t ns)
@@ -336,7 +232,6 @@ static void learn_socket(struct resolver *r, const struct sock_entry *e, size_t 
 	struct tuple key;
 	bool inserted;
 	size_t i;
-	void *arr = r->sock_inode;
 
 	memset(&key, 0, sizeof(key));
 	memcpy(key.src, e->laddr, 16);
@@ -350,6 +245,7 @@ static void learn_socket(struct resolver *r, const struct sock_entry *e, size_t 
 	i = hmap_put(r->socks, &key, SIZE_MAX, &inserted);
 	if (i == HMAP_NONE)
 		return;
+	sock_at(r, i)->seen = r->epoch;		/* still there: not to be forgotten */
 	if (inserted) {
 		struct sock_addr_key ak = sock_addr_key(e->family, ns, e->laddr);
 		bool added;
@@ -360,17 +256,11 @@ static void learn_socket(struct resolver *r, const struct sock_entry *e, size_t 
 			r->sock_addrs_partial = true;
 		if (memcmp(e->laddr, any, 16) == 0 && ns < r->nns)
 			r->ns[ns].wild[e->family == TUPLE_V6] = true;
-		if (!array_reserve(&arr, &r->sock_cap, i + 1, sizeof(uint64_t)))
-			return;
-		r->sock_inode = arr;
-		/* Keys whose inode could not be kept (out of memory) have none. */
-		while (r->sock_valid < i)
-			r->sock_inode[r->sock_valid++] = 0;
-		r->sock_inode[i] = e->inode;
-		r->sock_valid = i + 1;
-	} else if (e->inode != 0 && i < r->sock_valid) {
+		sock_at(r, i)->inode = e->inode;
+		r->socks_learned++;
+	} else if (e->inode != 0) {
 		/* A closing socket (TIME_WAIT) shows inode 0: keep what we knew. */
-		r->sock_inode[i] = e->inode;
+		sock_at(r, i)->inode = e->inode;
 	}
 	if (e->inode != 0)
 		inode_put(r, e->inode, OWNER_UNKNOWN, &inserted);
@@ -388,18 +278,28 @@ static void learn_cb(void *ctx, const struct sock_entry *e)
 	learn_socket(c->r, e, c->ns);
 }
 
-/* Path of a per-namespace file: our own under the root, another's by a pid. */
-static bool ns_path(const struct resolver *r, size_t ns, const char *file, char *buf, size_t size)
+/*
+ * Where a namespace's files (net/...) are read below: the root for our
+ * own, the directory of a process in it for another's; NULL when none is
+ * known now.
+ */
+static struct below *ns_base(struct resolver *r, size_t ns)
 {
-	int n;
-
 	if (ns == 0)
-		n = snprintf(buf, size, "%s", file);
-	else if (r->ns[ns].pid > 0)
-		n = snprintf(buf, size, "%d/%s", r->ns[ns].pid, file);
-	else
-		return false;
-	return n > 0 && (size_t)n < size;
+		return &r->root;
+	return r->ns[ns].dir.fd >= 0 ? &r->ns[ns].dir : NULL;
+}
+
+/*
+ * Namespace ns lost the process its files were read through (it exited,
+ * or moved to another namespace): the next deep walk looks for another.
+ */
+static void ns_orphan(struct resolver *r, size_t ns)
+{
+	below_fold(&r->root, &r->ns[ns].dir);
+	below_root_close(&r->ns[ns].dir);
+	r->ns[ns].pid = 0;
+	r->ns_orphaned = true;
 }
 
 void resolver_set_stop(struct resolver *r, const atomic_int *stop)
@@ -445,21 +345,26 @@ static bool stop_here(struct resolver *r)
 typedef void line_fn(struct resolver *r, const char *line, void *ctx);
 
 /*
- * Each line of the file at path below the root to fn, within below.h's
- * bounds, until the file ends or a stop; false if it could not be opened.
+ * Each line of the file at path below base (the root, or a directory
+ * below it) to fn, within below.h's bounds, until the file ends or a
+ * stop; false if it could not be opened.
  */
-static bool read_lines(struct resolver *r, const char *path, line_fn *fn, void *ctx)
+static bool read_lines(struct resolver *r, struct below *base, const char *path, line_fn *fn,
+		       void *ctx)
 {
 	struct below_lines lf;
 	const char *line;
 	size_t len;
+	bool ok = below_lines_open(base, path, &lf) == 0;
 
-	if (below_lines_open(&r->root, path, &lf) != 0)
-		return false;
-	while ((line = below_lines_next(&lf, &len)) != NULL && !stop_here(r))
+	while (ok && (line = below_lines_next(&lf, &len)) != NULL && !stop_here(r))
 		fn(r, line, ctx);
-	below_lines_close(&lf);
-	return true;
+	if (ok)
+		below_lines_close(&lf);
+	/* What was refused or cut there counts as the root's. */
+	if (base != &r->root)
+		below_fold(&r->root, base);
+	return ok;
 }
 
 struct table_ctx {
@@ -491,13 +396,30 @@ static void sctp_line(struct resolver *r, const char *line, void *ctx)
 		learn_socket(r, &e[j], c->ns);
 }
 
+/*
+ * Where namespace ns's files are read below, checked to be still in it
+ * (a process may move to another namespace); NULL when no process of it
+ * is known now.
+ */
+static struct below *ns_files(struct resolver *r, size_t ns)
+{
+	struct below *base = ns_base(r, ns);
+
+	if (ns == 0 || !base)
+		return base;
+	if (ns_inode(base, "ns/net") == r->ns[ns].ino)
+		return base;
+	ns_orphan(r, ns);	/* gone, or elsewhere now */
+	return NULL;
+}
+
 /* Read one namespace's socket tables; only protocol proto unless proto < 0. */
 static int read_ns_tables(struct resolver *r, size_t ns, int proto)
 {
-	char path[64];
 	int ok = 0;
 	struct learn_ctx lc = { r, ns };
 	bool tcp_both = false;	/* one dump gave IPv4 and IPv6 */
+	struct below *base = ns_files(r, ns);
 
 	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
 		struct table_ctx tc = { tables[t].family, tables[t].proto, ns };
@@ -530,23 +452,20 @@ static int read_ns_tables(struct resolver *r, size_t ns, int proto)
 			ok++;
 			continue;
 		}
-		if (!ns_path(r, ns, tables[t].path, path, sizeof(path)))
+		if (!base)
 			break;
-		if (read_lines(r, path, table_line, &tc))
+		if (read_lines(r, base, tables[t].path, table_line, &tc))
 			ok++;
 	}
 	/* SCTP: associations, and endpoints (bound or listening). */
-	for (int assoc = 0; assoc < 2 && (proto < 0 || proto == 132); assoc++) {
+	for (int assoc = 0; assoc < 2 && base && (proto < 0 || proto == 132); assoc++) {
 		struct sctp_ctx sc = { assoc == 1, ns };
 
-		if (ns_path(r, ns, assoc ? "net/sctp/assocs" : "net/sctp/eps", path, sizeof(path)))
-			read_lines(r, path, sctp_line, &sc);
+		read_lines(r, base, assoc ? "net/sctp/assocs" : "net/sctp/eps", sctp_line, &sc);
 	}
-	if (ns > 0 && ok == 0 && r->ns[ns].pid > 0) {
-		/* Its process is gone: the next deep walk looks for another. */
-		r->ns[ns].pid = 0;
-		r->ns_orphaned = true;
-	}
+	/* Its process is gone: the next deep walk looks for another. */
+	if (ns > 0 && ok == 0 && base)
+		ns_orphan(r, ns);
 	return ok ? 0 : -1;
 }
 
@@ -586,52 +505,7 @@ static int read_tables(struct resolver *r, int proto)
 
 static void add_local(struct resolver *r, const struct local_prefix *p, size_t ns)
 {
-	void *arr;
-
-	if ((p->family == TUPLE_V4 && p->len == 32) || (p->family == TUPLE_V6 && p->len == 128)) {
-		/* An address: a hash lookup (there may be thousands). */
-		struct local_key k;
-		bool inserted;
-		size_t j;
-
-		memset(&k, 0, sizeof(k));
-		k.family = p->family;
-		memcpy(k.addr, p->addr, 16);
-		j = hmap_put(r->addrs, &k, SIZE_MAX, &inserted);
-		arr = r->addr_ns;
-		if (j == HMAP_NONE)
-			return;
-		if (inserted) {
-			if (!array_reserve(&arr, &r->addr_ns_cap, j + 1, sizeof(*r->addr_ns)))
-				return;
-			r->addr_ns = arr;
-			r->addr_ns[j].n = 0;
-		}
-		if (j >= r->addr_ns_cap)
-			return;
-		/* Several namespaces may use one address: keep the first few. */
-		for (size_t i = 0; i < r->addr_ns[j].n; i++) {
-			if (r->addr_ns[j].ns[i] == ns)
-				return;
-		}
-		if (r->addr_ns[j].n < NS_PER_ADDR)
-			r->addr_ns[j].ns[r->addr_ns[j].n++] = (uint8_t)ns;
-		return;
-	}
-	for (size_t i = 0; i < r->nlocal; i++) {
-		if (memcmp(&r->local[i], p, sizeof(*p)) == 0)
-			return;
-	}
-	arr = r->local;
-	if (!array_reserve(&arr, &r->local_cap, r->nlocal + 1, sizeof(*p)))
-		return;
-	r->local = arr;
-	arr = r->local_ns_of;
-	if (!array_reserve(&arr, &r->local_ns_cap, r->nlocal + 1, 1))
-		return;
-	r->local_ns_of = arr;
-	r->local_ns_of[r->nlocal] = (uint8_t)ns;
-	r->local[r->nlocal++] = *p;
+	localaddr_add(r->local, p, (uint8_t)ns);
 }
 
 struct addr_ctx {
@@ -659,15 +533,15 @@ static void if_inet6_line(struct resolver *r, const char *line, void *ctx)
 
 static void read_ns_addrs(struct resolver *r, size_t ns)
 {
-	char path[64];
 	struct addr_ctx ac;
+	struct below *base = ns_files(r, ns);
 
+	if (!base)
+		return;
 	memset(&ac, 0, sizeof(ac));
 	ac.ns = ns;
-	if (ns_path(r, ns, "net/fib_trie", path, sizeof(path)))
-		read_lines(r, path, fib_line, &ac);
-	if (ns_path(r, ns, "net/if_inet6", path, sizeof(path)))
-		read_lines(r, path, if_inet6_line, &ac);
+	read_lines(r, base, "net/fib_trie", fib_line, &ac);
+	read_lines(r, base, "net/if_inet6", if_inet6_line, &ac);
 }
 
 static void read_local_addrs(struct resolver *r)
@@ -683,30 +557,7 @@ static void read_local_addrs(struct resolver *r)
 static size_t ns_list(const struct resolver *r, int family, const uint8_t *addr,
 		      uint8_t out[NS_PER_ADDR])
 {
-	struct local_key k;
-	size_t j;
-
-	memset(&k, 0, sizeof(k));
-	k.family = (uint8_t)family;
-	memcpy(k.addr, addr, 16);
-	j = hmap_get(r->addrs, &k);
-	if (j != HMAP_NONE && j < r->addr_ns_cap && r->addr_ns[j].n > 0) {
-		memcpy(out, r->addr_ns[j].ns, r->addr_ns[j].n);
-		return r->addr_ns[j].n;
-	}
-	for (size_t i = 0; i < r->nlocal; i++) {
-		const struct local_prefix *p = &r->local[i];
-		size_t full = p->len / 8;
-		unsigned rest = p->len % 8;
-
-		if (p->family != family || memcmp(p->addr, addr, full) != 0)
-			continue;
-		if (rest == 0 || ((p->addr[full] ^ addr[full]) & (0xff00 >> rest)) == 0) {
-			out[0] = r->local_ns_of[i];
-			return 1;
-		}
-	}
-	return 0;
+	return localaddr_find(r->local, family, addr, out);
 }
 
 /* The first namespace addr is an address of, or -1 when it is none of ours. */
@@ -724,7 +575,7 @@ bool resolver_is_local(const struct resolver *r, int family, const uint8_t *addr
 
 static bool have_local(const struct resolver *r)
 {
-	return r->nlocal > 0 || hmap_count(r->addrs) > 0;
+	return localaddr_any(r->local);
 }
 
 static unsigned long long parse_starttime(const char *stat)
@@ -829,31 +680,38 @@ static size_t pid_slot(struct resolver *r, int pid, bool *inserted)
 {
 	int32_t key = pid;
 	size_t j = hmap_put(r->pids, &key, SIZE_MAX, inserted);
-	void *arr = r->pid_proc;
 
-	if (j == HMAP_NONE)
-		return HMAP_NONE;
-	if (*inserted) {
-		if (!array_reserve(&arr, &r->pid_cap, j + 1, sizeof(int32_t)))
-			return HMAP_NONE;
-		r->pid_proc = arr;
-		r->pid_proc[j] = PROC_UNREAD;
+	/* The value came with the key, zeroed (proc 0, no hint): set before any read. */
+	if (j != HMAP_NONE && *inserted) {
+		pid_at(r, j)->proc = PROC_UNREAD;
+		pid_at(r, j)->seen = r->epoch;
 	}
-	return j < r->pid_cap ? j : HMAP_NONE;
+	return j;
 }
 
-/* Read a process's details (pid's current incarnation); its index or -1. */
+/*
+ * Read a process's details (pid's current incarnation) into a slot
+ * forgotten before, or a new one; its index or -1.
+ */
 static int32_t add_proc(struct resolver *r, int pid, size_t slot)
 {
 	void *arr = r->procs;
+	int32_t i;
 
-	if (r->nprocs >= INT32_MAX ||
-	    !array_reserve(&arr, &r->procs_cap, r->nprocs + 1, sizeof(*r->procs)))
-		return -1;
-	r->procs = arr;
-	read_proc_info(&r->root, pid, &r->procs[r->nprocs]);
-	r->pid_proc[slot] = (int32_t)r->nprocs;
-	return (int32_t)r->nprocs++;
+	if (r->nfree > 0) {
+		i = r->free_procs[--r->nfree];
+	} else {
+		if (r->nprocs >= INT32_MAX ||
+		    !array_reserve(&arr, &r->procs_cap, r->nprocs + 1, sizeof(*r->procs)))
+			return -1;
+		r->procs = arr;
+		i = (int32_t)r->nprocs++;
+	}
+	memset(&r->procs[i], 0, sizeof(r->procs[i]));
+	read_proc_info(&r->root, pid, &r->procs[i].info);
+	pid_at(r, slot)->proc = i;
+	r->procs_learned++;
+	return i;
 }
 
 /*
@@ -863,11 +721,11 @@ static int32_t add_proc(struct resolver *r, int pid, size_t slot)
  */
 static bool may_take(const struct resolver *r, size_t j, int pid)
 {
-	int32_t o = r->inode_owner[j];
+	const struct inode_val *v = inode_at(r, j);
 
-	if (o == OWNER_UNKNOWN || o == OWNER_CLOSED)
+	if (v->owner == OWNER_UNKNOWN || v->owner == OWNER_CLOSED)
 		return true;	/* a walk may still meet a closed one: a held fd */
-	return o >= 0 && r->inode_walk[j] == r->walk_gen && r->procs[o].pid > pid;
+	return v->owner >= 0 && v->walk == r->walk_gen && r->procs[v->owner].info.pid > pid;
 }
 
 /* The thread group of task id, from its status; id itself if unknown. */
@@ -887,14 +745,14 @@ static int tgid_of(struct resolver *r, int id)
 /* Give pid the sockets at inode indices take[]; false on ENOMEM. */
 static bool credit(struct resolver *r, int pid, size_t slot, const size_t *take, size_t ntake)
 {
-	int32_t proc = r->pid_proc[slot];
+	int32_t proc = pid_at(r, slot)->proc;
 
 	if (proc >= 0) {
 		char path[64], buf[1024];
 
 		snprintf(path, sizeof(path), "%d/stat", pid);
 		if (below_read_small(&r->root, path, buf, sizeof(buf)) > 0 &&
-		    parse_starttime(buf) != r->procs[proc].start)
+		    parse_starttime(buf) != r->procs[proc].info.start)
 			proc = PROC_UNREAD;	/* a recycled pid is a new process */
 	}
 	if (proc < 0)
@@ -909,28 +767,24 @@ static bool credit(struct resolver *r, int pid, size_t slot, const size_t *take,
 		r->recent[0] = pid;
 	}
 	for (size_t k = 0; k < ntake; k++) {
-		if (r->inode_owner[take[k]] == OWNER_UNKNOWN)
+		struct inode_val *v = inode_at(r, take[k]);
+
+		if (v->owner == OWNER_UNKNOWN)
 			r->unowned--;
-		r->inode_owner[take[k]] = proc;
-		r->inode_walk[take[k]] = r->walk_gen;
+		v->owner = proc;
+		v->walk = r->walk_gen;
 	}
 	return true;
 }
 
 static void save_hint(struct resolver *r, size_t slot, int max_fd, int nfds, int last_fd)
 {
-	void *arr = r->fd_hint;
-	size_t old = r->fd_hint_cap;
+	struct fd_hint *h = &pid_at(r, slot)->hint;
 
-	if (!array_reserve(&arr, &r->fd_hint_cap, slot + 1, sizeof(*r->fd_hint)))
-		return;
-	r->fd_hint = arr;
-	/* Slots never saved read as "never read whole". */
-	memset(r->fd_hint + old, 0, (r->fd_hint_cap - old) * sizeof(*r->fd_hint));
-	r->fd_hint[slot].max_fd = max_fd;
-	r->fd_hint[slot].nfds = nfds;
+	h->max_fd = max_fd;
+	h->nfds = nfds;
 	if (last_fd >= 0)
-		r->fd_hint[slot].last_fd = last_fd;
+		h->last_fd = last_fd;
 }
 
 /*
@@ -1002,8 +856,7 @@ static void scan_fds(struct resolver *r, int pid, bool maybe_thread)
 				note_denied(r, pid, maybe_thread);
 			}
 			if (n > 0 && procnet_socket_link(target, (size_t)n, &inode) &&
-			    (j = hmap_get(r->inodes, &inode)) != HMAP_NONE && j < r->inode_cap &&
-			    may_take(r, j, pid)) {
+			    (j = hmap_get(r->inodes, &inode)) != HMAP_NONE && may_take(r, j, pid)) {
 				take[ntake++] = j;
 				last_fd = (int)fd;
 			}
@@ -1069,12 +922,11 @@ static int probe_fd(struct resolver *r, int pid, size_t slot, int fd)
 	if (!procnet_socket_link(target, (size_t)n, &inode))
 		return 0;
 	j = hmap_get(r->inodes, &inode);
-	if (j == HMAP_NONE || j >= r->inode_cap || !may_take(r, j, pid))
+	if (j == HMAP_NONE || !may_take(r, j, pid))
 		return 0;
 	if (!credit(r, pid, slot, &j, 1))
 		return 0;
-	if (slot < r->fd_hint_cap)
-		r->fd_hint[slot].last_fd = fd;
+	pid_at(r, slot)->hint.last_fd = fd;
 	return 1;
 }
 
@@ -1090,9 +942,9 @@ static bool probe_hint(struct resolver *r, int pid)
 	size_t slot = hmap_get(r->pids, &key);
 	int fd;
 
-	if (slot == HMAP_NONE || slot >= r->fd_hint_cap || r->fd_hint[slot].nfds == 0)
+	if (slot == HMAP_NONE || pid_at(r, slot)->hint.nfds == 0)
 		return false;
-	fd = r->fd_hint[slot].last_fd;
+	fd = pid_at(r, slot)->hint.last_fd;
 	return probe_fd(r, pid, slot, fd) == 1 ||
 	       (r->unowned > 0 && fd < INT32_MAX && probe_fd(r, pid, slot, fd + 1) == 1);
 }
@@ -1102,16 +954,16 @@ static void scan_fds_quick(struct resolver *r, int pid, bool probed)
 {
 	int32_t key = pid;
 	size_t slot = hmap_get(r->pids, &key);
-	bool hint = slot != HMAP_NONE && slot < r->fd_hint_cap && r->fd_hint[slot].nfds > 0;
+	struct fd_hint *h = slot != HMAP_NONE ? &pid_at(r, slot)->hint : NULL;
 	int top, misses = 0;
 
 	if (!probed && probe_hint(r, pid) && r->unowned == 0)
 		return;
-	if (!hint || r->fd_hint[slot].nfds < HINT_MIN) {
+	if (!h || h->nfds < HINT_MIN) {
 		scan_fds(r, pid, false);
 		return;
 	}
-	top = r->fd_hint[slot].max_fd;
+	top = h->max_fd;
 	for (int fd = top > HINT_BELOW ? top - HINT_BELOW : 0;
 	     fd <= top + HINT_ABOVE && misses < 16 && r->unowned > 0; fd++) {
 		if (probe_fd(r, pid, slot, fd) < 0) {
@@ -1120,8 +972,8 @@ static void scan_fds_quick(struct resolver *r, int pid, bool probed)
 			continue;
 		}
 		misses = 0;
-		if (fd > r->fd_hint[slot].max_fd)
-			r->fd_hint[slot].max_fd = fd;
+		if (fd > h->max_fd)
+			h->max_fd = fd;
 	}
 }
 
@@ -1184,11 +1036,11 @@ static void drop_closed_end(struct resolver *r, const struct tuple *t, const uin
 		if (!seen || inode == 0 || !r->ns[ns[i]].diag)
 			continue;
 		j = hmap_get(r->inodes, &inode);
-		if (j == HMAP_NONE || j >= r->inode_cap || r->inode_owner[j] != OWNER_UNKNOWN)
+		if (j == HMAP_NONE || inode_at(r, j)->owner != OWNER_UNKNOWN)
 			continue;
 		rc = diag_lookup(r->ns[ns[i]].diag, t->family, 6, l, lport, rem, rport, &e);
 		if (rc == 0 || (rc == 1 && e.inode != inode)) {
-			r->inode_owner[j] = OWNER_CLOSED;
+			inode_at(r, j)->owner = OWNER_CLOSED;
 			r->unowned--;
 		}
 	}
@@ -1223,10 +1075,10 @@ static void drop_closed_listed(struct resolver *r)
 		size_t j;
 		int rc;
 
-		if (i >= r->sock_cap || (inode = r->sock_inode[i]) == 0)
+		if ((inode = sock_at(r, i)->inode) == 0)
 			continue;
 		j = hmap_get(r->inodes, &inode);
-		if (j == HMAP_NONE || j >= r->inode_cap || r->inode_owner[j] != OWNER_UNKNOWN)
+		if (j == HMAP_NONE || inode_at(r, j)->owner != OWNER_UNKNOWN)
 			continue;
 		left--;
 		if (k->kind != TUPLE_FLOW || k->proto != 6 || k->pad >= r->nns ||
@@ -1236,7 +1088,7 @@ static void drop_closed_listed(struct resolver *r)
 		rc = diag_lookup(r->ns[k->pad].diag, k->family, 6, k->src, k->sport, k->dst,
 				 k->dport, &e);
 		if (rc == 0 || (rc == 1 && e.inode != inode)) {
-			r->inode_owner[j] = OWNER_CLOSED;
+			inode_at(r, j)->owner = OWNER_CLOSED;
 			r->unowned--;
 		}
 	}
@@ -1301,46 +1153,82 @@ static bool walk_new(struct resolver *r, long now, const struct tuple *t, size_t
 }
 
 /*
+ * The namespace of the process whose /proc/PID directory dir is, and
+ * with sock_diag (the root is our own /proc) an fd of it to enter it
+ * (*fd, else -1): ns/net opened below that directory, the one magic link
+ * opened, on purpose. Its inode is then the namespace entered, whatever
+ * happened to the pid since the directory was opened. 0: unknown.
+ */
+static uint64_t dir_ns(const struct resolver *r, struct below *dir, int *fd)
+{
+	struct stat st;
+
+	*fd = -1;
+	if (r->diag) {
+		*fd = openat(dir->fd, "ns/net", O_RDONLY | O_CLOEXEC);
+		if (*fd >= 0 && fstat(*fd, &st) == 0)
+			return (uint64_t)st.st_ino;
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
+	}
+	return ns_inode(dir, "ns/net");
+}
+
+/*
  * Note pid's network namespace: one not met before is added (its sockets
- * and addresses are read from then on); one that lost its process gets
- * this one. True if a namespace was added.
+ * and addresses are read from then on, below pid's directory); one with
+ * no process to read it through (it lost its own) gets this one. True if
+ * a namespace was added.
  */
 static bool note_ns(struct resolver *r, int pid)
 {
 	char path[64];
+	struct below dir;
 	uint64_t ino;
 	void *arr = r->ns;
+	size_t i;
 	int fd;
 
+	/* A first look by the pid's number: most processes are in ours. */
 	snprintf(path, sizeof(path), "%d/ns/net", pid);
 	ino = ns_inode(&r->root, path);
 	if (ino == 0 || ino == r->ns[0].ino || r->ns[0].ino == 0)
 		return false;
-	for (size_t i = 1; i < r->nns; i++) {
-		if (r->ns[i].ino == ino) {
-			if (r->ns[i].pid == 0)
-				r->ns[i].pid = pid;
-			return false;
-		}
-	}
-	if (r->nns >= NS_MAX || !array_reserve(&arr, &r->ns_cap, r->nns + 1, sizeof(*r->ns)))
+	for (i = 1; i < r->nns && r->ns[i].ino != ino; i++)
+		;
+	if (i < r->nns && r->ns[i].dir.fd >= 0)
+		return false;	/* met, and read through a process of it */
+	/*
+	 * Then what counts, through the process's own directory: the pid may
+	 * be another process's since the look above.
+	 */
+	snprintf(path, sizeof(path), "%d", pid);
+	if (below_sub_open(&r->root, path, &dir) != 0)
 		return false;
+	ino = dir_ns(r, &dir, &fd);
+	for (i = 1; i < r->nns && r->ns[i].ino != ino; i++)
+		;
+	if (ino == 0 || ino == r->ns[0].ino || i < r->nns || r->nns >= NS_MAX ||
+	    !array_reserve(&arr, &r->ns_cap, r->nns + 1, sizeof(*r->ns))) {
+		if (i < r->nns && ino != 0 && r->ns[i].dir.fd < 0) {
+			r->ns[i].dir = dir;	/* an orphan's new process */
+			r->ns[i].pid = pid;
+		} else {
+			below_root_close(&dir);
+		}
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
 	r->ns = arr;
 	r->ns[r->nns].ino = ino;
 	r->ns[r->nns].pid = pid;
-	r->ns[r->nns].diag = NULL;
+	r->ns[r->nns].dir = dir;
+	r->ns[r->nns].diag = fd >= 0 ? diag_open_in(fd) : NULL;
 	r->ns[r->nns].wild[0] = r->ns[r->nns].wild[1] = false;
-	if (r->diag) {
-		/*
-		 * The one magic link opened, on purpose: the root is our own
-		 * /proc (r->diag), whose ns/net enters the namespace.
-		 */
-		fd = openat(r->root.fd, path, O_RDONLY | O_CLOEXEC);
-		if (fd >= 0) {
-			r->ns[r->nns].diag = diag_open_in(fd);
-			close(fd);
-		}
-	}
+	if (fd >= 0)
+		close(fd);
 	r->nns++;
 	return true;
 }
@@ -1432,12 +1320,16 @@ static void walk_fds(struct resolver *r)
 		int32_t key;
 		void *arr;
 		bool is_known;
+		size_t slot;
 
 		/* No kernel gives out more (PID_MAX_LIMIT): a bound on a stand-in's listing. */
 		if (!isdigit((unsigned char)de->d_name[0]) || *end || pid <= 0 || pid > PID_LIMIT)
 			continue;
 		key = (int32_t)pid;
-		is_known = hmap_get(r->pids, &key) != HMAP_NONE;
+		slot = hmap_get(r->pids, &key);
+		is_known = slot != HMAP_NONE;
+		if (is_known)
+			pid_at(r, slot)->seen = r->epoch;	/* alive: not to be forgotten */
 		if (!is_known || orphaned)
 			note_ns(r, (int)pid);
 		arr = is_known ? known : fresh;
@@ -1449,6 +1341,9 @@ static void walk_fds(struct resolver *r)
 			fresh[nfresh++] = (int)pid;
 		}
 	}
+	/* Listed to its end: a pid not in it has exited (forget.c). */
+	if (!de)
+		r->listed = r->epoch;
 	closedir(d);
 	/* The sockets of namespaces met just now: before the fds that hold them. */
 	for (size_t ns = old; ns < r->nns && !stop_here(r); ns++) {
@@ -1514,11 +1409,9 @@ static void walk_fds(struct resolver *r)
 	free(fresh);
 	free(known);
 	/* A walk cut short has not looked everywhere: what it missed is not missing. */
-	for (size_t j = 0; j < before && j < r->inode_cap && r->unowned > 0 &&
-			   r->interrupted == cut_before;
-	     j++) {
-		if (r->inode_owner[j] == OWNER_UNKNOWN) {
-			r->inode_owner[j] = OWNER_MISSING;
+	for (size_t j = 0; j < before && r->unowned > 0 && r->interrupted == cut_before; j++) {
+		if (inode_at(r, j)->owner == OWNER_UNKNOWN) {
+			inode_at(r, j)->owner = OWNER_MISSING;
 			r->unowned--;
 		}
 	}
@@ -1532,15 +1425,22 @@ static void deep_walk(struct resolver *r)
 
 int resolver_refresh(struct resolver *r)
 {
+	uint64_t cut = r->interrupted;
 	int rc;
 
 	if (r->src)
 		return 0;
 	r->passes++;
+	r->epoch++;
 	r->want_full = false;
 	rc = read_tables(r, -1);
 	read_local_addrs(r);
 	deep_walk(r);
+	/* What a whole pass did not see is closed, or exited (forget.c). */
+	if (rc == 0 && r->interrupted == cut && r->listed == r->epoch) {
+		r->whole[1] = r->whole[0];
+		r->whole[0] = r->epoch;
+	}
 	return rc;
 }
 
@@ -1556,12 +1456,21 @@ static void find_end(struct resolver *r, const struct tuple *t, const uint8_t *l
 	const struct proc_info *owner;
 	uint8_t ns[NS_PER_ADDR];
 	size_t nns = ns_list(r, t->family, l, ns);
-	bool asked = false;
+	struct lookup_trace tr = { 0, false, HMAP_NONE, -1 };
+	bool asked = false, local;
 
 	if (nns == 0 && have_local(r))
 		return;
-	if (resolver_lookup(r, t->family, t->proto, l, lport, rem, rport, &owner) == OWNER_FOUND)
-		return;		/* known already */
+	if (resolver_lookup_traced(r, t->family, t->proto, l, lport, rem, rport, &owner, &local,
+				   &tr) == OWNER_FOUND) {
+		/*
+		 * Known already: the socket that told is in use (a listener
+		 * that no table lists, another namespace's under sock_diag):
+		 * not to be forgotten yet.
+		 */
+		sock_at(r, tr.sock)->seen = r->epoch;
+		return;
+	}
 	if (nns == 0)
 		ns[nns++] = 0;
 	/* In each namespace that has the address, until one has the socket. */
@@ -1649,12 +1558,12 @@ int resolver_refresh_flows(struct resolver *r, const struct tuple *t, size_t n, 
 }
 
 /* Inode of the socket keyed (local, remote), or 0; *seen: a socket exists. */
-static uint64_t sock_lookup(const struct resolver *r, int ns, int kind, int family, int proto,
-			    const uint8_t *laddr, uint16_t lport,
-			    const uint8_t *raddr, uint16_t rport, bool *seen)
+/* Index of the socket keyed (local, remote) in namespace ns, or HMAP_NONE. */
+static size_t sock_find(const struct resolver *r, int ns, int kind, int family, int proto,
+			const uint8_t *laddr, uint16_t lport,
+			const uint8_t *raddr, uint16_t rport)
 {
 	struct tuple key;
-	size_t i;
 
 	memset(&key, 0, sizeof(key));
 	key.pad = (uint8_t)ns;
@@ -1665,11 +1574,19 @@ static uint64_t sock_lookup(const struct resolver *r, int ns, int kind, int fami
 	key.dport = rport;
 	key.family = (uint8_t)family;
 	key.proto = (uint8_t)proto;
-	i = hmap_get(r->socks, &key);
-	if (i == HMAP_NONE || i >= r->sock_valid)
+	return hmap_get(r->socks, &key);
+}
+
+static uint64_t sock_lookup(const struct resolver *r, int ns, int kind, int family, int proto,
+			    const uint8_t *laddr, uint16_t lport,
+			    const uint8_t *raddr, uint16_t rport, bool *seen)
+{
+	size_t i = sock_find(r, ns, kind, family, proto, laddr, lport, raddr, rport);
+
+	if (i == HMAP_NONE)
 		return 0;
 	*seen = true;
-	return r->sock_inode[i];
+	return sock_at(r, i)->inode;
 }
 
 /* May a socket of namespace ns be bound to addr? (false: surely none is) */
@@ -1698,10 +1615,11 @@ enum owner_status resolver_lookup(const struct resolver *r, int family, int prot
 	return resolver_lookup_end(r, family, proto, laddr, lport, raddr, rport, owner, &local);
 }
 
-static enum owner_status lookup_end(const struct resolver *r, int family, int proto,
-				    const uint8_t *laddr, uint16_t lport,
-				    const uint8_t *raddr, uint16_t rport,
-				    const struct proc_info **owner, bool *local)
+enum owner_status resolver_lookup_traced(const struct resolver *r, int family, int proto,
+					 const uint8_t *laddr, uint16_t lport,
+					 const uint8_t *raddr, uint16_t rport,
+					 const struct proc_info **owner, bool *local,
+					 struct lookup_trace *tr)
 {
 	static const uint8_t any[16];
 	/* The sockets of the namespaces that have this address (ours if none). */
@@ -1757,6 +1675,11 @@ static enum owner_status lookup_end(const struct resolver *r, int family, int pr
 	bool seen = false, port_seen = false, held = false;
 
 	*owner = NULL;
+	if (tr) {
+		tr->stale = false;
+		tr->sock = HMAP_NONE;
+		tr->proc = -1;
+	}
 	/* Each try in every namespace, then the next. */
 	for (size_t t = 0; t < sizeof(tries) / sizeof(tries[0]); t++) {
 		int col = tries[t].has;
@@ -1765,22 +1688,29 @@ static enum owner_status lookup_end(const struct resolver *r, int family, int pr
 		if (tries[t].kind == TUPLE_RAW && (port_seen || echo_responder))
 			break;
 		for (size_t j = 0; j < nns; j++) {
-			bool here = false;
 			uint64_t inode;
 			int32_t p;
+			size_t i;
 
 			if (!has[j][col])
 				continue;
-			inode = sock_lookup(r, ns[j], tries[t].kind, col == 2 ? TUPLE_V6 : family,
-					    proto, col == 0 ? laddr : any,
-					    tries[t].ports ? lport : 0,
-					    tries[t].remote ? raddr : any,
-					    tries[t].remote && tries[t].ports ? rport : 0, &here);
-			if (!here)
+			i = sock_find(r, ns[j], tries[t].kind, col == 2 ? TUPLE_V6 : family, proto,
+				      col == 0 ? laddr : any, tries[t].ports ? lport : 0,
+				      tries[t].remote ? raddr : any,
+				      tries[t].remote && tries[t].ports ? rport : 0);
+			if (i == HMAP_NONE)
 				continue;
+			/* Every socket met shapes the answer: the round set up drops it? */
+			if (tr && sock_at(r, i)->seen < tr->before)
+				tr->stale = true;
+			inode = sock_at(r, i)->inode;
 			p = inode_owner_of(r, inode);
 			if (p >= 0) {
-				*owner = &r->procs[p];
+				*owner = &r->procs[p].info;
+				if (tr) {
+					tr->sock = i;
+					tr->proc = p;
+				}
 				return OWNER_FOUND;
 			}
 			/*
@@ -1828,7 +1758,8 @@ enum owner_status resolver_lookup_end(const struct resolver *r, int family, int 
 			return OWNER_FOUND;
 		}
 	}
-	return lookup_end(r, family, proto, laddr, lport, raddr, rport, owner, local);
+	return resolver_lookup_traced(r, family, proto, laddr, lport, raddr, rport, owner, local,
+				      NULL);
 }
 
 bool resolver_explains(const struct resolver *r, const struct tuple *t)
@@ -1865,11 +1796,18 @@ void resolver_stats(const struct resolver *r, struct resolve_stats *st)
 	st->passes = r->passes;
 	st->fd_walks = r->fd_walks;
 	st->fd_links = r->fd_links;
-	st->sockets = hmap_count(r->socks);
-	st->processes = r->nprocs;
-	st->denied = hmap_count(r->denied);
+	st->sockets = r->socks_learned;
+	st->processes = r->procs_learned;
+	st->denied = r->denied_forgotten + hmap_count(r->denied);
 	st->refused = r->root.refused;
 	st->long_lines = r->root.long_lines;
 	st->cut_files = r->root.cut_files;
 	st->interrupted = r->interrupted;
+	st->sockets_kept = hmap_count(r->socks);
+	st->processes_kept = r->nprocs - r->nfree;
+	st->pids_kept = hmap_count(r->pids);
+	st->rounds = r->rounds;
+	st->sockets_forgotten = r->socks_forgotten;
+	st->processes_forgotten = r->procs_forgotten;
+	st->pids_forgotten = r->pids_forgotten;
 }

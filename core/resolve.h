@@ -1,16 +1,24 @@
 /*
  * resolve.h - sockets to processes, through /proc.
  *
- * A resolver remembers everything it has learned during a session: every
+ * A resolver remembers what it has learned during a session: every
  * socket tuple it saw in /proc/net/{tcp,tcp6,udp,udp6} with its inode,
  * every inode it found behind a /proc/PID/fd link, and every process it
- * met (pid, uid, comm, cmdline, cgroup). Nothing is forgotten when a socket closes
- * or a process exits, so traffic of short-lived sockets and processes can
- * still be attributed after they are gone, provided one pass saw them.
+ * met (pid, uid, comm, cmdline, cgroup). Nothing is forgotten when a
+ * socket closes or a process exits, so traffic of short-lived sockets and
+ * processes can still be attributed after they are gone, provided one
+ * pass saw them; only its caller, once it has kept the answers its flows
+ * need, lets it forget what is long gone (see "Forgetting" below).
  *
  * A pass (resolver_refresh) re-reads the socket tables and, only when it
  * met inodes of unknown owner, walks /proc/PID/fd: processes it has not
  * seen before first, the others only while inodes remain unexplained.
+ * Another network namespace met (in /proc/PID/ns/net) is read through
+ * one of its processes: the /proc/PID directory is opened once, and its
+ * namespace checked through that directory (and, to enter it for
+ * sock_diag, ns/net opened there and its inode taken with fstat), so a
+ * pid reused meanwhile by a process of another namespace is never read
+ * or entered as this one.
  * Every path is below the proc root given at creation, and every file is
  * read through below.h: a root other than the kernel's /proc is untrusted
  * input (no symbolic link followed, only regular files, every read
@@ -62,9 +70,13 @@ struct resolve_stats {
 	uint64_t passes;
 	uint64_t fd_walks;	/* passes that walked /proc/PID/fd */
 	uint64_t fd_links;	/* /proc/PID/fd/N links read */
-	uint64_t sockets;	/* distinct socket tuples learned */
-	uint64_t processes;	/* processes learned */
+	uint64_t sockets;	/* socket tuples learned (one forgotten and met again: twice) */
+	uint64_t processes;	/* processes learned (the same) */
 	uint64_t denied;	/* processes whose fds we were not allowed to read */
+	/* What is kept now, and what rounds of forgetting dropped: */
+	uint64_t sockets_kept, processes_kept, pids_kept;
+	uint64_t rounds;	/* rounds of forgetting */
+	uint64_t sockets_forgotten, processes_forgotten, pids_forgotten;
 	/* What the proc root held that was not read whole (below.h): */
 	uint64_t refused;	/* paths refused: symbolic links, escapes, not regular files */
 	uint64_t long_lines;	/* lines longer than BELOW_LINE_MAX, skipped */
@@ -186,5 +198,79 @@ void resolver_set_stop(struct resolver *r, const atomic_int *stop);
 bool resolver_pending(const struct resolver *r);
 
 void resolver_stats(const struct resolver *r, struct resolve_stats *st);
+
+/*
+ * Forgetting. A long live run meets a socket for every connection, and
+ * most of the processes started meanwhile: kept all, they grow memory
+ * with every remote peer seen (bench/forget_bench.c). What can no longer
+ * be asked about goes, in rounds its caller runs, between passes:
+ *   - a socket no whole pass has listed, nor any lookup for a new flow
+ *     found its owner through, since the older of the last two whole
+ *     passes began (a pass is whole when it read every table of our own
+ *     namespace and listed /proc, uncut): closed, or another namespace's
+ *     idle one, which a lookup learns again;
+ *   - an inode no socket kept has, and a process no inode kept is owned
+ *     by, unless an answer naming it is kept (resolver_keep);
+ *   - a pid no whole listing of /proc since then showed (exited).
+ * The answers that rest on what goes must be kept first, by whoever
+ * still needs them: the reports attribute every flow of the run at the
+ * end (and at each interval). The steps:
+ *   1. resolver_forget_due: is a round due? If so it is set up.
+ *   2. resolver_answer_end, for each end of each flow still answered by
+ *      the resolver: its answer as a pin, and whether it rests on a
+ *      socket the round drops. A flow with such an end keeps the pins of
+ *      both ends (resolver_keep each: the process named stays for the
+ *      rest of the run) and is answered from them from then on
+ *      (resolver_pinned).
+ *   3. resolver_forget.
+ * core/pins.h does this for a session's flows. A resolver nobody asks to
+ * forget keeps everything, as above.
+ */
+struct owner_pin {
+	int32_t proc;		/* the owner, kept for the run (resolver_keep); -1: none */
+	uint8_t status;		/* enum owner_status */
+	uint8_t local;		/* is the end an address of this host? */
+};
+
+/*
+ * A round is due when two whole passes have run and, since the last
+ * round, the sockets (or pids) kept grew by at least min (default 1024),
+ * by as many as the last round kept, and (sockets) by a quarter of the
+ * flows the caller answers through the resolver (unpinned: each costs the
+ * round two lookups). A round costs about what it reads (what is kept,
+ * and those flows), so that is never more than a few times what the
+ * growth before it cost; memory kept stays within about twice what is
+ * open, plus the minimum.
+ */
+#define RESOLVER_FORGET_MIN 1024
+void resolver_set_forget_min(struct resolver *r, size_t min);
+bool resolver_forget_due(struct resolver *r, size_t unpinned);
+
+/*
+ * resolver_lookup_end, as a pin (pin->status is its status); true when
+ * the answer rests on a socket the round set up will drop.
+ */
+bool resolver_answer_end(const struct resolver *r, int family, int proto,
+			 const uint8_t *laddr, uint16_t lport,
+			 const uint8_t *raddr, uint16_t rport, struct owner_pin *pin);
+
+/* Keep pin's process for the rest of the run. */
+void resolver_keep(struct resolver *r, const struct owner_pin *pin);
+
+/* Forget what the round set up drops (out of memory: nothing). */
+void resolver_forget(struct resolver *r);
+
+/* A kept pin's owner (NULL: none); valid while the resolver is not changed. */
+const struct proc_info *resolver_pinned(const struct resolver *r, const struct owner_pin *pin);
+
+/*
+ * A socket that no table of the resolver lists (a packet socket:
+ * pktsock.h): let its walks look for its holder, as for a listed one.
+ * 0, or -1 on out of memory.
+ */
+int resolver_watch_inode(struct resolver *r, uint64_t inode);
+
+/* The process a walk found holding inode; NULL: none found (yet). */
+const struct proc_info *resolver_inode_owner(const struct resolver *r, uint64_t inode);
 
 #endif

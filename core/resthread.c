@@ -81,13 +81,20 @@ static void resolver_yield(void *ctx)
 		resolver_refresh_flows(s->res, t, m, false);
 }
 
-/* A full pass, numbered (see pass_started in session_priv.h). */
+/*
+ * A full pass, numbered (see pass_started in session_priv.h); then, now
+ * and then, a round of forgetting what no flow needs (pins.h), over the
+ * flows the capture thread has published.
+ */
 static void full_pass(struct session *s)
 {
 	unsigned k = atomic_fetch_add(&s->pass_started, 1) + 1;
 
+	pktsock_refresh(s->pkt, s->res);	/* before the walk that finds their holders */
 	resolver_refresh(s->res);
 	atomic_store_explicit(&s->pass_done, k, memory_order_release);
+	pins_round(s->pins, s->res, s->flows,
+		   atomic_load_explicit(&s->flows_pub, memory_order_acquire));
 }
 
 static void *resolver_main(void *arg)

@@ -148,7 +148,15 @@ int session_open(const struct session_config *cfg, struct session **out, char *e
 	s->flows = flowtab_new_timed(cfg->max_flows, cfg->connections);
 	s->frags = fragcache_new();
 	s->dedup = dedup_new();
-	if (!s->flows || !s->frags || !s->dedup) {
+	s->pins = pins_new();
+	if (!s->flows || !s->frags || !s->dedup || !s->pins) {
+		snprintf(err, errlen, "out of memory");
+		session_close(s);
+		return 1;
+	}
+	/* Live: who may inject what is captured. A file's frames were sent by a socket held then. */
+	if (s->totals.live &&
+	    !(s->pkt = pktsock_new_ifaces(cfg->proc_root, cfg->ifaces, cfg->n_ifaces))) {
 		snprintf(err, errlen, "out of memory");
 		session_close(s);
 		return 1;
@@ -180,6 +188,8 @@ void session_close(struct session *s)
 	capture_close(s->cap);
 	resolver_free(s->res);
 	kowners_free(s->kown);
+	pins_free(s->pins);
+	pktsock_free(s->pkt);
 	annot_free(s->annot);
 	pcapng_writer_close(s->wr);
 	flowtab_free(s->flows);
@@ -385,6 +395,9 @@ static void on_packet(void *ctx, int dlt, int source, const struct pcap_pkthdr *
 		if (flowtab_add(s->flows, &pkt, &canon)) {
 			s->new_flows++;
 			interval_flow_made(s, flowtab_count(s->flows) - 1);
+			/* Its key, for the resolver thread's rounds of forgetting (pins.h). */
+			atomic_store_explicit(&s->flows_pub, flowtab_count(s->flows),
+					      memory_order_release);
 			if (s->threaded && !resthread_inline(s, &canon))
 				resthread_enqueue(s, &canon);
 		}
@@ -424,6 +437,8 @@ static void final_pass(struct session *s)
 	}
 	if (n == 0)
 		return;
+	/* Packet sockets made since the last pass: their holders too. */
+	pktsock_refresh(s->pkt, s->res);
 	/* The resolver thread is gone: its last reports are taken here. */
 	resthread_kpoll(s);
 	t = malloc((n < FINAL_MAX ? n : FINAL_MAX) * sizeof(*t));
@@ -433,7 +448,8 @@ static void final_pass(struct session *s)
 	}
 	for (size_t i = 0; i < n && m <= FINAL_MAX; i++) {
 		const struct tuple *k = flowtab_key(s->flows, i);
-		if (resolver_explains(s->res, k))
+		/* A pinned flow's answer is kept: its socket is long closed. */
+		if (pins_has(s->pins, i) || resolver_explains(s->res, k))
 			continue;
 		if (m == FINAL_MAX) {
 			m++;

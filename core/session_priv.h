@@ -21,6 +21,8 @@
 #include "pcapng_pipe.h"
 #include "pcapng_reader.h"
 #include "pcapng_writer.h"
+#include "pins.h"
+#include "pktsock.h"
 #include "resolve.h"
 #include "rtprio.h"
 #include "session.h"
@@ -71,6 +73,8 @@ struct session {
 	char kown_err[256];	/* why it failed during the run; "" */
 	double kown_polled;	/* resolver thread: when it last took the kernel's reports */
 	int64_t grace_us;	/* live: how late a packet may come for its interval */
+	struct pins *pins;	/* flows' answers the resolver forgot (pins.h) */
+	struct pktsock *pkt;	/* live: packet sockets, under res_lock; NULL reading a file */
 	struct totals totals;
 	struct pcapng_writer *wr;	/* -w; NULL: not asked */
 	bool wr_failed;			/* ... its spool could not be written (wr_errno) */
@@ -105,9 +109,9 @@ struct session {
 	 * done; the thread leaves a plan for each of the first nearly flows,
 	 * its rows in early_ag. Flows share few plans (one per process and
 	 * direction, or unknown reason): each distinct plan is kept once, in
-	 * plans, and a flow keeps its number (2 bytes, not a 12-byte plan).
+	 * plans, and a flow keeps its number (2 bytes, not a 16-byte plan).
 	 */
-	atomic_size_t flows_pub;
+	atomic_size_t flows_pub;	/* live too: the flows the resolver thread may pin */
 	atomic_bool packets_done;
 	struct hmap *plans;		/* key: struct agg_plan; index: its number */
 	uint16_t *early;		/* each flow's plan number */

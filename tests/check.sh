@@ -8,7 +8,8 @@
 # (tests/hostile), 4. live tests (network namespaces, root), then the
 # privileges a running proctraf keeps (tests/privs, root), the
 # kernel's owner source detached on every exit path (tests/owners, root),
-# the pcapng files of -w (tests/pcapng; its live cases need root),
+# README.md's snapshot recipe (tests/snapshot, root), the pcapng files of -w
+# (tests/pcapng; its live cases need root),
 # 5. accuracy cases (bench/accuracy, root; beside a busy loop per core,
 # with the kernel's owners and with /proc's), 6. unit, golden and
 # scale tests again under ASan+UBSan, 7. a live capture under TSan,
@@ -88,6 +89,8 @@ layer live sh tests/live/run.sh "$build/proctraf"
 layer privs sh tests/privs/run.sh "$build/proctraf"
 # The kernel's owner source: nothing left loaded or attached after any exit path.
 layer owners sh tests/owners/run.sh "$build/proctraf"
+# The snapshot recipe of README.md, run as written (root).
+layer snapshot sh tests/snapshot/run.sh "$build/proctraf"
 # -w files read by tshark and capinfos, and by -r: from files, live, a pipe.
 layer pcapng sh tests/pcapng/run.sh "$build/proctraf"
 # Attribution against the truth of a capture beside it (bench/accuracy):

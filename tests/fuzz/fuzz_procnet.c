@@ -1,8 +1,9 @@
 /*
  * fuzz_procnet.c - libFuzzer harness for the /proc/net parsers
  * (core/procnet.h): the socket tables (tcp, tcp6, udp, udp6, icmp, icmp6,
- * raw, raw6), sctp/assocs and sctp/eps, fib_trie, if_inet6, and the
- * "socket:[INODE]" target of a /proc/PID/fd link.
+ * raw, raw6), sctp/assocs and sctp/eps, fib_trie, if_inet6, the
+ * "socket:[INODE]" target of a /proc/PID/fd link, and net/packet
+ * (core/pktsock.h).
  *
  * Input: byte 0 chooses the file (TABLES below, by index modulo their
  * number); the rest is that file's text, fed line by line the way the
@@ -18,10 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../core/pktsock.h"
 #include "../../core/procnet.h"
 #include "../../core/tuple.h"
 
-enum kind { K_SOCK, K_SCTP_ASSOC, K_SCTP_EP, K_FIB, K_IF_INET6, K_FD_LINK };
+enum kind { K_SOCK, K_SCTP_ASSOC, K_SCTP_EP, K_FIB, K_IF_INET6, K_FD_LINK, K_PACKET };
 
 static const struct {
 	enum kind kind;
@@ -34,7 +36,7 @@ static const struct {
 	{ K_SOCK, TUPLE_V4, PROCNET_RAW }, { K_SOCK, TUPLE_V6, PROCNET_RAW },
 	{ K_SCTP_ASSOC, 0, 0 },		   { K_SCTP_EP, 0, 0 },
 	{ K_FIB, 0, 0 },		   { K_IF_INET6, 0, 0 },
-	{ K_FD_LINK, 0, 0 },
+	{ K_FD_LINK, 0, 0 },		   { K_PACKET, 0, 0 },
 };
 #define NTABLES (sizeof(TABLES) / sizeof(TABLES[0]))
 
@@ -138,6 +140,21 @@ static void check_fd_link(const uint8_t *text, size_t len)
 	free(t);
 }
 
+/* A net/packet line: what it gives is in range, and reads back the same when printed. */
+static void check_packet(const char *line)
+{
+	struct pktsock_entry e, again;
+	char buf[256];
+
+	if (!pktsock_parse_line(line, &e))
+		return;
+	CHECK(e.inode != 0 && e.ifindex >= -1 && !e.rx_ring);
+	snprintf(buf, sizeof(buf), "0000000000000000 2 %u %04x %d %d 0 %u %llu\n", e.type,
+		 e.proto, e.ifindex, e.running ? 1 : 0, e.uid, (unsigned long long)e.inode);
+	CHECK(pktsock_parse_line(buf, &again));
+	CHECK(memcmp(&again, &e, sizeof(e)) == 0);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -174,6 +191,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case K_IF_INET6:
 			check_if_inet6(line);
+			break;
+		case K_PACKET:
+			check_packet(line);
 			break;
 		case K_FD_LINK:
 			break;

@@ -37,6 +37,14 @@ PROCNET_INDEX = {
     "sctp/assocs": 8, "sctp/eps": 9, "fib_trie": 10, "if_inet6": 11,
 }
 FD_LINK_INDEX = 12
+PACKET_INDEX = 13
+# net/packet as af_packet.c prints it (no fixture of tests/golden has one): a
+# capture (ETH_P_ALL, running), a send-only socket, one whose interface is gone.
+PACKET_SAMPLE = (
+    b"sk               RefCnt Type Proto  Iface R Rmem   User   Inode\n"
+    b"000000008e7ad9d0 3      3    0003   1     1 0      0      9921656\n"
+    b"00000000a590096f 2      3    0000   6     0 0      1000   9986308\n"
+    b"0000000000000000 2      2    86dd   -1    0 0      0      77\n")
 
 
 def pcap_records(data):
@@ -132,6 +140,7 @@ def procnet_seeds():
                 targets.add(os.readlink(os.path.join(fd, n)))
     for i, t in enumerate(sorted(targets)):
         write("procnet", "fd-link-%02d" % i, bytes([FD_LINK_INDEX]) + t.encode(), written)
+    write("procnet", "packet", bytes([PACKET_INDEX]) + PACKET_SAMPLE, written)
     clean("procnet", written)
 
 

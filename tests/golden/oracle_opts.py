@@ -205,7 +205,8 @@ def columns(o):
     counters += [("sent_packets", 1, 1), ("recv_packets", 1, 1)]
     if o["connections"]:
         c += [("proto", 0, 0), ("local_addr", 0, 0), ("local_port", 1, 0), ("remote_addr", 0, 0),
-              ("remote_port", 1, 0), ("pid", 1, 0), ("user", 0, 0), ("command", 0, 0)]
+              ("remote_port", 1, 0), ("pid", 1, 0), ("user", 0, 0), ("command", 0, 0),
+              ("via", 0, 0)]
         c += counters + [("first", 0, 0), ("last", 0, 0), ("netns", 1, 0)]
     elif o["group"]:
         numeric = {"pid", "netns"}

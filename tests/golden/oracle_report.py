@@ -290,6 +290,8 @@ def make_table(o, span, rows, conns):
                 row["user"] = (TEXT, proc["user"])
                 if proc["netns"]:
                     row["netns"] = (UINT, proc["netns"])
+                # a capture file has no packet socket: owners by their IP sockets
+                row["via"] = (TEXT, b"socket")
             row["command"] = (TEXT, command)
             if c["first"] is not None:
                 row["first"] = (TIME, c["first"])

@@ -48,6 +48,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import pcaptruth  # noqa: E402
 import procs  # noqa: E402
+import live_inject  # noqa: E402
 import reports  # noqa: E402
 from procs import Overtime, finish, in_ns, install_handlers, quiet, wait_for  # noqa: E402
 
@@ -670,7 +671,7 @@ KEEP = ENV.get("LIVE_KEEP", "")
 TIMES = ["start", "end", "duration"]
 COUNTERS = ["sent_bytes", "recv_bytes", "sent_packets", "recv_packets"]
 CONN_HEADER = ["proto", "local_addr", "local_port", "remote_addr", "remote_port", "pid", "user",
-               "command"] + COUNTERS + ["first", "last", "netns"]
+               "command", "via"] + COUNTERS + ["first", "last", "netns"]
 HALF = reports.Decimal("0.500000")      # the -I 0.5 of these cases, as reports print it
 
 
@@ -1719,6 +1720,11 @@ def case_sigint_intervals(binary):
           got == capture_totals(tab), "footers %s, tcpdump %s" % (got, capture_totals(tab)))
 
 
+def case_inject(binary):
+    """Frames written through AF_PACKET sockets: live_inject.py."""
+    live_inject.case_inject(sys.modules[__name__], binary)
+
+
 # ---------------------------------------------------------------- driver
 
 def teardown():
@@ -1727,7 +1733,8 @@ def teardown():
 
 CASES = ["case_main", "case_sigint", "case_loopback", "case_any", "case_ping",
          "case_no_permission", "case_priority", "case_errors", "case_intervals", "case_formats",
-         "case_groups", "case_filters", "case_usr1_terminal", "case_sigint_intervals"]
+         "case_groups", "case_filters", "case_usr1_terminal", "case_sigint_intervals",
+         "case_inject"]
 
 
 def main():

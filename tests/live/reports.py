@@ -29,6 +29,8 @@ TEXT_FOOTER = re.compile(r"^captured (\d+) packets, (\d+) IP bytes; (\d+) not IP
                          r"(?:, (\d+) copies of packets seen on another interface)?"
                          r"; dropped: (\d+) by kernel, (\d+) by interface"
                          r"(?:; owners from (?:the kernel|/proc))?$")
+TEXT_INJECTED = re.compile(r"^injected through packet sockets: (\d+) IP bytes in (\d+) packets, "
+                           r"counted in the rows of the processes holding them$")
 
 
 def iso_us(s):
@@ -170,10 +172,11 @@ def parse_sv(text, header, tsv=False):
 def parse_text(text, header, human=False):
     """The text table -> [(rows, end)], one per report; end: dict(kind, index,
     start, end, duration) of the span line and packets, ip_bytes, not_ip,
-    malformed, copies, kernel_drops, if_drops of the footer. Blocks are
+    malformed, copies, kernel_drops, if_drops of the footer, injected_bytes
+    and injected_packets of the line after it (0 without one). Blocks are
     separated by one blank line; each is the header, the rows, a blank line,
-    the span line ("interval N: ", "total: " or nothing before "from") and
-    the footer."""
+    the span line ("interval N: ", "total: " or nothing before "from"), the
+    footer, and a line of injected bytes when some were."""
     lines = lines_of(text)
     if lines is None:
         return None, "the last line has no newline: %r" % text[-100:]
@@ -211,8 +214,13 @@ def parse_text(text, header, human=False):
         for k, v in zip(("packets", "ip_bytes", "not_ip", "malformed", "copies",
                          "kernel_drops", "if_drops"), foot.groups()):
             end[k] = int(v or 0)
-        blocks.append((rows, end))
+        end["injected_bytes"] = end["injected_packets"] = 0
         i += 3
+        inj = i < len(lines) and TEXT_INJECTED.match(lines[i])
+        if inj:
+            end["injected_bytes"], end["injected_packets"] = int(inj.group(1)), int(inj.group(2))
+            i += 1
+        blocks.append((rows, end))
     return blocks, None
 
 

@@ -395,8 +395,9 @@ if [ -n "$have_tshark" ]; then
 else
 	skip "live tshark" "tshark or capinfos not installed"
 fi
-# The same report from the file alone: the drops and the live owner source
-# aside (a file has neither).
+# The same report from the file alone: the drops, the injected counts and the
+# live owner source aside (a file has none of them; nothing here writes
+# through a packet socket).
 "$bin" -r live.pcapng --json >reread.json 2>reread.err
 if $py - live.json reread.json <<'EOF'
 import json, sys
@@ -405,6 +406,8 @@ def load(p):
     for r in rows:
         if r.get("type") == "summary":
             r.pop("kernel_drops"); r.pop("if_drops"); r.pop("owners")
+            if r.pop("injected_bytes", 0) or r.pop("injected_packets", 0):
+                sys.exit(1)
     return rows
 a, b = load(sys.argv[1]), load(sys.argv[2])
 sys.exit(0 if a == b and len(a) > 3 else 1)

@@ -3,7 +3,8 @@
 #   tests/tsan/run.sh TSAN_BINARY
 # The capture thread (with its inline lookups), the resolver thread and
 # the reporter thread (intervals, SIGUSR1) run together on loopback while
-# short TCP connections keep making new flows and processes learned. Any
+# short TCP connections keep making new flows and processes learned, and
+# then short-lived UDP sockets by the thousand (rounds of forgetting). Any
 # ThreadSanitizer report fails the run. Needs root (prints SKIP and counts
 # nothing otherwise). Traffic goes only to 127.0.0.1.
 # Prints "ok NAME" / "FAIL NAME: why", then "N passed, N failed".
@@ -22,8 +23,10 @@ tmp=$(mktemp -d) || exit 1
 passed=0
 failed=0
 gen=
+burst=
 cleanup() {
 	[ -n "$gen" ] && kill "$gen" 2>/dev/null && wait "$gen" 2>/dev/null
+	[ -n "$burst" ] && kill "$burst" 2>/dev/null && wait "$burst" 2>/dev/null
 	rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
@@ -59,5 +62,13 @@ run_case "one report" --csv
 run_case "intervals, connections, JSON" -I 0.3 --json -C
 run_case "intervals, groups" -I 0.2 --tsv -g user,command --total
 run_case "-w, intervals" -I 0.3 -w "$tmp/w.pcapng"
+# Sockets that come and go by the thousand, passes every 0.2 s: the
+# resolver thread's rounds of forgetting (core/pins.h) pin flows while
+# the capture thread adds them and the reporter attributes them.
+python3 "$here/burst.py" 3 >"$tmp/burst.log" 2>&1 &
+burst=$!
+run_case "rounds of forgetting" -I 0.3 --csv --total --resolve-interval 0.2
+wait "$burst"
+burst=
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

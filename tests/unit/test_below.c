@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../../core/below.h"
@@ -477,6 +478,88 @@ static void test_trust(void **state)
 	below_root_close(&b);
 }
 
+/*
+ * A directory below the root as a root of its own: the same trust and
+ * refusals, its counters folded into the parent's, and its reads stay in
+ * the directory it opened when another takes its name. In the kernel's
+ * /proc, a /proc/PID opened so reads that process only: once it is gone,
+ * nothing, whatever process gets the pid next.
+ */
+static void test_sub_root(void **state)
+{
+	struct bt *t = *state;
+	char buf[64], old[PATH_MAX], now[PATH_MAX];
+
+	fx_symlink(t->root, "100/cmdline", t->secret);
+	fx_symlink(t->root, "self", "100");
+	for (int walk = 0; walk < 2; walk++) {
+		struct below b, sub;
+
+		open_root(&b, t->root, walk);
+		assert_int_equal(below_sub_open(&b, "100", &sub), 0);
+		assert_false(sub.trusted);
+		assert_int_equal(sub.walk, b.walk);
+		assert_int_equal(below_read_small(&sub, "comm", buf, sizeof(buf)), 6);
+		assert_string_equal(buf, "nginx\n");
+		assert_true(below_readlink(&sub, "fd/3", buf, sizeof(buf)) > 0);
+		assert_string_equal(buf, "socket:[1234]");
+		refused(&sub, "cmdline", ELOOP);
+		refused(&sub, "../net/tcp", EXDEV);
+		assert_int_equal(b.refused, 0);
+		below_fold(&b, &sub);
+		assert_int_equal(b.refused, 2);
+		assert_int_equal(sub.refused, 0);
+		/* A link is no directory to open either. */
+		errno = 0;
+		struct below bad;
+		assert_int_equal(below_sub_open(&b, "self", &bad), -1);
+		assert_int_equal(errno, ELOOP);
+		assert_int_equal(b.refused, 3);
+		/* Another directory takes the name: the one opened is still read. */
+		fx_join(old, sizeof(old), t->root, "100");
+		fx_join(now, sizeof(now), t->root, "100.gone");
+		assert_int_equal(rename(old, now), 0);
+		fx_puts(t->root, "100/comm", "other\n");
+		assert_int_equal(below_read_small(&sub, "comm", buf, sizeof(buf)), 6);
+		assert_string_equal(buf, "nginx\n");
+		fx_rm(t->root, "100");
+		assert_int_equal(rename(now, old), 0);
+		below_root_close(&sub);
+		below_root_close(&b);
+	}
+
+	/* The kernel's /proc: a child's directory, then the child gone. */
+	struct below p, child;
+	int fds[2];
+	pid_t pid;
+
+	if (below_root_open(&p, "/proc") != 0)
+		skip();
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char c;
+		close(fds[1]);
+		_exit(read(fds[0], &c, 1) < 0);
+	}
+	close(fds[0]);
+	snprintf(buf, sizeof(buf), "%d", (int)pid);
+	assert_int_equal(below_sub_open(&p, buf, &child), 0);
+	assert_true(child.trusted);
+	assert_true(below_read_small(&child, "stat", buf, sizeof(buf)) > 0);
+	assert_true(below_readlink(&child, "ns/net", buf, sizeof(buf)) > 0);
+	assert_memory_equal(buf, "net:[", 5);
+	close(fds[1]);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	errno = 0;
+	assert_int_equal(below_read_small(&child, "stat", buf, sizeof(buf)), -1);
+	assert_true(errno == ENOENT || errno == ESRCH);
+	assert_true(below_readlink(&child, "ns/net", buf, sizeof(buf)) < 0);
+	below_root_close(&child);
+	below_root_close(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -491,6 +574,7 @@ int main(void)
 		T(test_huge_file_cut),
 		T(test_cut_drops_partial_line),
 		T(test_trust),
+		T(test_sub_root),
 #undef T
 	};
 

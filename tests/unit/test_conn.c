@@ -40,7 +40,7 @@ static struct attribution attr(const struct proc_info *o0, const struct proc_inf
 			       bool l1, enum unknown_reason reason, enum unknown_reason e0,
 			       enum unknown_reason e1)
 {
-	struct attribution a = { { o0, o1 }, { l0, l1 }, reason, { e0, e1 } };
+	struct attribution a = { { o0, o1 }, { l0, l1 }, reason, { e0, e1 }, NULL };
 
 	return a;
 }
@@ -189,6 +189,9 @@ static void random_flow(uint64_t *x, struct proc_info *procs, struct attribution
 	}
 	if (!a->owner[0] && !a->owner[1])
 		a->reason = a->local[0] || a->local[1] ? 1 + (int)((r >> 30) % 3) : REASON_NOT_LOCAL;
+	/* An injector (pktsock.h) for some flows at unknown:no-socket. */
+	if (a->reason == REASON_NO_SOCKET && (r >> 40 & 1))
+		a->injector = &procs[(r >> 41) % 4];
 	r = rng_next(x);
 	c->bytes[0] = r % 100000;
 	c->bytes[1] = (r >> 20) % 100000;
@@ -342,19 +345,19 @@ static void test_report_connections(void **state)
 	assert_int_equal(report_write(m.f, &o, &d, true), 0);
 	memout_close(&m);
 	assert_string_equal(m.buf,
-		"proto,local_addr,local_port,remote_addr,remote_port,pid,user,command,sent_bytes,"
+		"proto,local_addr,local_port,remote_addr,remote_port,pid,user,command,via,sent_bytes,"
 		"recv_bytes,sent_packets,recv_packets,first,last,netns\n"
 		/* Equal totals: process rows first, then by each column: local_addr. */
-		"\"tcp\",\"10.0.0.1\",1000,\"10.0.0.2\",2000,10,\"root\",\"alpha\",300,5000,3,5,"
+		"\"tcp\",\"10.0.0.1\",1000,\"10.0.0.2\",2000,10,\"root\",\"alpha\",\"socket\",300,5000,3,5,"
 		"\"2023-11-14T22:13:20.000000Z\",\"2023-11-14T22:13:21.000000Z\",4026531840\n"
-		"\"tcp\",\"10.0.0.2\",2000,\"10.0.0.1\",1000,20,\"root\",\"beta\",5000,300,5,3,"
+		"\"tcp\",\"10.0.0.2\",2000,\"10.0.0.1\",1000,20,\"root\",\"beta\",\"socket\",5000,300,5,3,"
 		"\"2023-11-14T22:13:20.000000Z\",\"2023-11-14T22:13:21.000000Z\",\n"
-		"\"icmp6\",\"2001:db8::1\",77,\"2001:db8::2\",0,20,\"root\",\"beta\",10,20,1,2,"
+		"\"icmp6\",\"2001:db8::1\",77,\"2001:db8::2\",0,20,\"root\",\"beta\",\"socket\",10,20,1,2,"
 		"\"1969-12-31T23:59:59.999999Z\",\"1970-01-01T00:00:00.000000Z\",\n"
 		/* The overflow bucket: no addresses (no value before text), no times. */
-		"\"\",\"\",,\"\",,,\"\",\"unknown:table-full\",10,20,1,2,\"\",\"\",\n"
+		"\"\",\"\",,\"\",,,\"\",\"unknown:table-full\",\"\",10,20,1,2,\"\",\"\",\n"
 		/* Ports only for protocols that have them; the local end (1) first. */
-		"\"gre\",\"10.0.0.2\",,\"10.0.0.1\",,,\"\",\"unknown:no-socket\",20,10,2,1,"
+		"\"gre\",\"10.0.0.2\",,\"10.0.0.1\",,,\"\",\"unknown:no-socket\",\"\",20,10,2,1,"
 		"\"2023-11-14T22:13:20.500000Z\",\"2023-11-14T22:13:20.500000Z\",\n");
 	free(m.buf);
 
@@ -369,9 +372,9 @@ static void test_report_connections(void **state)
 	assert_int_equal(report_write(m.f, &o, &d, true), 0);
 	memout_close(&m);
 	assert_string_equal(m.buf,
-		"\"icmp6\",\"2001:db8::1\",77,\"2001:db8::2\",0,20,\"root\",\"beta\",10,20,1,2,"
+		"\"icmp6\",\"2001:db8::1\",77,\"2001:db8::2\",0,20,\"root\",\"beta\",\"socket\",10,20,1,2,"
 		"\"1969-12-31T23:59:59.999999Z\",\"1970-01-01T00:00:00.000000Z\",\n"
-		"\"tcp\",\"10.0.0.2\",2000,\"10.0.0.1\",1000,20,\"root\",\"beta\",5000,300,5,3,"
+		"\"tcp\",\"10.0.0.2\",2000,\"10.0.0.1\",1000,20,\"root\",\"beta\",\"socket\",5000,300,5,3,"
 		"\"2023-11-14T22:13:20.000000Z\",\"2023-11-14T22:13:21.000000Z\",\n");
 	free(m.buf);
 }

@@ -371,6 +371,27 @@ static void test_host_map_and_own_hash(void **state)
 	assert_int_equal(hmap_count(m), 5000);
 	hmap_free(h);
 	hmap_free(m);
+
+	/* A host map with values: each value zero when its key is put, and kept. */
+	h = hmap_new_host_kv(4, 12);
+	assert_non_null(h);
+	for (uint32_t k = 0; k < 3000; k++) {
+		size_t i = hmap_put(h, &k, SIZE_MAX, &ins);
+		uint32_t *v = hmap_value(h, i);
+
+		assert_true(ins);
+		assert_int_equal(v[0] | v[1] | v[2], 0);
+		v[0] = k + 1;
+		v[2] = ~k;
+	}
+	for (uint32_t k = 0; k < 3000; k++) {
+		const uint32_t *v = hmap_value(h, hmap_get(h, &k));
+
+		assert_int_equal(v[0], k + 1);
+		assert_int_equal(v[1], 0);
+		assert_int_equal(v[2], ~k);
+	}
+	hmap_free(h);
 }
 
 /* Values beside keys: zero when put, kept through growth, one per key. */

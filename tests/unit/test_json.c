@@ -542,7 +542,13 @@ static void test_summary_live_and_unknown_times(void **state)
 		"{\"type\":\"summary\",\"report\":\"once\",\"interval\":null,"
 		"\"interval_seconds\":null," STAMPS ",\"duration\":2.500000,\"rows\":77,"
 		"\"packets\":9,\"ip_bytes\":99,\"not_ip\":1,\"malformed\":0,\"duplicates\":0,"
-		"\"kernel_drops\":4,\"if_drops\":5,\"owners\":null}\n");
+		"\"kernel_drops\":4,\"if_drops\":5,\"injected_bytes\":0,\"injected_packets\":0,\"owners\":null}\n");
+	free(out);
+	/* Frames of packet sockets counted for their holders (pktsock.h). */
+	s.injected_bytes = 6400;
+	s.injected_packets = 50;
+	out = summary_of(&s);
+	assert_non_null(strstr(out, ",\"injected_bytes\":6400,\"injected_packets\":50,"));
 	free(out);
 
 	/* Live with no drops: zeros, not null. */

@@ -394,7 +394,7 @@ static char *write_file(bool copy_one, uint64_t *file_bytes)
 		if (copy_one && i == 0)
 			assert_int_equal(pcapng_writer_packet(w, 0, (int64_t)h.ts.tv_sec * 1000000 + h.ts.tv_usec, &h, d, NULL, true), 0);
 	}
-	assert_int_equal(pcapng_writer_finish(w, ft, res, &end, err, sizeof(err)), 0);
+	assert_int_equal(pcapng_writer_finish(w, ft, NULL, res, &end, err, sizeof(err)), 0);
 	pcapng_writer_stats(w, &st);
 	assert_int_equal(st.packets, NTRAFFIC + copy_one);
 	assert_int_equal(st.annotated, NTRAFFIC);

@@ -19,7 +19,7 @@ static struct proc_info server = { .pid = 10, .uid = 0, .have_uid = true, .comm 
 static void loopback_sent_for_one_received_for_other(void **state)
 {
 	struct aggregate *ag = aggregate_new();
-	struct attribution a = { { &client, &server }, { true, true }, REASON_NONE, { REASON_NONE, REASON_NONE } };
+	struct attribution a = { { &client, &server }, { true, true }, REASON_NONE, { REASON_NONE, REASON_NONE }, NULL };
 	struct flow_counts c = { { 1000, 300 }, { 10, 3 } };	/* client->server, back */
 	const struct row *rows;
 	size_t n;
@@ -44,7 +44,7 @@ static void loopback_sent_for_one_received_for_other(void **state)
 static void same_process_both_ends_counts_one_flow(void **state)
 {
 	struct aggregate *ag = aggregate_new();
-	struct attribution a = { { &client, &client }, { true, true }, REASON_NONE, { REASON_NONE, REASON_NONE } };
+	struct attribution a = { { &client, &client }, { true, true }, REASON_NONE, { REASON_NONE, REASON_NONE }, NULL };
 	struct flow_counts c = { { 100, 50 }, { 1, 1 } };
 	const struct row *rows;
 	size_t n;
@@ -68,7 +68,7 @@ static void random_flow(uint64_t *x, struct proc_info *procs, struct attribution
 			struct flow_counts *c)
 {
 	*at = (struct attribution){ { NULL, NULL }, { false, false }, REASON_NONE,
-				    { REASON_NONE, REASON_NONE } };
+				    { REASON_NONE, REASON_NONE }, NULL };
 	*x = *x * 6364136223846793005ULL + 1442695040888963407ULL;
 	int o0 = (int)(*x >> 33) % 7, o1 = (int)(*x >> 40) % 7;
 	at->owner[0] = o0 < 5 ? &procs[o0] : NULL;
@@ -175,7 +175,7 @@ static void merge_skips_rows_never_applied(void **state)
 {
 	struct aggregate *early = aggregate_new(), *ag = aggregate_new();
 	struct attribution a = { { &client, NULL }, { true, false }, REASON_NONE,
-				 { REASON_NONE, REASON_NONE } };
+				 { REASON_NONE, REASON_NONE }, NULL };
 	struct agg_plan plan;
 	const struct row *rows;
 	size_t n;
@@ -193,9 +193,9 @@ static void merge_skips_rows_never_applied(void **state)
 static void unknown_rows_and_order(void **state)
 {
 	struct aggregate *ag = aggregate_new();
-	struct attribution nosock = { { NULL, NULL }, { true, false }, REASON_NO_SOCKET, { REASON_NONE, REASON_NONE } };
-	struct attribution notlocal = { { NULL, NULL }, { false, false }, REASON_NOT_LOCAL, { REASON_NONE, REASON_NONE } };
-	struct attribution mine = { { &server, NULL }, { true, false }, REASON_NONE, { REASON_NONE, REASON_NONE } };
+	struct attribution nosock = { { NULL, NULL }, { true, false }, REASON_NO_SOCKET, { REASON_NONE, REASON_NONE }, NULL };
+	struct attribution notlocal = { { NULL, NULL }, { false, false }, REASON_NOT_LOCAL, { REASON_NONE, REASON_NONE }, NULL };
+	struct attribution mine = { { &server, NULL }, { true, false }, REASON_NONE, { REASON_NONE, REASON_NONE }, NULL };
 	struct flow_counts c1 = { { 70, 30 }, { 1, 1 } }, c2 = { { 5, 5 }, { 1, 1 } },
 			   c3 = { { 60, 40 }, { 2, 2 } }, full = { { 7, 9 }, { 1, 2 } };
 	uint64_t total = 0;

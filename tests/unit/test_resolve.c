@@ -598,6 +598,73 @@ static void test_pid_reuse(void **state)
 	assert_int_equal(st1.processes, st0.processes + 1);
 }
 
+/*
+ * Another network namespace is read below the /proc/PID directory of one
+ * of its processes, opened when the namespace was met: if that pid then
+ * goes to a process of yet another namespace (the directory's name
+ * reused), the new process's tables are not read as the first
+ * namespace's. In this stand-in the old directory is renamed away, which
+ * keeps it readable through what was opened; the kernel's /proc makes an
+ * exited process's directory ENOENT instead (test_below.c,
+ * test_sub_root), which ends in the same place: never the new process.
+ * Once the old process is gone for good, its namespace is read through
+ * another process, and the new one's namespace is met as what it is.
+ */
+static void test_ns_read_through_its_process(void **state)
+{
+	struct rt *t = *state;
+	static const uint64_t i700[] = { 3700 }, i_new[] = { 3701, 3702 };
+	static const char *const addrs[] = { "10.9.9.9" }, *const new_addrs[] = { "10.7.7.7" };
+	struct fx_table tcp;
+	char path[PATH_MAX], gone[PATH_MAX];
+	const struct proc_info *p;
+
+	fx_symlink(t->fx.root, "100/ns/net", "net:[4026531840]");
+	fx_symlink(t->fx.root, "self", "100");
+	fx_proc(t->fx.root, 700, "contained", 0, CMD("contained\0"), 46, i700, 1);
+	fx_symlink(t->fx.root, "700/ns/net", "net:[4026532000]");
+	fx_table_init(&tcp, TUPLE_V4);
+	fx_add(&tcp, TUPLE_V4, "10.9.9.9", 700, "192.0.2.9", 700, 0x01, 3700);
+	fx_puts(t->fx.root, "700/net/tcp", tcp.text);
+	fx_join(path, sizeof(path), t->fx.root, "700");
+	fx_fib_trie(path, addrs, 1);
+	resolver_free(t->r);
+	t->r = resolver_new(t->fx.root);
+	assert_non_null(t->r);
+	assert_int_equal(resolver_refresh(t->r), 0);
+	assert_int_equal(pid_of(t->r, TUPLE_V4, 6, "10.9.9.9", 700, "192.0.2.9", 700), 700);
+
+	/* pid 700 goes to a process of another namespace, with sockets and an address. */
+	fx_join(gone, sizeof(gone), t->fx.root, "700.gone");
+	assert_int_equal(rename(path, gone), 0);
+	fx_proc(t->fx.root, 700, "intruder", 0, CMD("intruder\0"), 99, i_new, 2);
+	fx_symlink(t->fx.root, "700/ns/net", "net:[4026532999]");
+	fx_table_init(&tcp, TUPLE_V4);
+	fx_add(&tcp, TUPLE_V4, "10.9.9.9", 701, "192.0.2.9", 701, 0x01, 3701);
+	fx_add(&tcp, TUPLE_V4, "10.7.7.7", 702, "192.0.2.9", 702, 0x01, 3702);
+	fx_puts(t->fx.root, "700/net/tcp", tcp.text);
+	fx_fib_trie(path, new_addrs, 1);
+	assert_int_equal(resolver_refresh(t->r), 0);
+	assert_int_equal(resolver_refresh(t->r), 0);
+	/* Nothing of the new process is taken as the first namespace's. */
+	lookup(t->r, TUPLE_V4, 6, "10.9.9.9", 701, "192.0.2.9", 701, OWNER_NO_SOCKET);
+	assert_false(is_local(t->r, TUPLE_V4, "10.7.7.7"));
+	p = lookup(t->r, TUPLE_V4, 6, "10.9.9.9", 700, "192.0.2.9", 700, OWNER_FOUND);
+	assert_string_equal(p->comm, "contained");
+
+	/* The old process is gone: the new one's namespace is met for what it is. */
+	fx_rm(t->fx.root, "700.gone");
+	assert_int_equal(resolver_refresh(t->r), 0);
+	assert_int_equal(resolver_refresh(t->r), 0);
+	assert_true(is_local(t->r, TUPLE_V4, "10.7.7.7"));
+	p = lookup(t->r, TUPLE_V4, 6, "10.7.7.7", 702, "192.0.2.9", 702, OWNER_FOUND);
+	assert_string_equal(p->comm, "intruder");
+	assert_int_equal(p->netns, 4026532999ULL);
+	/* What the first namespace showed is still known. */
+	p = lookup(t->r, TUPLE_V4, 6, "10.9.9.9", 700, "192.0.2.9", 700, OWNER_FOUND);
+	assert_string_equal(p->comm, "contained");
+}
+
 /* Passes walk /proc/PID/fd only when they meet sockets of unknown owner. */
 static void test_stats_and_lazy_walks(void **state)
 {
@@ -954,6 +1021,7 @@ int main(void)
 		T(test_lowest_pid_wins),
 		T(test_knowledge_survives),
 		T(test_pid_reuse),
+		T(test_ns_read_through_its_process),
 		T(test_stats_and_lazy_walks),
 		T(test_known_processes_newest_first),
 		T(test_icmp_echo_ends),
