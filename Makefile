@@ -43,7 +43,7 @@ PCAP_CFLAGS = $(shell $(PKG_CONFIG) --cflags libpcap 2>/dev/null)
 PCAP_LIBS   = $(shell $(PKG_CONFIG) --libs libpcap 2>/dev/null || echo -lpcap)
 CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 CAPNG_LIBS  = $(shell $(PKG_CONFIG) --libs libcap-ng 2>/dev/null || echo -lcap-ng)
-LIBS        = $(PCAP_LIBS) $(CAPNG_LIBS) -lcsv -lpthread -lm
+LIBS        = $(PCAP_LIBS) $(CAPNG_LIBS) $(BPF_LIBS) -lcsv -lpthread -lm
 
 CORE_OBJS = $(CORE_SRCS:%.c=$(BUILD)/%.o)
 CMD_OBJS  = $(CMD_SRCS:%.c=$(BUILD)/%.o)

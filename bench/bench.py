@@ -205,6 +205,7 @@ def heading(text):
 
 FOOTER = re.compile(r"captured (\d+) packets, (\d+) IP bytes; (\d+) not IP, (\d+) malformed"
                     r"(?:; dropped: (\d+) by kernel, (\d+) by interface)?")
+OWNERS = re.compile(r"; owners from (the kernel|/proc)$")
 ROW = re.compile(r"^\s*(\S+)\s+(\S+)\s+(.+?)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)(?:\s+(.*))?$")
 
 
@@ -219,6 +220,9 @@ def parse_report(text):
             g = [int(x) if x is not None else 0 for x in m.groups()]
             footer = dict(zip(("packets", "ip_bytes", "not_ip", "malformed", "kdrop",
                                "ifdrop"), g))
+            o = OWNERS.search(line)
+            footer["owners"] = {"the kernel": "kernel", "/proc": "proc"}[o.group(1)] if o \
+                else "-"
             continue
         m = ROW.match(line)
         if m:
@@ -568,6 +572,21 @@ def wait_capturing(procs, timeout=20):
     raise RuntimeError("captures not open after %d s" % timeout)
 
 
+def cpu_now(pid):
+    """Seconds on a CPU of every thread of pid so far (/proc/PID/task/*/schedstat, in ns)."""
+    total = 0
+    try:
+        for t in os.listdir("/proc/%d/task" % pid):
+            try:
+                with open("/proc/%d/task/%s/schedstat" % (pid, t)) as f:
+                    total += int(f.read().split()[0])
+            except (OSError, ValueError, IndexError):
+                pass
+    except OSError:
+        pass
+    return total / 1e9
+
+
 def tcpdump_stats(text):
     def num(what):
         m = re.search(r"(\d+) packets? %s" % what, text)
@@ -590,12 +609,16 @@ def live_once(mode, secs, i, nethogs):
     try:
         wait_capturing(procs)
         time.sleep(0.3)
+        # The CPU of the traffic alone: not the start-up (loading, the first
+        # pass over /proc) nor the report at the end, which do not grow with it.
+        before = [cpu_now(p.pid) for p in procs]
         if mode == "udp":
             cmd = [A.blast, "udp", B4, str(UDP_PORT), str(secs), "18"]
         else:
             cmd = [A.blast, "tcp", B6, str(TCP_PORT), str(secs)]
         bl = must(run(in_ns(A.ns_a, cmd)), "blast " + mode)
         time.sleep(0.5)
+        during = [cpu_now(p.pid) - b for p, b in zip(procs, before)]
         for p in procs:
             p.send_signal(signal.SIGINT)
         for p in procs:
@@ -621,19 +644,25 @@ def live_once(mode, secs, i, nethogs):
          "blast_row_pk": brow[0]["sent_pk"] if brow else 0,
          "blast_row_bytes": brow[0]["sent"] if brow else 0,
          "pt_cpu": pt.cpu, "td_cpu": td.cpu, "nh_cpu": procs[2].cpu if nethogs else 0.0}
+    d["pt_cpu_traffic"], d["td_cpu_traffic"] = during[1], during[0]
     for k in ("pt", "nh", "td"):
         d[k + "_cpm"] = d[k + "_cpu"] / (wire / 1e6)
+    for k in ("pt", "td"):
+        d[k + "_cpm_traffic"] = d[k + "_cpu_traffic"] / (wire / 1e6)
     if mode == "udp":
         row = "blaster row %d packets of %d sent" % (d["blast_row_pk"], sent_pk)
     else:
         row = "blaster row %d IP bytes for %d payload bytes written" % (
             d["blast_row_bytes"], sent_bytes)
-    print("  %s run %d%s: %.0f kpkt/s on the link (%d packets); captured: proctraf %d "
-          "(dropped %d), tcpdump %d (dropped %d); %s; cpu s/Mpkt: proctraf %.2f, %s"
-          "tcpdump %.2f" % (
-              mode, i + 1, " +nethogs" if nethogs else "", d["pps"] / 1e3, wire, d["pt"],
+    d["owners"] = footer["owners"]
+    print("  %s run %d%s: %.0f kpkt/s on the link (%d packets); captured: proctraf (owners: "
+          "%s) %d (dropped %d), tcpdump %d (dropped %d); %s; cpu s/Mpkt: proctraf %.2f, %s"
+          "tcpdump %.2f; during the traffic: proctraf %.3f, tcpdump %.3f" % (
+              mode, i + 1, " +nethogs" if nethogs else "", d["pps"] / 1e3, wire, d["owners"],
+              d["pt"],
               d["pt_drop"], d["td"], d["td_drop"], row, d["pt_cpm"],
-              "nethogs %.2f, " % d["nh_cpm"] if nethogs else "", d["td_cpm"]), flush=True)
+              "nethogs %.2f, " % d["nh_cpm"] if nethogs else "", d["td_cpm"],
+              d["pt_cpm_traffic"], d["td_cpm_traffic"]), flush=True)
     return d
 
 
@@ -684,6 +713,20 @@ def bench_live():
                 "yes" if exact else "NO"), flush=True)
             if not exact:
                 notes.append("live udp: the blaster's row differs from what it sent")
+        # Beside tcpdump alone (the runs without nethogs): the same packets, the same run.
+        # The whole process (start-up and report too), then the traffic alone.
+        owners = "/".join(sorted({r["owners"] for r in fast}))
+        ptf, tdf = med([r["pt_cpm"] for r in fast]), med([r["td_cpm"] for r in fast])
+        record(3, "live %s: CPU s per Mpkt beside tcpdump, whole run (owners: %s)" % (
+                   mode, owners),
+               "proctraf %.2f" % ptf, "tcpdump %.2f" % tdf, ptf / tdf if tdf else None,
+               ratio_of="proctraf/tcpdump")
+        ptt = med([r["pt_cpm_traffic"] for r in fast])
+        tdt = med([r["td_cpm_traffic"] for r in fast])
+        record(3, "live %s: CPU s per Mpkt beside tcpdump, traffic (owners: %s)" % (
+                   mode, owners),
+               "proctraf %.3f" % ptt, "tcpdump %.3f" % tdt, ptt / tdt if tdt else None,
+               "<=", 3.0, "proctraf/tcpdump")
         ptc, nhc = med([r["pt_cpm"] for r in cpu]), med([r["nh_cpm"] for r in cpu])
         record(3, "live %s: CPU s per Mpkt (%.0f kpkt/s)" % (mode, med([r["pps"] for r in cpu])
                                                              / 1e3),

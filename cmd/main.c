@@ -267,6 +267,16 @@ static int plan_privs(const struct session_config *c, struct privs_plan *plan, c
 	return privs_plan(&need, &self, plan, err, errlen);
 }
 
+/* Auto: the kernel's owner source did not load. Said once, and why; the run goes on. */
+static void owners_note(const struct session *s)
+{
+	const char *why;
+
+	if (session_owners(s, &why) == OUT_OWNERS_PROC && why)
+		fprintf(stderr, "proctraf: note: in-kernel owner source not loaded (%s); owners "
+			"from /proc\n", why);
+}
+
 /*
  * A -w file's owners not all there: the report does not stand for the
  * run that wrote it. Tools that rewrite a file (editcap, tshark -w) keep
@@ -330,6 +340,9 @@ static void warnings(const struct app *a, const struct session *s)
 			rs.long_lines == 1 ? "" : "s", BELOW_LINE_MAX,
 			(unsigned long long)rs.cut_files, rs.cut_files == 1 ? "" : "s",
 			BELOW_FILE_MAX >> 20);
+	if (session_owners_error(s))
+		fprintf(stderr, "proctraf: warning: in-kernel owner source failed during the run "
+			"(%s): later owners from /proc only\n", session_owners_error(s));
 	if (rs.interrupted)
 		fprintf(stderr, "proctraf: warning: stopped before /proc was read whole: the owners "
 			"not found by then are in the unknown rows\n");
@@ -366,6 +379,11 @@ int main(int argc, char **argv)
 	/* With file capabilities or setuid, the file is opened with the user's rights. */
 	if (rc == 0 && plan.before_open && privs_apply(&plan, err, sizeof(err)) != 0)
 		rc = EXIT_FAILURE;
+	/* libbpf's own messages, for whoever debugs the loading of the owner source. */
+	o.cfg.owners_debug = getenv("PROCTRAF_DEBUG") && *getenv("PROCTRAF_DEBUG");
+	/* A proc root standing in for /proc: its owners, not the kernel's, unless asked. */
+	if (o.cfg.owners == OWNERS_MODE_AUTO && !proc_is_real(o.cfg.proc_root))
+		o.cfg.owners = OWNERS_MODE_PROC;
 	if (rc == 0)
 		rc = session_open(&o.cfg, &s, err, sizeof(err));
 	if (rc != 0) {
@@ -374,6 +392,10 @@ int main(int argc, char **argv)
 		options_free(&o);
 		return rc;
 	}
+	owners_note(s);
+	/* With the kernel's owners, no real-time priority unless --realtime: nor its privilege. */
+	if (!session_realtime(s))
+		plan.keep &= ~(1ULL << CAP_SYS_NICE);
 	/*
 	 * Reading a file as root with the real /proc: no privilege is left
 	 * when its first packet is parsed, so /proc is read first, while they

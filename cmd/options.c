@@ -21,7 +21,8 @@ static const char usage_text[] =
 	"                [-I interval] [--total] [--rate] [-g key[,key...]] [-p pid]...\n"
 	"                [-u user]... [--command name]... [--no-unknown] [-s key]\n"
 	"                [--top n] [--max-flows n] [--proc-root dir]\n"
-	"                [--resolve-interval duration] [--no-realtime] [--prom file]\n"
+	"                [--resolve-interval duration] [--owners source]\n"
+	"                [--realtime | --no-realtime] [--prom file]\n"
 	"                [expression ...]\n";
 
 static const char help_text[] =
@@ -64,8 +65,12 @@ static const char help_text[] =
 	"      --max-flows N           bound of the flow table (default 1000000)\n"
 	"      --proc-root DIR         read /proc below DIR (default /proc; -r of a file\n"
 	"                              written with -w: the owners it records)\n"
-	"      --resolve-interval DUR  re-read sockets and processes every DUR (default 1)\n"
-	"      --no-realtime           capture at normal priority, not SCHED_FIFO\n"
+	"      --resolve-interval DUR  re-read sockets and processes every DUR (default 1;\n"
+	"                              10 with the kernel's owners)\n"
+	"      --owners SOURCE         who owns sockets: auto (default: the kernel's eBPF\n"
+	"                              reports when they load, else /proc), kernel, proc\n"
+	"      --realtime              capture at SCHED_FIFO (the default with --owners=proc)\n"
+	"      --no-realtime           capture at normal priority (the default with kernel)\n"
 	"\n"
 	"  -h, --help                  show this help\n"
 	"  -V, --version               show the version\n"
@@ -89,6 +94,8 @@ enum {
 	OPT_NO_UNKNOWN,
 	OPT_TOP,
 	OPT_PROM,
+	OPT_OWNERS,
+	OPT_REALTIME,
 };
 
 static const struct option long_opts[] = {
@@ -119,6 +126,8 @@ static const struct option long_opts[] = {
 	{ "proc-root", required_argument, NULL, OPT_PROC_ROOT },
 	{ "resolve-interval", required_argument, NULL, OPT_RESOLVE_INTERVAL },
 	{ "no-realtime", no_argument, NULL, OPT_NO_REALTIME },
+	{ "realtime", no_argument, NULL, OPT_REALTIME },
+	{ "owners", required_argument, NULL, OPT_OWNERS },
 	{ "prom", required_argument, NULL, OPT_PROM },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -332,7 +341,7 @@ static void defaults(struct options *o, int argc)
 	o->report.format = OUT_TEXT;
 	o->cfg.max_flows = DEFAULT_MAX_FLOWS;
 	o->cfg.proc_root = "/proc";
-	o->cfg.resolve_interval = 1.0;
+	o->cfg.resolve_interval = 0;	/* the session's default, by owner source */
 	o->ifaces = xcalloc((size_t)argc + 1, sizeof(*o->ifaces));
 	o->pids = xcalloc((size_t)argc + 1, sizeof(*o->pids));
 	o->users = xcalloc((size_t)argc + 1, sizeof(*o->users));
@@ -352,6 +361,10 @@ static void check(struct options *o, double interval)
 		die_usage("%s", "--connections and --group-by cannot be combined");
 	if (o->cfg.total && interval <= 0)
 		die_usage("%s", "--total needs --interval");
+	if (o->cfg.realtime && o->cfg.no_realtime)
+		die_usage("%s", "--realtime and --no-realtime cannot be combined");
+	if (o->cfg.file && o->cfg.owners == OWNERS_MODE_KERNEL)
+		die_usage("%s", "--owners=kernel is for a live capture, not -r");
 	if (o->report.human && o->report.format != OUT_TEXT)
 		die_usage("%s", "--human is for the text table (machine formats keep exact numbers)");
 	o->cfg.interval_us = (int64_t)(interval * 1e6 + 0.5);
@@ -467,6 +480,19 @@ void options_parse(int argc, char **argv, struct options *o)
 			break;
 		case OPT_NO_REALTIME:
 			o->cfg.no_realtime = true;
+			break;
+		case OPT_REALTIME:
+			o->cfg.realtime = true;
+			break;
+		case OPT_OWNERS:
+			if (strcmp(optarg, "auto") == 0)
+				o->cfg.owners = OWNERS_MODE_AUTO;
+			else if (strcmp(optarg, "kernel") == 0)
+				o->cfg.owners = OWNERS_MODE_KERNEL;
+			else if (strcmp(optarg, "proc") == 0)
+				o->cfg.owners = OWNERS_MODE_PROC;
+			else
+				die_usage("--owners wants auto, kernel or proc, not '%s'", optarg);
 			break;
 		case OPT_PROM:
 			/* A file beside which a new one is made, then renamed over it. */

@@ -6,6 +6,7 @@
 # proctraf.fish; tests/completions/run.sh drives all three):
 #  - an option is not offered twice, except -i, -p, -u and --command;
 #  - --csv, --tsv and --json exclude each other; -i and -r too; -C and -g too;
+#    --realtime and --no-realtime too;
 #  - after -h or -V nothing more is offered;
 #  - after "--" or the first filter-expression word, only filter words
 #    follow: no options, and never files.
@@ -35,6 +36,10 @@ _proctraf()
         --prom)
             # node_exporter's textfile collector reads only *.prom files
             _filedir prom
+            return
+            ;;
+        --owners)
+            COMPREPLY=($(compgen -W 'auto kernel proc' -- "$cur"))
             return
             ;;
         --group-by | -*([hqtCHV])g)
@@ -85,7 +90,7 @@ _proctraf()
         [-c]=--count [-d]=--duration [-i]=--interface [-r]=--read
         [-w]=--write [-I]=--interval [-H]=--human [-g]=--group-by [-C]=--connections
         [-p]=--pid [-u]=--user [-s]=--sort)
-    local takes_arg='@(--count|--duration|--interface|--read|--write|--interval|--group-by|--pid|--user|--command|--sort|--top|--max-flows|--proc-root|--resolve-interval|--prom)'
+    local takes_arg='@(--count|--duration|--interface|--read|--write|--interval|--group-by|--pid|--user|--command|--sort|--top|--max-flows|--proc-root|--resolve-interval|--prom|--owners)'
 
     # Which options are on the line already, by long name.  An option's
     # argument is skipped, so that "-r -" or "--command -x" is no option.
@@ -137,6 +142,8 @@ _proctraf()
         [--read]='--read --interface'
         [--group-by]='--group-by --connections'
         [--connections]='--connections --group-by'
+        [--realtime]='--realtime --no-realtime'
+        [--no-realtime]='--no-realtime --realtime'
         [--pid]=''
         [--user]=''
         [--command]=''
@@ -147,7 +154,8 @@ _proctraf()
         --no-header -t --timestamps -c --count -d --duration -i --interface \
         -r --read -w --write -I --interval --total --rate -H --human -g --group-by \
         -C --connections -p --pid -u --user --command --no-unknown -s --sort \
-        --top --max-flows --proc-root --resolve-interval --no-realtime --prom; do
+        --top --max-flows --proc-root --resolve-interval --owners --realtime \
+        --no-realtime --prom; do
         name=${long[$opt]-$opt}
         for hider in ${hidden_by[$name]-$name}; do
             [[ ${given[$hider]-} ]] && continue 2

@@ -3,7 +3,8 @@
 #
 # The rules the three shells share (see completions/proctraf.bash): an
 # option is not offered twice, except -i, -p, -u and --command; --csv, --tsv
-# and --json exclude each other, -i and -r too, -C and -g too; after -h or
+# and --json exclude each other, -i and -r too, -C and -g too (and
+# --realtime and --no-realtime); after -h or
 # -V nothing more is offered; after "--" or the first filter-expression
 # word, only filter words follow.
 
@@ -17,7 +18,7 @@ function __proctraf_given --description 'Options of proctraf before the cursor'
         i interface r read w write I interval H human g group-by C connections \
         p pid u user s sort
     set -l with_arg count duration interface read write interval group-by pid user \
-        command sort top max-flows proc-root resolve-interval prom
+        command sort top max-flows proc-root resolve-interval prom owners
     set -l tokens (commandline -opc)
     set -e tokens[1]
     set -l waiting
@@ -85,6 +86,8 @@ function __proctraf_offer --argument-names name
             set hiders read interface
         case group-by connections
             set hiders group-by connections
+        case realtime no-realtime
+            set hiders realtime no-realtime
         case pid user command
             set hiders
     end
@@ -174,4 +177,6 @@ complete -c proctraf -l max-flows -x -n '__proctraf_offer max-flows' -d 'Bound o
 complete -c proctraf -l proc-root -x -n '__proctraf_offer proc-root' -a '(__proctraf_directories)' -d 'Read the /proc files below this directory'
 complete -c proctraf -l resolve-interval -x -n '__proctraf_offer resolve-interval' -d 'Time between re-reads of sockets and processes (default 1)'
 complete -c proctraf -l prom -x -n '__proctraf_offer prom' -a '(__proctraf_prom_files)' -d 'Keep Prometheus metrics in this file (node_exporter textfile collector)'
+complete -c proctraf -l owners -x -n '__proctraf_offer owners' -a 'auto\t"The kernel\'s eBPF reports when they load, else /proc" kernel\t"The kernel\'s eBPF reports, or fail" proc\t"/proc and sock_diag only"' -d 'Where owners of sockets come from'
+complete -c proctraf -l realtime -n '__proctraf_offer realtime' -d 'Capture at SCHED_FIFO, also with the kernel\'s owners'
 complete -c proctraf -l no-realtime -n '__proctraf_offer no-realtime' -d 'Capture at normal priority, not SCHED_FIFO'

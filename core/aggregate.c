@@ -9,7 +9,7 @@
 #include "hmap.h"
 
 struct aggregate {
-	struct hmap *by_proc;		/* key: const struct proc_info * */
+	struct hmap *by_proc;		/* key: struct proc_key */
 	struct row *rows;		/* process rows, by hmap index */
 	size_t cap;
 	struct row unknown[REASON_COUNT];
@@ -18,13 +18,37 @@ struct aggregate {
 	uint64_t inj_bytes, inj_packets;	/* of rows[], by injectors */
 };
 
+/*
+ * A process row's key: the process's pid and start time, whichever source
+ * found it (the kernel's owner source and /proc each make a proc_info of
+ * their own for one process: one row still); with the start time unknown,
+ * the proc_info itself.
+ */
+struct proc_key {
+	int32_t pid;
+	uint32_t pad;		/* zero */
+	unsigned long long start;
+	uintptr_t proc;		/* 0 when start is known */
+};
+
+static struct proc_key proc_key(const struct proc_info *p)
+{
+	struct proc_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.pid = p->pid;
+	k.start = p->start;
+	k.proc = p->start ? 0 : (uintptr_t)p;
+	return k;
+}
+
 struct aggregate *aggregate_new(void)
 {
 	struct aggregate *ag = calloc(1, sizeof(*ag));
 
 	if (!ag)
 		return NULL;
-	ag->by_proc = hmap_new(sizeof(const struct proc_info *), NULL);
+	ag->by_proc = hmap_new(sizeof(struct proc_key), NULL);
 	if (!ag->by_proc) {
 		free(ag);
 		return NULL;
@@ -67,7 +91,8 @@ static struct row *proc_row_user(struct aggregate *ag, const struct proc_info *p
 				 const char *user)
 {
 	bool inserted;
-	size_t i = hmap_put(ag->by_proc, &p, SIZE_MAX, &inserted);
+	struct proc_key key = proc_key(p);
+	size_t i = hmap_put(ag->by_proc, &key, SIZE_MAX, &inserted);
 	void *arr = ag->rows;
 	struct row *row;
 
@@ -223,14 +248,12 @@ int aggregate_merge(struct aggregate *dst, const struct aggregate *src)
 	size_t n = hmap_count(src->by_proc);
 
 	for (size_t i = 0; i < n; i++) {
-		const struct proc_info *p;
 		struct row *row;
 
 		/* A row planned for a flow never applied (out of memory) counts nothing. */
 		if (src->rows[i].flows == 0)
 			continue;
-		memcpy(&p, hmap_key(src->by_proc, i), sizeof(p));
-		row = proc_row_user(dst, p, src->rows[i].user);
+		row = proc_row_user(dst, src->rows[i].proc, src->rows[i].user);
 		if (!row)
 			return -1;
 		add_row(row, &src->rows[i]);

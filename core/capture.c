@@ -20,6 +20,7 @@ struct capture {
 	bool live;
 	bool broke;
 	const char *file;	/* for messages */
+	uint64_t delivered;	/* live: packets handed to the callback, every handle */
 };
 
 static const char need_privs[] =
@@ -66,8 +67,8 @@ static enum capture_err activate_error(pcap_t *h, int rc, const char *iface, cha
 	return CAPTURE_ERR_RUNTIME;
 }
 
-static enum capture_err open_live(struct capture *c, size_t i, const char *iface, char *err,
-				  size_t errlen)
+static enum capture_err open_live(struct capture *c, size_t i, const char *iface,
+				  int buffer_ms, char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
 	pcap_t *h = pcap_create(iface, ebuf);
@@ -80,7 +81,10 @@ static enum capture_err open_live(struct capture *c, size_t i, const char *iface
 	c->h[i] = h;
 	pcap_set_snaplen(h, CAPTURE_SNAPLEN);
 	pcap_set_promisc(h, 0);
-	pcap_set_immediate_mode(h, 1);
+	if (buffer_ms > 0)
+		pcap_set_timeout(h, buffer_ms);
+	else
+		pcap_set_immediate_mode(h, 1);
 	pcap_set_buffer_size(h, BUFFER_BYTES);
 	rc = pcap_activate(h);
 	if (rc < 0)
@@ -154,7 +158,7 @@ enum capture_err capture_open(const struct capture_opts *o, struct capture **out
 	if (!c->h || !c->dlt || !c->pfd)
 		goto nomem;
 	for (size_t i = 0; i < c->n && rc == CAPTURE_OK; i++) {
-		rc = c->live ? open_live(c, i, ifaces[i], err, errlen)
+		rc = c->live ? open_live(c, i, ifaces[i], o->buffer_ms, err, errlen)
 			     : open_file(c, o->file, o->fp, err, errlen);
 		if (rc != CAPTURE_OK)
 			break;
@@ -182,6 +186,7 @@ nomem:
 }
 
 struct dispatch_ctx {
+	struct capture *c;
 	capture_cb cb;
 	void *ctx;
 	int dlt;
@@ -192,6 +197,7 @@ static void trampoline(u_char *user, const struct pcap_pkthdr *h, const u_char *
 {
 	struct dispatch_ctx *d = (struct dispatch_ctx *)user;
 
+	d->c->delivered++;
 	d->cb(d->ctx, d->dlt, d->source, h, data);
 }
 
@@ -213,7 +219,7 @@ int capture_dispatch(struct capture *c, int timeout_ms, capture_cb cb, void *ctx
 		return -1;
 	}
 	for (size_t i = 0; i < c->n && !c->broke; i++) {
-		struct dispatch_ctx d = { cb, ctx, c->dlt[i], (int)i };
+		struct dispatch_ctx d = { c, cb, ctx, c->dlt[i], (int)i };
 		/*
 		 * A bounded batch, so that a stop request, an interval's end and
 		 * the real-time budget (rtprio.h) are looked at between two: live,
@@ -278,4 +284,19 @@ int capture_source_dlt(const struct capture *c, size_t i)
 int capture_source_snaplen(const struct capture *c, size_t i)
 {
 	return pcap_snapshot(c->h[i]);
+}
+
+uint64_t capture_held(struct capture *c)
+{
+	uint64_t taken = 0;
+
+	for (size_t i = 0; i < c->n && c->live; i++) {
+		struct pcap_stat st;
+
+		if (pcap_stats(c->h[i], &st) < 0)
+			return 0;
+		/* Linux: ps_recv counts what the filter passed, the dropped too. */
+		taken += st.ps_recv >= st.ps_drop ? st.ps_recv - st.ps_drop : 0;
+	}
+	return taken > c->delivered ? taken - c->delivered : 0;
 }

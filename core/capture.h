@@ -2,8 +2,9 @@
  * capture.h - libpcap handles: live interfaces or a capture file.
  *
  * Live handles use a headers-only snaplen, immediate mode (a new flow is
- * seen at once, not when a buffer fills) and non-blocking reads; one
- * dispatch call waits on all of them with poll(2). Errors are returned as
+ * seen at once, not when a buffer fills) or else a buffer timeout (the
+ * kernel hands packets over a block at a time: one wake-up for many), and
+ * non-blocking reads; one dispatch call waits on all of them with poll(2). Errors are returned as
  * values with a message, the way libpcap's errbuf works.
  */
 #ifndef PROCTRAF_CAPTURE_H
@@ -30,6 +31,8 @@ struct capture_opts {
 	const char *file;		/* non-NULL: read this file instead */
 	FILE *fp;			/* ... from this stream, if given (closed by capture_close) */
 	const char *filter;		/* BPF expression or NULL */
+	int buffer_ms;			/* live: 0, immediate mode; else packets are held
+					   in the kernel up to this long (a block's timeout) */
 };
 
 /* source: which of the capture's interfaces (0 for a file or one interface). */
@@ -53,6 +56,13 @@ int capture_dispatch(struct capture *c, int timeout_ms, capture_cb cb, void *ctx
 
 /* From inside the callback: return from capture_dispatch after this packet. */
 void capture_break(struct capture *c);
+
+/*
+ * Live: packets the kernel took for the capture (its filter passed them,
+ * not dropped) that were not handed to a callback yet: those it holds in
+ * a block not yet handed over (buffer_ms). 0 when none, or not known.
+ */
+uint64_t capture_held(struct capture *c);
 
 /* Drops summed over the handles (pcap_stats); false if unavailable. */
 bool capture_drops(struct capture *c, uint64_t *kernel, uint64_t *iface);

@@ -10,6 +10,14 @@ struct flowtab {
 	size_t max_flows;
 	bool times;			/* a struct flow_times after each flow's counts */
 	struct flow_counts overflow;
+	/*
+	 * flowtab_add: the flow of the last packet, whose counters (which
+	 * never move) the next packet of the same flow takes without hashing:
+	 * a live capture reads packets a block at a time, mostly runs of one
+	 * flow.
+	 */
+	struct tuple last;
+	struct flow_counts *last_c;	/* NULL: none yet */
 };
 
 struct flow_times {
@@ -85,6 +93,22 @@ void flowtab_prefetch(struct flowtab *ft, const struct flow_prep *p)
 	hmap_prefetch(ft->index, p->h32, true);
 }
 
+/* Count p in c, the counters of its flow (and its times after them). */
+static void count(struct flowtab *ft, struct flow_counts *c, const struct flow_prep *p,
+		  bool inserted)
+{
+	c->bytes[p->dir] += p->ip_len;
+	c->packets[p->dir]++;
+	if (ft->times) {
+		/* Files need not be in time order: the earliest and the latest. */
+		struct flow_times *tm = (struct flow_times *)(c + 1);
+		if (inserted || p->ts_us < tm->first_us)
+			tm->first_us = p->ts_us;
+		if (inserted || p->ts_us > tm->last_us)
+			tm->last_us = p->ts_us;
+	}
+}
+
 bool flowtab_commit(struct flowtab *ft, const struct flow_prep *p)
 {
 	bool inserted;
@@ -98,16 +122,9 @@ bool flowtab_commit(struct flowtab *ft, const struct flow_prep *p)
 		ft->overflow.packets[odir]++;
 		return false;
 	}
-	c->bytes[p->dir] += p->ip_len;
-	c->packets[p->dir]++;
-	if (ft->times) {
-		/* Files need not be in time order: the earliest and the latest. */
-		struct flow_times *tm = (struct flow_times *)(c + 1);
-		if (inserted || p->ts_us < tm->first_us)
-			tm->first_us = p->ts_us;
-		if (inserted || p->ts_us > tm->last_us)
-			tm->last_us = p->ts_us;
-	}
+	count(ft, c, p, inserted);
+	ft->last = p->canon;
+	ft->last_c = c;
 	return inserted;
 }
 
@@ -116,6 +133,15 @@ bool flowtab_add(struct flowtab *ft, const struct packet *pkt, struct tuple *can
 	struct flow_prep p;
 	bool created;
 
+	p.canon = pkt->t;
+	p.dir = tuple_canonical(&p.canon) ? 1 : 0;
+	if (ft->last_c && memcmp(&p.canon, &ft->last, sizeof(p.canon)) == 0) {
+		p.ip_len = pkt->ip_len;
+		p.ts_us = pkt->ts_us;
+		count(ft, ft->last_c, &p, false);
+		*canon = p.canon;
+		return false;
+	}
 	flowtab_prepare(ft, pkt, &p);
 	created = flowtab_commit(ft, &p);
 	*canon = p.canon;

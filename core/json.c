@@ -114,10 +114,16 @@ static void json_summary(FILE *f, const struct summary *s)
 		s->rows, t->packets, t->ip_bytes, t->not_ip, t->malformed, t->duplicates);
 	if (t->live)
 		fprintf(f, ",\"kernel_drops\":%" PRIu64 ",\"if_drops\":%" PRIu64
-			",\"injected_bytes\":%" PRIu64 ",\"injected_packets\":%" PRIu64 "}\n",
+			",\"injected_bytes\":%" PRIu64 ",\"injected_packets\":%" PRIu64,
 			t->kernel_drops, t->if_drops, s->injected_bytes, s->injected_packets);
 	else
-		fputs(",\"kernel_drops\":null,\"if_drops\":null}\n", f);
+		fputs(",\"kernel_drops\":null,\"if_drops\":null", f);
+	/* Which owner source ran: "kernel" or "proc" (live); null for a file. */
+	if (t->owners == OUT_OWNERS_NONE)
+		fputs(",\"owners\":null}\n", f);
+	else
+		fprintf(f, ",\"owners\":\"%s\"}\n",
+			t->owners == OUT_OWNERS_KERNEL ? "kernel" : "proc");
 }
 
 int json_write_table(FILE *f, const struct table *t, const struct summary *s)

@@ -228,6 +228,8 @@ static void footer(FILE *out, const struct summary *s)
 	if (t->live)
 		fprintf(out, "; dropped: %" PRIu64 " by kernel, %" PRIu64 " by interface",
 			t->kernel_drops, t->if_drops);
+	if (t->owners != OUT_OWNERS_NONE)
+		fprintf(out, "; owners from %s", t->owners == OUT_OWNERS_KERNEL ? "the kernel" : "/proc");
 	fputc('\n', out);
 	if (s->injected_packets)
 		fprintf(out, "injected through packet sockets: %" PRIu64 " IP bytes in %" PRIu64

@@ -35,7 +35,13 @@ struct totals {
 	bool live;		/* drops are meaningful */
 	uint64_t kernel_drops;
 	uint64_t if_drops;
+	uint8_t owners;		/* live: which owner source ran (OUT_OWNERS_*) */
 };
+
+/* totals.owners */
+#define OUT_OWNERS_NONE 0	/* reading a file: the text says nothing */
+#define OUT_OWNERS_PROC 1	/* /proc and sock_diag */
+#define OUT_OWNERS_KERNEL 2	/* the kernel's reports first (kowners.h), /proc after */
 
 /* Which report of a run a block is. */
 enum report_kind {

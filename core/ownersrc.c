@@ -27,6 +27,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpf/owners.h"
+#include "cgmount.h"
 #include "ownerev.h"
 #include "owners_core.skel.h"
 #include "owners_lite.skel.h"
@@ -104,53 +105,6 @@ static void set_err(char *err, size_t len, const char *what, int e)
 {
 	if (err && len)
 		snprintf(err, len, "%s: %s", what, strerror(e < 0 ? -e : e));
-}
-
-/* Undo mountinfo's octal escapes (\040 for a space) in place. */
-static void unescape(char *s)
-{
-	char *w = s;
-
-	for (char *r = s; *r; r++) {
-		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
-		    r[3] >= '0' && r[3] <= '7') {
-			*w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
-			r += 3;
-		} else {
-			*w++ = *r;
-		}
-	}
-	*w = '\0';
-}
-
-int owner_src_cgroup2_mount(FILE *f, char *path, size_t len)
-{
-	char line[4096];
-	bool found = false;
-
-	while (fgets(line, sizeof(line), f)) {
-		char *sep = strstr(line, " - "), *fields[5], *save = NULL, *p = line;
-		int n = 0;
-
-		if (!sep || strncmp(sep + 3, "cgroup2 ", 8) != 0)
-			continue;
-		*sep = '\0';
-		/* id parent major:minor root mount-point ... */
-		while (n < 5 && (fields[n] = strtok_r(p, " ", &save)))
-			n++, p = NULL;
-		if (n < 5)
-			continue;
-		if (found && strcmp(fields[3], "/") != 0)
-			continue;
-		unescape(fields[4]);
-		if (strlen(fields[4]) >= len)
-			return -ENAMETOOLONG;
-		strcpy(path, fields[4]);
-		if (strcmp(fields[3], "/") == 0)
-			return 0;
-		found = true;
-	}
-	return found ? 0 : -ENOENT;
 }
 
 /* Is the capability in our effective set? */
@@ -399,28 +353,10 @@ int owner_src_open(struct owner_src **out, const struct owner_src_opts *opts, ch
 	s->cgfd = -1;
 	s->hashfd = -1;
 
-	f = fopen(opts->mountinfo ? opts->mountinfo : "/proc/self/mountinfo", "re");
-	if (!f) {
-		e = -errno;
-		set_err(err, errlen, "reading mountinfo", e);
-		goto fail;
-	}
-	e = owner_src_cgroup2_mount(f, s->cgroup, sizeof(s->cgroup));
-	fclose(f);
-	if (e) {
-		set_err(err, errlen, "no cgroup v2 mount to attach to", e);
-		goto fail;
-	}
-	s->cgfd = open(s->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (s->cgfd < 0) {
-		e = -errno;
-		set_err(err, errlen, s->cgroup, e);
-		goto fail;
-	}
-
 	/*
-	 * Every program asks who the current task is, which the kernel allows
-	 * only with CAP_PERFMON (or CAP_SYS_ADMIN) besides CAP_BPF.
+	 * First, the likeliest reason of all: every program asks who the
+	 * current task is, which the kernel allows only with CAP_PERFMON (or
+	 * CAP_SYS_ADMIN) besides CAP_BPF.
 	 */
 	if (!has_cap(CAP_SYS_ADMIN) && !(has_cap(CAP_PERFMON) && has_cap(CAP_BPF) &&
 					 has_cap(CAP_NET_ADMIN))) {
@@ -430,6 +366,30 @@ int owner_src_open(struct owner_src **out, const struct owner_src_opts *opts, ch
 			"CAP_NET_ADMIN)", e);
 		goto fail;
 	}
+
+	f = fopen(opts->mountinfo ? opts->mountinfo : "/proc/self/mountinfo", "re");
+	if (!f) {
+		e = -errno;
+		set_err(err, errlen, "reading mountinfo", e);
+		goto fail;
+	}
+	e = owner_src_cgroup2_mount(f, s->cgroup, sizeof(s->cgroup));
+	fclose(f);
+	/* A mount namespace of our own without it (ip netns exec): an ancestor's. */
+	if (e == -ENOENT && !opts->mountinfo)
+		e = cgmount_ancestor(s->cgroup, sizeof(s->cgroup), &s->cgfd);
+	else if (!e)
+		s->cgfd = open(s->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (e) {
+		set_err(err, errlen, "no cgroup v2 mount to attach to", e);
+		goto fail;
+	}
+	if (s->cgfd < 0) {
+		e = -errno;
+		set_err(err, errlen, s->cgroup, e);
+		goto fail;
+	}
+
 	if (!(opts->flags & OWNER_SRC_NO_RINGBUF) &&
 	    libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 1)
 		s->cfg.flags |= OWNERS_CFG_RINGBUF;

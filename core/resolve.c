@@ -1734,6 +1734,12 @@ enum owner_status resolver_lookup_traced(const struct resolver *r, int family, i
 	return held && r->some_denied ? OWNER_NO_PERMISSION : OWNER_NO_PROCESS;
 }
 
+void resolver_set_first(struct resolver *r, resolver_first_fn fn, void *ctx)
+{
+	r->first = fn;
+	r->first_ctx = ctx;
+}
+
 enum owner_status resolver_lookup_end(const struct resolver *r, int family, int proto,
 				      const uint8_t *laddr, uint16_t lport,
 				      const uint8_t *raddr, uint16_t rport,
@@ -1742,6 +1748,16 @@ enum owner_status resolver_lookup_end(const struct resolver *r, int family, int 
 	if (r->src)
 		return r->src->lookup_end(r->src->ctx, family, proto, laddr, lport, raddr, rport,
 					  owner, local);
+	if (r->first) {
+		bool wild = resolver_is_local(r, family, laddr) || !have_local(r) ||
+			    is_multicast(family, laddr);
+
+		if (r->first(r->first_ctx, family, proto, laddr, lport, raddr, rport, wild,
+			     owner) == OWNER_FOUND) {
+			*local = true;
+			return OWNER_FOUND;
+		}
+	}
 	return resolver_lookup_traced(r, family, proto, laddr, lport, raddr, rport, owner, local,
 				      NULL);
 }

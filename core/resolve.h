@@ -152,6 +152,25 @@ enum owner_status resolver_lookup_end(const struct resolver *r, int family, int 
 				      const uint8_t *raddr, uint16_t rport,
 				      const struct proc_info **owner, bool *local);
 
+/*
+ * An owner source asked before the resolver's own tables (kowners.h: the
+ * kernel's reports): the owner of the local end (laddr, lport), or
+ * anything but OWNER_FOUND to let the resolver answer. wild: a socket with
+ * no peer, or on the wildcard address, may answer, laddr being an address
+ * this host receives on.
+ */
+typedef enum owner_status (*resolver_first_fn)(void *ctx, int family, int proto,
+					       const uint8_t *laddr, uint16_t lport,
+					       const uint8_t *raddr, uint16_t rport, bool wild,
+					       const struct proc_info **owner);
+
+/*
+ * Every lookup (resolver_lookup, resolver_lookup_end, resolver_explains)
+ * asks fn(ctx) first; an end it owns is taken as an address of this host.
+ * fn is called under the same lock as the lookup. NULL: none.
+ */
+void resolver_set_first(struct resolver *r, resolver_first_fn fn, void *ctx);
+
 /* Is addr an address of this host, of any namespace met? */
 bool resolver_is_local(const struct resolver *r, int family, const uint8_t *addr);
 

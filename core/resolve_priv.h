@@ -142,6 +142,10 @@ struct resolver {
 	/* resolver_new_source: every answer from there, nothing read */
 	const struct owner_source *src;
 
+	/* resolver_set_first: asked before the tables below */
+	resolver_first_fn first;
+	void *first_ctx;
+
 	/* resolver_set_stop */
 	const atomic_int *stop;
 	double stop_seen;		/* monotonic time a pass first saw *stop; 0: not yet */

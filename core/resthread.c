@@ -24,6 +24,38 @@
 #define YIELD_BATCH 64
 
 /*
+ * The kernel's reports are taken in before every lookup of new flows (a
+ * socket's report is written in the system call that made or used it,
+ * before its first packet left), and at least every KPOLL_S seconds
+ * otherwise, so that its ring buffer does not fill.
+ */
+#define KPOLL_S 0.05
+
+void resthread_kpoll(struct session *s)
+{
+	if (!s->kown)
+		return;
+	s->kown_polled = session_now_mono();
+	/* On failure kown_err says why (once: later polls do nothing); lookups go on. */
+	(void)kowners_poll(s->kown, s->kown_err, sizeof(s->kown_err));
+}
+
+/*
+ * Flows t[0..n) that no pass explains (nor the kernel's reports, which
+ * the resolver asks first), moved to the front; how many.
+ */
+static size_t unexplained(struct session *s, struct tuple *t, size_t n)
+{
+	size_t m = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!resolver_explains(s->res, &t[i]))
+			t[m++] = t[i];
+	}
+	return m;
+}
+
+/*
  * Called by the resolver in the middle of a long pass (a walk of every
  * process's fds can take 100 ms on a host with a few hundred processes):
  * the resolver thread looks up the flows queued since, at once, as a
@@ -34,7 +66,7 @@ static void resolver_yield(void *ctx)
 {
 	struct session *s = ctx;
 	struct tuple t[YIELD_BATCH];
-	size_t n = 0, m = 0;
+	size_t n = 0, m;
 
 	if (!s->res_thread_holds)
 		return;
@@ -42,10 +74,9 @@ static void resolver_yield(void *ctx)
 	while (s->q.yielded < s->q.n && n < YIELD_BATCH)
 		t[n++] = s->q.items[s->q.yielded++];
 	pthread_mutex_unlock(&s->q.lock);
-	for (size_t i = 0; i < n; i++) {
-		if (!resolver_explains(s->res, &t[i]))
-			t[m++] = t[i];
-	}
+	if (n > 0)
+		resthread_kpoll(s);
+	m = unexplained(s, t, n);
 	if (m > 0)
 		resolver_refresh_flows(s->res, t, m, false);
 }
@@ -78,6 +109,7 @@ static void *resolver_main(void *arg)
 
 	pthread_mutex_lock(&s->res_lock);
 	s->res_thread_holds = true;
+	resthread_kpoll(s);
 	full_pass(s);
 	/* Read under res_lock: the capture thread's lookups write the resolver. */
 	pending = resolver_pending(s->res);
@@ -89,9 +121,14 @@ static void *resolver_main(void *arg)
 	while (!q->stop) {
 		double due = last + s->cfg.resolve_interval;
 		double wake = pending && last_deep + gap < due ? last_deep + gap : due;
-		struct timespec ts = session_timespec(wake);
+		struct timespec ts;
 		bool full;
-		size_t n, m = 0;
+		size_t n, m;
+
+		/* Nothing to look up: the kernel's reports are taken in anyway. */
+		if (s->kown && s->kown_polled + KPOLL_S < wake)
+			wake = s->kown_polled + KPOLL_S;
+		ts = session_timespec(wake);
 
 		/* Waiting at real-time priority: woken at once for a new flow. */
 		rt_thread_set(&rt, rt_budget_may(&rt, session_now_mono()));
@@ -110,11 +147,10 @@ static void *resolver_main(void *arg)
 
 		pthread_mutex_lock(&s->res_lock);
 		s->res_thread_holds = true;
-		/* The flows no pass has explained yet. */
-		for (size_t i = 0; i < n; i++) {
-			if (!resolver_explains(s->res, &batch[i]))
-				batch[m++] = batch[i];
-		}
+		if (n > 0 || session_now_mono() >= s->kown_polled + KPOLL_S)
+			resthread_kpoll(s);
+		/* The flows neither the kernel nor a pass has explained yet. */
+		m = unexplained(s, batch, n);
 		if (full) {
 			double wait = last_deep + gap - session_now_mono();
 			if (wait > 0) {
@@ -232,6 +268,9 @@ bool resthread_inline(struct session *s, const struct tuple *t)
 		s->inline_used = 0;
 		s->inline_time = 0;
 	}
+	/* The kernel's owners leave no race to win here (and are read by the resolver thread). */
+	if (s->kown)
+		return false;
 	if (s->inline_used >= INLINE_MAX || s->inline_time >= INLINE_TIME ||
 	    pthread_mutex_trylock(&s->res_lock) != 0)
 		return false;

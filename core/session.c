@@ -89,7 +89,7 @@ int session_emit(struct session *s, const struct report_data *d)
 int session_open(const struct session_config *cfg, struct session **out, char *err,
 		 size_t errlen)
 {
-	struct capture_opts co = { cfg->ifaces, cfg->n_ifaces, cfg->file, NULL, cfg->filter };
+	struct capture_opts co = { cfg->ifaces, cfg->n_ifaces, cfg->file, NULL, cfg->filter, 0 };
 	struct session *s = calloc(1, sizeof(*s));
 	int rc;
 
@@ -109,8 +109,14 @@ int session_open(const struct session_config *cfg, struct session **out, char *e
 		free(s);
 		return 1;
 	}
+	if (sessowners_open(s, &co, err, errlen) != 0) {
+		annot_free(s->annot);
+		free(s);
+		return 1;
+	}
 	rc = (int)capture_open(&co, &s->cap, err, errlen);
 	if (rc != 0) {
+		kowners_free(s->kown);
 		annot_free(s->annot);
 		free(s);
 		return rc;
@@ -135,6 +141,10 @@ int session_open(const struct session_config *cfg, struct session **out, char *e
 		session_close(s);
 		return 1;
 	}
+	if (s->totals.live)
+		s->totals.owners = s->kown ? OUT_OWNERS_KERNEL : OUT_OWNERS_PROC;
+	if (s->kown)
+		resolver_set_first(s->res, kowners_lookup_end, s->kown);
 	s->flows = flowtab_new_timed(cfg->max_flows, cfg->connections);
 	s->frags = fragcache_new();
 	s->dedup = dedup_new();
@@ -177,6 +187,7 @@ void session_close(struct session *s)
 	aggregate_free(s->early_ag);
 	capture_close(s->cap);
 	resolver_free(s->res);
+	kowners_free(s->kown);
 	pins_free(s->pins);
 	pktsock_free(s->pkt);
 	annot_free(s->annot);
@@ -279,9 +290,9 @@ static bool file_time(struct session *s, int64_t ts)
  * stamped at or after an interval's end closes it (live_packet_time). An
  * interval no such packet closes is closed once the clock is GRACE_US past
  * its end and the packets the kernel holds are read: a packet delayed in
- * the kernel longer than that counts in the next interval.
+ * the kernel longer than that counts in the next interval. (s->grace_us:
+ * GRACE_US, or more when the kernel holds packets a block at a time.)
  */
-#define GRACE_US 5000
 
 /* Is end (an interval's) before the -d deadline, if any? */
 static bool before_deadline(const struct session *s, int64_t end)
@@ -428,6 +439,8 @@ static void final_pass(struct session *s)
 		return;
 	/* Packet sockets made since the last pass: their holders too. */
 	pktsock_refresh(s->pkt, s->res);
+	/* The resolver thread is gone: its last reports are taken here. */
+	resthread_kpoll(s);
 	t = malloc((n < FINAL_MAX ? n : FINAL_MAX) * sizeof(*t));
 	if (!t) {
 		resolver_refresh(s->res);
@@ -478,7 +491,7 @@ static void pace(struct session *s, int n)
 	} else if (s->new_flows != s->busy_new) {
 		s->pausing = false;
 	}
-	if (s->pausing && n > 0) {
+	if (s->pausing && n > 0 && !s->kown) {
 		struct timespec ts = { 0, PAUSE_US * 1000L };
 		nanosleep(&ts, NULL);
 	}
@@ -510,7 +523,7 @@ static int poll_timeout(const struct session *s, double now)
 	int timeout = POLL_MS;
 
 	if (before_deadline(s, next)) {
-		left = next + GRACE_US - now_real_us();
+		left = next + s->grace_us - now_real_us();
 		if (left < (int64_t)timeout * 1000)
 			timeout = left > 0 ? (int)((left + 999) / 1000) : 0;
 	}
@@ -530,15 +543,39 @@ static int live_intervals(struct session *s, char *err, size_t errlen)
 {
 	int64_t next = interval_next_end(s);
 
-	if (!before_deadline(s, next) || now_real_us() < next + GRACE_US)
+	if (!before_deadline(s, next) || now_real_us() < next + s->grace_us)
 		return 0;
 	if (capture_dispatch(s->cap, 0, on_packet, s, err, errlen) == -1)
 		return -1;
 	next = interval_next_end(s);
-	while (!s->done && before_deadline(s, next) && now_real_us() >= next + GRACE_US) {
+	while (!s->done && before_deadline(s, next) && now_real_us() >= next + s->grace_us) {
 		if (interval_end(s, next) != 0)
 			return -1;
 		next = interval_next_end(s);
+	}
+	return 0;
+}
+
+/*
+ * With the kernel's owners the kernel holds packets up to BUFFER_MS in a
+ * block before it hands them over: for a report that must hold every
+ * packet until now (SIGUSR1's, the last one), read what comes until the
+ * capture has none held (capture_held), at most BUFFER_MS and a margin
+ * from now. Immediate mode: what is there now. -1 when the capture failed.
+ */
+static int drain_held(struct session *s, char *err, size_t errlen)
+{
+	double until = session_now_mono() + (BUFFER_MS + 20) / 1000.0;
+
+	if (!s->kown)
+		return capture_dispatch(s->cap, 0, on_packet, s, err, errlen) == -1 ? -1 : 0;
+	while (!s->done) {
+		double left = until - session_now_mono();
+
+		if (left <= 0 || capture_held(s->cap) == 0)
+			break;
+		if (capture_dispatch(s->cap, (int)(left * 1000) + 1, on_packet, s, err, errlen) == -1)
+			return -1;
 	}
 	return 0;
 }
@@ -593,6 +630,10 @@ int session_run(struct session *s, const struct session_signals *sig, char *err,
 		}
 		if (sig->report && *sig->report) {
 			*sig->report = 0;
+			if (s->totals.live && drain_held(s, err, errlen) != 0) {
+				rc = 1;
+				break;
+			}
 			flush_batch(s);
 			if (interval_partial(s) != 0)
 				s->done = true;
@@ -611,12 +652,12 @@ int session_run(struct session *s, const struct session_signals *sig, char *err,
 		}
 	}
 	/* Packets the kernel already holds belong to the window: take them. */
-	if (rc == 0 && s->totals.live && !s->done &&
-	    capture_dispatch(s->cap, 0, on_packet, s, err, errlen) == -1)
+	if (s->totals.live)
+		s->stop_mono = session_now_mono();	/* the window ends now */
+	if (rc == 0 && s->totals.live && !s->done && drain_held(s, err, errlen) != 0)
 		rc = 1;
 	if (s->totals.live) {
 		/* The last pass and the report need no hurry. */
-		s->stop_mono = session_now_mono();
 		rt_thread_set(&s->rt, false);
 		capture_drops(s->cap, &s->totals.kernel_drops, &s->totals.if_drops);
 		interval_stop_reporter(s);

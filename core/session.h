@@ -21,11 +21,20 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "kowners.h"
 #include "output.h"
 #include "report.h"
 #include "resolve.h"
 
 #define RESOLVE_MIN_GAP_MS 10
+/*
+ * The default time between two full passes over /proc: with owners from
+ * /proc, every second; with the kernel's, whose reports cover every TCP
+ * and UDP socket made during the run, only now and then (the flows they
+ * do not explain are looked up in /proc at once anyway).
+ */
+#define RESOLVE_INTERVAL_PROC 1.0
+#define RESOLVE_INTERVAL_KERNEL 10.0
 
 /* Called with each report as it is ready; 0, or -1 to end the run. */
 typedef int (*session_emit_fn)(void *ctx, const struct report_data *d);
@@ -44,8 +53,11 @@ struct session_config {
 	const char *proc_root;
 	bool proc_root_set;		/* given: a -r file's annotations are not read */
 	const char *write_file;		/* -w: pcapng with owners (pcapng_writer.h); "-": stdout */
-	double resolve_interval;	/* seconds */
+	double resolve_interval;	/* seconds; 0: the default (RESOLVE_INTERVAL_*) */
 	bool no_realtime;		/* live: keep the capture thread's priority */
+	bool realtime;			/* live: SCHED_FIFO with the kernel's owners too */
+	enum owners_mode owners;	/* live: the owner source (kowners.h) */
+	bool owners_debug;		/* libbpf's messages on stderr */
 	int64_t interval_us;		/* --interval; 0: one report at the end */
 	bool total;			/* with an interval: the whole run at the end too */
 	bool connections;		/* reports of connections: flows keep their times */
@@ -75,6 +87,27 @@ struct session;
  */
 int session_open(const struct session_config *cfg, struct session **out, char *err,
 		 size_t errlen);
+
+/*
+ * Which owner source a live capture uses, as session_open settled it:
+ * OUT_OWNERS_KERNEL, or OUT_OWNERS_PROC (with *why, if not NULL, saying
+ * why the kernel's did not load when it was tried; else NULL).
+ * OUT_OWNERS_NONE for a file.
+ */
+int session_owners(const struct session *s, const char **why);
+
+/*
+ * Does the run take real-time priority? Without --realtime or
+ * --no-realtime: with /proc's owners yes, with the kernel's no (no race to
+ * win). A file: no.
+ */
+bool session_realtime(const struct session *s);
+
+/*
+ * The kernel's owner source failed during the run (its ring buffer):
+ * why, once; the lookups went on through /proc. NULL: it did not fail.
+ */
+const char *session_owners_error(const struct session *s);
 
 /*
  * Reading a file: the one pass over the proc root, now, before any packet

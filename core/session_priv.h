@@ -28,6 +28,19 @@
 #include "session.h"
 
 #define QUEUE_LEN 4096
+
+/* Live, immediate mode: how late a packet may come for its interval (see live_intervals). */
+#define GRACE_US 5000
+/*
+ * With the kernel's owners, packets need not wake the capture thread one
+ * by one to win a race: the kernel hands them over a block at a time, at
+ * the latest BUFFER_MS after the first. A packet of an interval may then
+ * come that much later than its end; and a report of everything until now
+ * (SIGUSR1's, the last one) waits that long and a margin for the last
+ * block, not leaving it in the kernel.
+ */
+#define BUFFER_MS 100
+#define BUFFER_GRACE_US ((BUFFER_MS + 20) * 1000)
 #define BATCH 32	/* the file pipeline's ring: more than PIPE_COUNT packets */
 
 /* New flows handed from the capture thread to the resolver thread. */
@@ -55,6 +68,11 @@ struct session {
 	struct flow_prep batch[BATCH];
 	size_t nbatch;
 	struct resolver *res;
+	struct kowners *kown;	/* live: the kernel's owners, asked before res; NULL: none */
+	char kown_why[256];	/* why it did not load, when it was tried */
+	char kown_err[256];	/* why it failed during the run; "" */
+	double kown_polled;	/* resolver thread: when it last took the kernel's reports */
+	int64_t grace_us;	/* live: how late a packet may come for its interval */
 	struct pins *pins;	/* flows' answers the resolver forgot (pins.h) */
 	struct pktsock *pkt;	/* live: packet sockets, under res_lock; NULL reading a file */
 	struct totals totals;
@@ -133,7 +151,19 @@ struct timespec session_timespec(double t);
 /* The run's span so far (live: now; a file: its packets' times). */
 void session_span(const struct session *s, int64_t *start_us, int64_t *end_us);
 
+/* ---- sessowners.c ---- */
+/*
+ * Live: the kernel's owner source loaded if --owners asks (before the
+ * privileges go), and what it changes: no real-time priority unless
+ * --realtime, a buffered capture (co->buffer_ms), the interval grace, the
+ * time between full passes. 0, or 1 with err (--owners=kernel that could
+ * not load).
+ */
+int sessowners_open(struct session *s, struct capture_opts *co, char *err, size_t errlen);
+
 /* ---- resthread.c ---- */
+/* Under res_lock (or alone): take the kernel's new reports, if there is a source. */
+void resthread_kpoll(struct session *s);
 int resthread_start(struct session *s);
 void resthread_stop(struct session *s);
 void resthread_enqueue(struct session *s, const struct tuple *t);

@@ -6,10 +6,12 @@
 # node_exporter (tests/prom), 3. the scale test (6,000
 # flows against a generated ledger), the hostile proc roots and signals
 # (tests/hostile), 4. live tests (network namespaces, root), then the
-# privileges a running proctraf keeps (tests/privs, root), README.md's
-# snapshot recipe (tests/snapshot, root), the pcapng files of -w
+# privileges a running proctraf keeps (tests/privs, root), the
+# kernel's owner source detached on every exit path (tests/owners, root),
+# README.md's snapshot recipe (tests/snapshot, root), the pcapng files of -w
 # (tests/pcapng; its live cases need root),
-# 5. accuracy cases (bench/accuracy, root), 6. unit, golden and
+# 5. accuracy cases (bench/accuracy, root; beside a busy loop per core,
+# with the kernel's owners and with /proc's), 6. unit, golden and
 # scale tests again under ASan+UBSan, 7. a live capture under TSan,
 # 8. each libFuzzer harness briefly (FUZZ_CHECK_SECONDS each, two at a
 # time; skipped without clang).
@@ -85,13 +87,21 @@ layer scale sh tests/scale/run.sh "$build/proctraf"
 layer hostile sh tests/hostile/run.sh "$build/proctraf"
 layer live sh tests/live/run.sh "$build/proctraf"
 layer privs sh tests/privs/run.sh "$build/proctraf"
+# The kernel's owner source: nothing left loaded or attached after any exit path.
+layer owners sh tests/owners/run.sh "$build/proctraf"
 # The snapshot recipe of README.md, run as written (root).
 layer snapshot sh tests/snapshot/run.sh "$build/proctraf"
 # -w files read by tshark and capinfos, and by -r: from files, live, a pipe.
 layer pcapng sh tests/pcapng/run.sh "$build/proctraf"
 # Attribution against the truth of a capture beside it (bench/accuracy):
-# every case, at quick volumes.
-layer accuracy sh bench/accuracy/run.sh "$build/proctraf" --check
+# every case, at quick volumes, while a busy loop at normal priority keeps
+# each core occupied: with the kernel's owner source (forced, so that it
+# cannot fall back unseen) and no real-time priority, then with /proc only
+# (its default, real-time priority).
+layer accuracy sh tests/lib/busy.sh sh bench/accuracy/run.sh "$build/proctraf" --check \
+	--proctraf-args '--owners=kernel --no-realtime'
+layer "accuracy (proc)" sh tests/lib/busy.sh sh bench/accuracy/run.sh "$build/proctraf" \
+	--check --proctraf-args '--owners=proc'
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 unit "$asan"

@@ -3,7 +3,8 @@
 
     PACC_NS_H=.. PACC_NS_P=.. PACC_NS_C=.. PACC_IF_HP=.. PACC_IF_HC=.. PACC_IF_BR=..
     PACC_IF_HB=.. PACC_TMP=DIR PACC_PY=python3 PACC_HELPER=PATH|'' PACC_NETHOGS=0|1
-    PACC_QUICK=0|1 PACC_CHECK=0|1 PACC_CASES=1,2,.. accuracy.py BINARY
+    PACC_QUICK=0|1 PACC_CHECK=0|1 PACC_CASES=1,2,.. [PACC_PT_ARGS='--owners=proc ...']
+    accuracy.py BINARY
 
 Per case: a tcpdump (-i any, LINUX_SLL2), proctraf (default interface: any)
 and, unless PACC_NETHOGS=0, nethogs (-t -v 2 -C -a: every interface, lo
@@ -47,6 +48,8 @@ TMP = ENV.get("PACC_TMP", "")
 PY = ENV.get("PACC_PY", "/usr/bin/python3")
 HELPER = ENV.get("PACC_HELPER", "")
 NETHOGS = ENV.get("PACC_NETHOGS", "1") == "1"
+# Options for proctraf before the filter (run.sh --proctraf-args), split on blanks.
+PT_ARGS = ENV.get("PACC_PT_ARGS", "").split()
 QUICK = ENV.get("PACC_QUICK", "0") == "1"
 CHECK = ENV.get("PACC_CHECK", "0") == "1"
 RERUNS = 2          # --check: a case that misses its target is run again up to this often
@@ -144,7 +147,7 @@ class Tools:
                               *FILTER))
         if not wait_for(self.td.stderr, "listening on"):
             raise RuntimeError("tcpdump did not start: %s" % finish(self.td, 5)[2])
-        self.pt = spawn(in_ns(NS_H, binary, *FILTER))
+        self.pt = spawn(in_ns(NS_H, binary, *PT_ARGS, *FILTER))
         self.nh = None
         self.nh_lines = []                  # (time, line) of nethogs's output
         self.nh_wait = 0.0
@@ -722,9 +725,10 @@ def main():
     install_handlers(TIME_LIMIT)
     results = []
     status = 0
-    print("proctraf attribution accuracy, %s run%s; %s; load average %s at the start" % (
-        "quick" if QUICK else "full", ", check" if CHECK else "",
-        "nethogs beside it" if NETHOGS else "no nethogs", loadavg()), flush=True)
+    print("proctraf%s attribution accuracy, %s run%s; %s; load average %s at the start" % (
+        "".join(" " + a for a in PT_ARGS), "quick" if QUICK else "full",
+        ", check" if CHECK else "", "nethogs beside it" if NETHOGS else "no nethogs",
+        loadavg()), flush=True)
     print_header()
     try:
         ifs = ifindexes(NS_H)

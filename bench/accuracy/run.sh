@@ -3,6 +3,7 @@
 # proctraf (and nethogs, beside it) gives to the right pid in the right direction.
 #
 #   bench/accuracy/run.sh BINARY [--quick] [--check] [--cases 1,2,...] [--no-nethogs]
+#                         [--proctraf-args 'ARGS']
 #
 # Needs root (prints SKIP and exits 0 otherwise). Creates three network
 # namespaces, paccH-PID ("host": proctraf, nethogs and tcpdump run here),
@@ -18,11 +19,14 @@
 #                  the line "N passed, N failed"
 #   --cases LIST   run only these cases (comma-separated numbers)
 #   --no-nethogs   do not run nethogs beside proctraf
+#   --proctraf-args 'ARGS'  options given to proctraf before the filter, split
+#                  on blanks (e.g. '--owners=proc --no-realtime')
 # ACCURACY_KEEP=DIR keeps the tcpdump captures and the tools' raw outputs.
 # shellcheck disable=SC2317	# the functions the traps call are reached
 
 usage() {
-	echo "usage: $0 BINARY [--quick] [--check] [--cases 1,2,...] [--no-nethogs]" >&2
+	echo "usage: $0 BINARY [--quick] [--check] [--cases 1,2,...] [--no-nethogs]" \
+		"[--proctraf-args 'ARGS']" >&2
 	exit 2
 }
 
@@ -33,6 +37,7 @@ quick=0
 check=0
 nethogs=1
 cases=1,2,3,4,5,6,7,8,9
+pt_args=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) quick=1 ;;
@@ -44,6 +49,12 @@ while [ $# -gt 0 ]; do
 		shift
 		;;
 	--cases=*) cases=${1#--cases=} ;;
+	--proctraf-args)
+		[ $# -ge 2 ] || usage
+		pt_args=$2
+		shift
+		;;
+	--proctraf-args=*) pt_args=${1#--proctraf-args=} ;;
 	*) usage ;;
 	esac
 	shift
@@ -246,7 +257,7 @@ reach "$ns_c" -6 fd00:$o:1::2
 PACC_NS_H=$ns_h PACC_NS_P=$ns_p PACC_NS_C=$ns_c \
 PACC_IF_HP=$if_hp PACC_IF_HC=$if_hc PACC_IF_BR=$if_br PACC_IF_HB=$if_hb \
 PACC_TMP=$tmp PACC_PY=$py PACC_HELPER=$helper PACC_NETHOGS=$nethogs \
-PACC_QUICK=$quick PACC_CHECK=$check PACC_CASES=$cases PACC_NET=$o \
+PACC_QUICK=$quick PACC_CHECK=$check PACC_CASES=$cases PACC_NET=$o PACC_PT_ARGS=$pt_args \
 	"$py" -B "$here/accuracy.py" "$binary" &
 driver=$!
 wait "$driver"

@@ -64,9 +64,9 @@ SHORT = {"-i": "interface", "-d": "duration", "-c": "count", "-r": "read", "-I":
          "-t": "timestamps", "-H": "human", "-g": "group-by", "-C": "connections", "-p": "pid",
          "-u": "user", "-s": "sort", "-q": "quiet", "-h": "help", "-V": "version"}
 WITH_ARG = {"interface", "duration", "count", "read", "interval", "group-by", "pid", "user",
-            "command", "sort", "top", "max-flows", "proc-root", "resolve-interval"}
+            "command", "sort", "top", "max-flows", "proc-root", "resolve-interval", "owners"}
 FLAGS = {"total", "csv", "tsv", "json", "no-header", "timestamps", "rate", "human",
-         "connections", "no-unknown", "quiet", "no-realtime"}
+         "connections", "no-unknown", "quiet", "no-realtime", "realtime"}
 
 
 def split_words(opts):
@@ -156,6 +156,13 @@ def parse_opts(opts):
             o["sort"] = v
         elif name == "resolve-interval":
             duration(v)
+        elif name == "owners":
+            # The kernel's owner source is for a live capture: never with -r.
+            if v not in ("auto", "kernel", "proc") or v == "kernel":
+                raise UsageError("--owners " + v)
+        elif name in ("realtime", "no-realtime"):
+            if ("no-realtime" if name == "realtime" else "realtime") in [p for p, _ in pairs]:
+                raise UsageError("--realtime with --no-realtime")
         elif name in ("total", "timestamps", "rate", "human", "connections", "no-unknown"):
             o[name.replace("-", "_")] = True
         elif name in ("help", "version", "proc-root"):

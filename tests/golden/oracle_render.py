@@ -273,6 +273,7 @@ def render(o, block, first):
                b'"rows":%d' % len(rows),
                b'"packets":%d' % foot["P"], b'"ip_bytes":%d' % foot["B"],
                b'"not_ip":%d' % foot["N"], b'"malformed":%d' % foot["M"],
-               b'"duplicates":0', b'"kernel_drops":null', b'"if_drops":null']
+               b'"duplicates":0', b'"kernel_drops":null', b'"if_drops":null',
+               b'"owners":null']
     out.append(b"{" + b",".join(summary) + b"}")
     return b"".join(x + b"\n" for x in out)

@@ -27,7 +27,8 @@ ISO = re.compile(r"^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)\.(\d{6})Z$")
 TEXT_SPAN = re.compile(r"^(?:interval (\d+): |(total): )?from (\S+) to (\S+) \((\d+\.\d{6}) s\)$")
 TEXT_FOOTER = re.compile(r"^captured (\d+) packets, (\d+) IP bytes; (\d+) not IP, (\d+) malformed"
                          r"(?:, (\d+) copies of packets seen on another interface)?"
-                         r"; dropped: (\d+) by kernel, (\d+) by interface$")
+                         r"; dropped: (\d+) by kernel, (\d+) by interface"
+                         r"(?:; owners from (?:the kernel|/proc))?$")
 TEXT_INJECTED = re.compile(r"^injected through packet sockets: (\d+) IP bytes in (\d+) packets, "
                            r"counted in the rows of the processes holding them$")
 

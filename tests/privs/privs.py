@@ -15,6 +15,7 @@ import csv
 import io
 import os
 import pwd
+import re
 import shutil
 import socket
 import struct
@@ -162,10 +163,11 @@ def rows_by_pid(csv_text):
 
 
 def case_live_root(binary):
-    """Root: the four capabilities (of those root holds), as nobody, every thread."""
+    """Root with owners from /proc: the four capabilities (of those root
+    holds), as nobody, every thread."""
     want = LIVE & MINE["CapPrm"]
-    tasks, rc, out, err, pids = run_live([binary, "-i", "lo", "-d", "3", "--csv"],
-                                         talkers=(None, OTHER_UID))
+    tasks, rc, out, err, pids = run_live([binary, "-i", "lo", "-d", "3", "--csv",
+                                          "--owners=proc"], talkers=(None, OTHER_UID))
     why = creds_ok(tasks, want, want, NOBODY_IDS, min_threads=3)
     check("live as root: each thread keeps %x, as nobody, no-new-privs" % want, why is None, why)
     check("live as root: exit 0", rc == 0, "exit %s, stderr %r" % (rc, err))
@@ -176,6 +178,57 @@ def case_live_root(binary):
         got = rows.get(pid, (0, 0))
         check("live as root: %s process attributed" % who, got[0] > 0 and got[1] > 0,
               "pid %d: %s; rows %s" % (pid, got, rows))
+
+
+def case_live_kernel(binary):
+    """Root, the kernel's owner source (the default where it loads): no
+    real-time priority, so CAP_SYS_NICE is not kept; --realtime keeps it."""
+    for extra, want in (([], LIVE & ~(1 << SYS_NICE) & MINE["CapPrm"]),
+                        (["--realtime"], LIVE & MINE["CapPrm"])):
+        name = "live, kernel's owners%s" % "".join(" " + e for e in extra)
+        tasks, rc, out, err, pids = run_live([binary, "-i", "lo", "-d", "3", "--csv",
+                                              "--owners=kernel"] + extra,
+                                             talkers=(None, OTHER_UID))
+        why = creds_ok(tasks, want, want, NOBODY_IDS, min_threads=3)
+        check("%s: each thread keeps %x" % (name, want), why is None, why)
+        rows, _ = rows_by_pid(out)
+        got = [rows.get(pid, (0, 0)) for pid in pids]
+        check("%s: exit 0, nothing on stderr, both processes attributed" % name,
+              rc == 0 and err == "" and all(g[0] > 0 and g[1] > 0 for g in got),
+              "exit %s, stderr %r, pids %s: %s" % (rc, err, pids, got))
+
+
+NOTE = re.compile(r"^proctraf: note: in-kernel owner source not loaded \(.*CAP_BPF.*\); "
+                  r"owners from /proc$")
+
+
+def case_owners_refused(binary):
+    """Loading the programs refused (CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN
+    cut from the bounding set by setpriv): --owners=auto falls back to
+    /proc, says so in one line on stderr and still reports; --owners=kernel
+    fails with one line."""
+    if subprocess.run(["setpriv", "--bounding-set=-bpf,-perfmon", "true"],
+                      capture_output=True).returncode != 0:
+        skip("owners refused", "this setpriv knows no CAP_BPF or CAP_PERFMON")
+        return
+    cut = ["setpriv", "--bounding-set=-bpf,-perfmon,-sys_admin"]
+    tasks, rc, out, err, pids = run_live(cut + [binary, "-i", "lo", "-d", "3"])
+    lines = err.splitlines()
+    check("owners refused: exit 0, one note on stderr",
+          rc == 0 and len(lines) == 1 and NOTE.match(lines[0]) is not None,
+          "exit %s, stderr %r" % (rc, err))
+    footer = out.rstrip("\n").splitlines()[-1:] or [""]
+    row = [line for line in out.splitlines() if line.split()[:1] == [str(pids[0])]]
+    check("owners refused: the report says /proc, and has the process",
+          footer[0].endswith("; owners from /proc") and len(row) == 1,
+          "footer %r, rows of pid %d: %r" % (footer, pids[0], row))
+    r = subprocess.run(cut + [binary, "-i", "lo", "-d", "1", "--owners=kernel"],
+                       capture_output=True, text=True, timeout=30)
+    check("owners refused: --owners=kernel exits 1 with one line",
+          r.returncode == 1 and r.stdout == "" and len(r.stderr.splitlines()) == 1 and
+          r.stderr.startswith("proctraf: --owners=kernel: cannot load the in-kernel owner "
+                              "source: ") and "CAP_BPF" in r.stderr,
+          "exit %s, stdout %r, stderr %r" % (r.returncode, r.stdout[:200], r.stderr))
 
 
 def case_live_no_realtime(binary):
@@ -314,6 +367,24 @@ def case_file_caps(binary, tmp):
           "exit %s, stderr %r, rows %s %s" % (rc, err, rows, unknown))
 
 
+def case_file_caps_bpf(binary, tmp):
+    """nobody with the capture's and the kernel owner source's capabilities
+    (README's setcap line with cap_bpf,cap_perfmon): the programs load, and
+    root's process is attributed through them (no /proc privilege kept)."""
+    c = Copy(binary, tmp, "proctraf", "cap_net_raw,cap_net_admin,cap_bpf,cap_perfmon+ep")
+    if c.err:
+        skip("file capabilities with bpf,perfmon", c.err)
+        return
+    tasks, rc, out, err, pids = run_live(as_nobody([c.path, "-i", "lo", "-d", "3",
+                                                    "--owners=kernel"]))
+    why = creds_ok(tasks, 0, MINE["CapBnd"], NOBODY_IDS, min_threads=3)
+    check("file caps +bpf,perfmon: nothing kept after the open", why is None, why)
+    row = [line for line in out.splitlines() if line.split()[:1] == [str(pids[0])]]
+    check("file caps +bpf,perfmon: the kernel's owners, root's process attributed",
+          rc == 0 and err == "" and "; owners from the kernel\n" in out and len(row) == 1,
+          "exit %s, stderr %r, stdout %r" % (rc, err, out[-600:]))
+
+
 def case_file_caps_read(binary, tmp):
     """README's full non-root set: the two that read /proc are kept, and
     attribute root's process; a file or a proc root the user may not read
@@ -378,7 +449,8 @@ def case_setuid(binary, tmp):
         skip("setuid", "%s is mounted nosuid, or nobody cannot run python" % c.dir)
         return
     want = LIVE & MINE["CapBnd"]
-    tasks, rc, out, err, pids = run_live(as_nobody([c.path, "-i", "lo", "-d", "3", "--csv"]))
+    tasks, rc, out, err, pids = run_live(as_nobody([c.path, "-i", "lo", "-d", "3", "--csv",
+                                                    "--owners=proc"]))
     why = creds_ok(tasks, want, want, NOBODY_IDS, min_threads=3)
     check("setuid root run by nobody: nobody's ids, keeps %x" % want, why is None, why)
     rows, _ = rows_by_pid(out)
@@ -396,12 +468,15 @@ def main():
     try:
         case_live_root(binary)
         case_live_no_realtime(binary)
+        case_live_kernel(binary)
+        case_owners_refused(binary)
         case_file_pipe(binary)
         case_file_reads_proc_first(binary, tmp)
         case_file_private_root(binary, tmp)
         if shutil.which("setcap"):
             case_file_caps(binary, tmp)
             case_file_caps_read(binary, tmp)
+            case_file_caps_bpf(binary, tmp)
         else:
             skip("file capabilities", "no setcap (package libcap2-bin)")
         case_setuid(binary, tmp)

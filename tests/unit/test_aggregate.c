@@ -425,6 +425,34 @@ static void test_sorting(void **state)
 	aggregate_free(ag);
 }
 
+/*
+ * One process met by two sources (the kernel's reports and /proc), each
+ * with a proc_info of its own: one row, its pid and start time the key.
+ * With the start time unknown, two proc_info stay two rows (two processes
+ * that had the same pid cannot be told apart from one).
+ */
+static void test_one_row_per_process(void **state)
+{
+	(void)state;
+	struct proc_info kern = mkproc(42, "py", 0, true), proc = mkproc(42, "py", 0, true);
+	struct proc_info old = mkproc(43, "a", 0, true), reused = mkproc(43, "b", 0, true);
+	struct aggregate *ag = aggregate_new();
+	size_t n;
+
+	kern.start = proc.start = 12345;
+	one_owner(ag, &kern, 0, 100, 10);
+	one_owner(ag, &proc, 1, 200, 20);
+	one_owner(ag, &old, 0, 1, 0);
+	one_owner(ag, &reused, 0, 2, 0);
+	const struct row *rows = aggregate_rows(ag, &n);
+	assert_int_equal(n, 3);
+	assert_int_equal(rows[0].pid, 42);
+	check_row(&rows[0], 300, 30, 2, 2, 2);
+	assert_int_equal(rows[1].pid, 43);
+	assert_int_equal(rows[2].pid, 43);
+	aggregate_free(ag);
+}
+
 static void test_user_names(void **state)
 {
 	(void)state;
@@ -630,6 +658,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_split_by_locality),
 		cmocka_unit_test(test_overflow_row),
 		cmocka_unit_test(test_sorting),
+		cmocka_unit_test(test_one_row_per_process),
 		cmocka_unit_test(test_user_names),
 		T(test_invariant),
 		/* Last: under ASan, the bug it guards against aborts the run. */

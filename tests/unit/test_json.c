@@ -430,7 +430,7 @@ static void test_rows(void **state)
 		"{\"type\":\"summary\",\"report\":\"once\",\"interval\":null,"
 		"\"interval_seconds\":null," STAMPS ",\"duration\":2.500000,\"rows\":77,"
 		"\"packets\":120,\"ip_bytes\":65540,\"not_ip\":3,\"malformed\":2,\"duplicates\":1,"
-		"\"kernel_drops\":null,\"if_drops\":null}\n");
+		"\"kernel_drops\":null,\"if_drops\":null,\"owners\":null}\n");
 	free(out);
 
 	/* Through output_table: the same, with the rows written counted. */
@@ -502,7 +502,7 @@ static void test_summary_kinds(void **state)
 		"{\"type\":\"summary\",\"report\":\"interval\",\"interval\":3,"
 		"\"interval_seconds\":1.000000," STAMPS ",\"duration\":2.500000,\"rows\":77,"
 		"\"packets\":120,\"ip_bytes\":65540,\"not_ip\":3,\"malformed\":2,\"duplicates\":1,"
-		"\"kernel_drops\":null,\"if_drops\":null}\n");
+		"\"kernel_drops\":null,\"if_drops\":null,\"owners\":null}\n");
 	free(out);
 
 	/* --total after intervals: no index, the interval's length still said. */
@@ -542,13 +542,13 @@ static void test_summary_live_and_unknown_times(void **state)
 		"{\"type\":\"summary\",\"report\":\"once\",\"interval\":null,"
 		"\"interval_seconds\":null," STAMPS ",\"duration\":2.500000,\"rows\":77,"
 		"\"packets\":9,\"ip_bytes\":99,\"not_ip\":1,\"malformed\":0,\"duplicates\":0,"
-		"\"kernel_drops\":4,\"if_drops\":5,\"injected_bytes\":0,\"injected_packets\":0}\n");
+		"\"kernel_drops\":4,\"if_drops\":5,\"injected_bytes\":0,\"injected_packets\":0,\"owners\":null}\n");
 	free(out);
 	/* Frames of packet sockets counted for their holders (pktsock.h). */
 	s.injected_bytes = 6400;
 	s.injected_packets = 50;
 	out = summary_of(&s);
-	assert_non_null(strstr(out, ",\"injected_bytes\":6400,\"injected_packets\":50}\n"));
+	assert_non_null(strstr(out, ",\"injected_bytes\":6400,\"injected_packets\":50,"));
 	free(out);
 
 	/* Live with no drops: zeros, not null. */

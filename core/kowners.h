@@ -1,0 +1,84 @@
+/*
+ * kowners.h - the in-kernel owner source (ownersrc.h) as the resolver's
+ * first answer during a live capture.
+ *
+ * The kernel's programs say, in the system call that makes or uses a
+ * socket, which process holds it: no race with a process that lives a
+ * millisecond. What they cannot say (sockets made before the start,
+ * ICMP, raw and the other protocols they do not cover) is left to the
+ * /proc + sock_diag path: resolver_set_first puts kowners_lookup_end in
+ * front of it, and every lookup the kernel does not answer goes on there.
+ * So resolver_explains asks /proc about a flow only when an end of it is
+ * neither the kernel's nor known: an end that is no address of this host
+ * may be a socket of a namespace not met yet (a container's socket on
+ * the wildcard address), which the resolver then looks for.
+ *
+ * A kernel record becomes a struct proc_info once per process (pid and
+ * start time): uid, network namespace and name from the record; the
+ * command line from /proc/PID/cmdline only while /proc/PID/stat shows the
+ * same process (start time and name), else the name alone; the cgroup
+ * from the record's cgroup id (owner_src_cgroup_path), and the systemd
+ * unit and container it names (cgroup.h). These proc_info never move nor
+ * go away until kowners_free.
+ *
+ * Not thread-safe, like the source itself: one thread at a time (the
+ * session's resolver lock) polls, looks up and frees.
+ */
+#ifndef PROCTRAF_KOWNERS_H
+#define PROCTRAF_KOWNERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "resolve.h"
+#include "tuple.h"
+
+/* Which owner source a live capture uses (--owners). */
+enum owners_mode {
+	OWNERS_MODE_AUTO,	/* the kernel's when it loads, else /proc */
+	OWNERS_MODE_KERNEL,	/* the kernel's, or fail */
+	OWNERS_MODE_PROC,	/* /proc + sock_diag only */
+};
+
+struct kowners;
+struct owner_src;
+
+/*
+ * Load and attach the kernel's programs (the caller's privileges, before
+ * they are dropped). 0 and *out; or a negative errno with err saying why
+ * in one line. debug: libbpf's own messages on stderr (else none).
+ */
+int kowners_open(struct kowners **out, bool debug, char *err, size_t errlen);
+
+/* Detach the programs, free the records and every proc_info. NULL: nothing. */
+void kowners_free(struct kowners *k);
+
+/*
+ * Take in what the kernel reported since the last call. 0, or -1 (a
+ * broken ring buffer; err says why, and later polls do nothing).
+ */
+int kowners_poll(struct kowners *k, char *err, size_t errlen);
+
+/*
+ * The owner of the local end (laddr, lport) of a conversation with
+ * (raddr, rport), as the kernel reported it: OWNER_FOUND and *owner, or
+ * OWNER_NO_SOCKET. wild: a socket with no peer, or one bound to the
+ * wildcard address, may answer (laddr is an address of this host, or
+ * multicast); else only a socket with exactly these two ends. A socket
+ * of our own network namespace first, then of any. The signature of
+ * resolver_first_fn (resolve.h); ctx is the struct kowners.
+ */
+enum owner_status kowners_lookup_end(void *ctx, int family, int proto, const uint8_t *laddr,
+				     uint16_t lport, const uint8_t *raddr, uint16_t rport,
+				     bool wild, const struct proc_info **owner);
+
+struct kowners_stats {
+	uint64_t events;	/* the kernel's reports taken in */
+	uint64_t lost;		/* reports the kernel had no room for */
+	uint64_t answers;	/* lookups answered */
+	size_t processes;	/* proc_info made */
+};
+void kowners_stats(const struct kowners *k, struct kowners_stats *st);
+
+#endif
