@@ -1745,42 +1745,73 @@ enum owner_status resolver_lookup_end(const struct resolver *r, int family, int 
 				      const uint8_t *raddr, uint16_t rport,
 				      const struct proc_info **owner, bool *local)
 {
+	enum owner_status st;
+	const struct proc_info *first_owner = NULL;
+
 	if (r->src)
 		return r->src->lookup_end(r->src->ctx, family, proto, laddr, lport, raddr, rport,
 					  owner, local);
-	if (r->first) {
+	/*
+	 * What /proc shows first: the process that holds the socket now. The
+	 * kernel's owner is who last made or used it in a system call, which
+	 * is not the holder after a fork or an fd passed until the holder
+	 * calls one of its hooks (a UDP socket bound before a fork, read by
+	 * the child: the parent, long closed, would get its datagrams). The
+	 * kernel answers what /proc cannot: sockets gone before any look.
+	 */
+	st = resolver_lookup_traced(r, family, proto, laddr, lport, raddr, rport, owner, local,
+				    NULL);
+	if (st == OWNER_FOUND || !r->first)
+		return st;
+	{
 		bool wild = resolver_is_local(r, family, laddr) || !have_local(r) ||
 			    is_multicast(family, laddr);
 
 		if (r->first(r->first_ctx, family, proto, laddr, lport, raddr, rport, wild,
-			     owner) == OWNER_FOUND) {
+			     &first_owner) == OWNER_FOUND) {
+			*owner = first_owner;
 			*local = true;
 			return OWNER_FOUND;
 		}
 	}
-	return resolver_lookup_traced(r, family, proto, laddr, lport, raddr, rport, owner, local,
-				      NULL);
+	return st;
 }
 
-bool resolver_explains(const struct resolver *r, const struct tuple *t)
+/* Is every local end of t owned? With the kernel's answers, or /proc's alone. */
+static bool explains(const struct resolver *r, const struct tuple *t, bool kernel)
 {
 	const struct proc_info *p;
 	bool src_local, dst_local;
+	enum owner_status st;
 
 	/* Every local end needs its owner: loopback has two. */
-	if (resolver_lookup_end(r, t->family, t->proto, t->src, t->sport, t->dst, t->dport, &p,
-				&src_local) != OWNER_FOUND &&
-	    src_local)
+	st = kernel ? resolver_lookup_end(r, t->family, t->proto, t->src, t->sport, t->dst,
+					  t->dport, &p, &src_local)
+		    : resolver_lookup_traced(r, t->family, t->proto, t->src, t->sport, t->dst,
+					     t->dport, &p, &src_local, NULL);
+	if (st != OWNER_FOUND && src_local)
 		return false;
-	if (resolver_lookup_end(r, t->family, t->proto, t->dst, t->dport, t->src, t->sport, &p,
-				&dst_local) != OWNER_FOUND &&
-	    dst_local)
+	st = kernel ? resolver_lookup_end(r, t->family, t->proto, t->dst, t->dport, t->src,
+					  t->sport, &p, &dst_local)
+		    : resolver_lookup_traced(r, t->family, t->proto, t->dst, t->dport, t->src,
+					     t->sport, &p, &dst_local, NULL);
+	if (st != OWNER_FOUND && dst_local)
 		return false;
 	/*
 	 * An end of no namespace met: perhaps one of a namespace not met yet
 	 * (a container's). resolver_refresh_flows looks at new processes.
 	 */
 	return src_local && dst_local;
+}
+
+bool resolver_explains(const struct resolver *r, const struct tuple *t)
+{
+	return explains(r, t, true);
+}
+
+bool resolver_explains_own(const struct resolver *r, const struct tuple *t)
+{
+	return r->src ? explains(r, t, true) : explains(r, t, false);
 }
 
 bool resolver_pending(const struct resolver *r)

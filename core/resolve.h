@@ -144,6 +144,14 @@ enum owner_status resolver_lookup(const struct resolver *r, int family, int prot
 bool resolver_explains(const struct resolver *r, const struct tuple *t);
 
 /*
+ * ... by what the resolver itself read (/proc, sock_diag), the first
+ * source (resolver_set_first) left aside: a flow the kernel explains is
+ * still looked up, as /proc names a socket's holder after a fork where the
+ * kernel names its maker.
+ */
+bool resolver_explains_own(const struct resolver *r, const struct tuple *t);
+
+/*
  * resolver_lookup, and *local: whether laddr is an address of this host
  * (resolver_is_local), which the lookup learns anyway.
  */
@@ -153,9 +161,10 @@ enum owner_status resolver_lookup_end(const struct resolver *r, int family, int 
 				      const struct proc_info **owner, bool *local);
 
 /*
- * An owner source asked before the resolver's own tables (kowners.h: the
- * kernel's reports): the owner of the local end (laddr, lport), or
- * anything but OWNER_FOUND to let the resolver answer. wild: a socket with
+ * An owner source asked where the resolver's own tables find no owner
+ * (kowners.h: the kernel's reports, for sockets gone before /proc was
+ * read): the owner of the local end (laddr, lport), or anything but
+ * OWNER_FOUND to keep the resolver's answer. wild: a socket with
  * no peer, or on the wildcard address, may answer, laddr being an address
  * this host receives on.
  */

@@ -41,15 +41,16 @@ void resthread_kpoll(struct session *s)
 }
 
 /*
- * Flows t[0..n) that no pass explains (nor the kernel's reports, which
- * the resolver asks first), moved to the front; how many.
+ * Flows t[0..n) that no pass explains, moved to the front; how many.
+ * Those the kernel's reports explain too: /proc gives a socket's holder
+ * where the kernel gives its maker (resolve.h, resolver_explains_own).
  */
 static size_t unexplained(struct session *s, struct tuple *t, size_t n)
 {
 	size_t m = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (!resolver_explains(s->res, &t[i]))
+		if (!resolver_explains_own(s->res, &t[i]))
 			t[m++] = t[i];
 	}
 	return m;

@@ -449,7 +449,7 @@ static void final_pass(struct session *s)
 	for (size_t i = 0; i < n && m <= FINAL_MAX; i++) {
 		const struct tuple *k = flowtab_key(s->flows, i);
 		/* A pinned flow's answer is kept: its socket is long closed. */
-		if (pins_has(s->pins, i) || resolver_explains(s->res, k))
+		if (pins_has(s->pins, i) || resolver_explains_own(s->res, k))
 			continue;
 		if (m == FINAL_MAX) {
 			m++;

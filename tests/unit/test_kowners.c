@@ -289,6 +289,59 @@ static void test_explains(void **state)
 	resolver_free(r);
 }
 
+/*
+ * A UDP socket bound by one process and then held by another (bound, then
+ * forked; the maker closes its copy): the kernel names its maker, /proc
+ * its holder, and the resolver answers with the holder. The kernel's
+ * answer was taken first once, and a forked receiver's datagrams went to
+ * the parent that had closed the socket.
+ */
+static void test_holder_before_maker(void **state)
+{
+	struct ctx *c = *state;
+	const struct proc_info *p = NULL;
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	struct resolver *r;
+	int u, down[2];
+	uint16_t port;
+	pid_t kid;
+	bool local = false;
+	char b;
+
+	NEED_KERNEL(c);
+	r = resolver_new("/proc");
+	assert_non_null(r);
+	resolver_set_first(r, kowners_lookup_end, c->k);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	u = socket(AF_INET, SOCK_DGRAM, 0);
+	assert_true(u >= 0);
+	assert_int_equal(bind(u, (struct sockaddr *)&a, sizeof(a)), 0);
+	port = port_of(u);
+	assert_int_equal(pipe(down), 0);
+	kid = fork();
+	if (kid == 0) {
+		close(down[1]);
+		prctl(PR_SET_NAME, "kown-heir");
+		(void)!read(down[0], &b, 1);
+		_exit(0);
+	}
+	assert_true(kid > 0);
+	close(down[0]);
+	close(u);
+	assert_int_equal(kowners_poll(c->k, c->why, sizeof(c->why)), 0);
+	/* The kernel's answer alone: this process, which made and bound it. */
+	assert_int_equal(kowners_lookup_end(c->k, TUPLE_V4, IPPROTO_UDP, lo4, port, lo4, 9, true,
+					    &p), OWNER_FOUND);
+	assert_int_equal(p->pid, getpid());
+	assert_int_equal(resolver_refresh(r), 0);
+	assert_int_equal(resolver_lookup_end(r, TUPLE_V4, IPPROTO_UDP, lo4, port, lo4, 9, &p,
+					     &local), OWNER_FOUND);
+	assert_int_equal(p->pid, kid);
+	close(down[1]);
+	waitpid(kid, NULL, 0);
+	resolver_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -296,6 +349,7 @@ int main(void)
 		cmocka_unit_test(test_gone),
 		cmocka_unit_test(test_wildcard_and_icmp),
 		cmocka_unit_test(test_explains),
+		cmocka_unit_test(test_holder_before_maker),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
