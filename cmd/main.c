@@ -24,6 +24,7 @@
 #include "../core/session.h"
 #include "options.h"
 #include "prom_out.h"
+#include "../core/fdio.h"
 
 /* Stop signals received; the resolver's threads read it too (session.h). */
 static atomic_int stop_requested;
@@ -91,28 +92,12 @@ static void install_signals(bool file)
 	signal(SIGPIPE, SIG_DFL);
 }
 
-/* Write the whole buffer; a half-written one is an error. */
-static int write_all(int fd, const char *buf, size_t len)
-{
-	size_t off = 0;
-
-	while (off < len) {
-		ssize_t n = write(fd, buf + off, len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		off += (size_t)n;
-	}
-	return 0;
-}
-
 /* Erase the progress line, so that what comes next starts on a clean line. */
 static void progress_clear(struct app *a)
 {
 	if (a->progress_shown) {
 		static const char erase[] = "\r\033[K";
-		(void)write_all(STDERR_FILENO, erase, sizeof(erase) - 1);
+		(void)fd_write_all(STDERR_FILENO, erase, sizeof(erase) - 1);
 		a->progress_shown = false;
 	}
 }
@@ -128,7 +113,7 @@ static void on_tick(void *ctx, const struct totals *t, double elapsed)
 	n = snprintf(line, sizeof(line), "\r\033[Kproctraf: %.0f s, %llu packets, %llu IP bytes",
 		     elapsed, (unsigned long long)t->packets, (unsigned long long)t->ip_bytes);
 	pthread_mutex_lock(&a->lock);
-	if (n > 0 && write_all(STDERR_FILENO, line, (size_t)n) == 0)
+	if (n > 0 && fd_write_all(STDERR_FILENO, line, (size_t)n) == 0)
 		a->progress_shown = true;
 	pthread_mutex_unlock(&a->lock);
 }
@@ -155,7 +140,7 @@ static int on_report_ready(void *ctx, const struct report_data *d)
 		rc = -1;
 	} else {
 		progress_clear(a);
-		if (write_all(partial ? STDERR_FILENO : a->report_fd, buf, len) != 0 &&
+		if (fd_write_all(partial ? STDERR_FILENO : a->report_fd, buf, len) != 0 &&
 		    !partial) {
 			a->write_errno = errno;
 			rc = -1;

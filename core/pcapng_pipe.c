@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "pcapng_reader.h"
+#include "fdio.h"
 
 #define COPY_CHUNK (1u << 20)	/* bytes read from the pipe at a time */
 
@@ -81,20 +82,6 @@ static int spool_fd(void)
 	return -1;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t k = write(fd, p, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return -1;
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 /* The head, then the rest of fd, into a temporary file; its fd, or -1 (errno). */
 static int copy_pipe(int fd, const uint8_t *head, size_t len)
 {
@@ -102,10 +89,10 @@ static int copy_pipe(int fd, const uint8_t *head, size_t len)
 	uint8_t *buf = sp >= 0 ? malloc(COPY_CHUNK) : NULL;
 	ssize_t k = 0;
 
-	if (!buf || write_all(sp, head, len) != 0)
+	if (!buf || fd_write_all(sp, head, len) != 0)
 		goto fail;
 	while ((k = read_full(fd, buf, COPY_CHUNK)) > 0) {
-		if (write_all(sp, buf, (size_t)k) != 0)
+		if (fd_write_all(sp, buf, (size_t)k) != 0)
 			goto fail;
 	}
 	if (k < 0 || lseek(sp, 0, SEEK_SET) != 0)

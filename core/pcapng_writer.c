@@ -16,6 +16,7 @@
 #include "hmap.h"
 #include "output.h"
 #include "pcapng.h"
+#include "fdio.h"
 
 #define SPOOL_BUF (1u << 20)	/* stdio buffer of the spool, each way */
 #define OUT_FLUSH (1u << 20)	/* the file is written in pieces of about this */
@@ -219,20 +220,6 @@ struct finish {
 	size_t errlen;
 };
 
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t k = write(fd, p, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return -1;
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 /* Write what the buffer holds; -1 with err. */
 static int flush_out(struct finish *f)
 {
@@ -240,7 +227,7 @@ static int flush_out(struct finish *f)
 		snprintf(f->err, f->errlen, "out of memory");
 		return -1;
 	}
-	if (write_all(f->w->out, f->out.p, f->out.len) != 0) {
+	if (fd_write_all(f->w->out, f->out.p, f->out.len) != 0) {
 		snprintf(f->err, f->errlen, "write error: %s", strerror(errno));
 		return -1;
 	}

@@ -1,5 +1,6 @@
 /* promfile.c - the file of --prom, replaced whole; see promfile.h. */
 #include "promfile.h"
+#include "fdio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -41,21 +42,6 @@ struct promfile {
 };
 
 /* ---- the replacement ----------------------------------------------- */
-
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 /*
  * The name of a new file beside path: DIR/.NAME.XXXXXX (for mkstemp),
@@ -101,7 +87,7 @@ int promfile_replace(const char *path, const char *buf, size_t len, char *err, s
 		return -1;
 	}
 	/* mkstemp makes it 0600: node_exporter runs as another user. */
-	if (fchmod(fd, 0644) != 0 || write_all(fd, buf, len) != 0 || fsync(fd) != 0) {
+	if (fchmod(fd, 0644) != 0 || fd_write_all(fd, buf, len) != 0 || fsync(fd) != 0) {
 		e = errno;
 		close(fd);
 		unlink(tmp);
