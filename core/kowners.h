@@ -61,17 +61,18 @@ void kowners_free(struct kowners *k);
 int kowners_poll(struct kowners *k, char *err, size_t errlen);
 
 /*
- * The owner of the local end (laddr, lport) of a conversation with
- * (raddr, rport), as the kernel reported it: OWNER_FOUND and *owner, or
- * OWNER_NO_SOCKET. wild: a socket with no peer, or one bound to the
- * wildcard address, may answer (laddr is an address of this host, or
- * multicast); else only a socket with exactly these two ends. A socket
- * of our own network namespace first, then of any. The signature of
- * resolver_first_fn (resolve.h); ctx is the struct kowners.
+ * The owner of end e, as the kernel reported it: OWNER_FOUND and *owner
+ * (*local then true), or OWNER_NO_SOCKET. wild: a socket with no peer, or
+ * one bound to the wildcard address, may answer (e's local address is one
+ * of this host, or multicast); else only a socket with exactly these two
+ * ends. A socket of our own network namespace first, then of any. An
+ * owner_source's lookup (resolve.h); ctx is the struct kowners.
  */
-enum owner_status kowners_lookup_end(void *ctx, int family, int proto, const uint8_t *laddr,
-				     uint16_t lport, const uint8_t *raddr, uint16_t rport,
-				     bool wild, const struct proc_info **owner);
+enum owner_status kowners_lookup_end(void *ctx, const struct flow_end *e, bool wild,
+				     const struct proc_info **owner, bool *local);
+
+/* k as an owner source, for resolver_set_fallback; valid while k lives. */
+const struct owner_source *kowners_source(struct kowners *k);
 
 struct kowners_stats {
 	uint64_t events;	/* the kernel's reports taken in */

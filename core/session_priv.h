@@ -124,7 +124,6 @@ struct session {
 	pthread_t thread;
 	struct flow_queue q;
 	pthread_mutex_t res_lock;	/* the resolver: its thread, the capture's, the reporter's */
-	bool res_thread_holds;		/* under res_lock: held by the resolver thread */
 	/*
 	 * Passes that may find a flow's owner (full passes, and lookups of
 	 * queued flows that walk every process): numbered as they start, and
