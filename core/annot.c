@@ -122,7 +122,7 @@ void annot_add_process(struct annot *a, uint32_t section, const uint8_t *d, size
 		char unit[CGROUP_UNIT_MAX], container[CGROUP_CONTAINER_MAX];
 
 		p->cgroup = copy_string(pr.cgroup, pr.cgroup_len);
-		/* As the resolver derives them from the path (resolve.c read_cgroup). */
+		/* As the resolver derives them from the path (procinfo.c, read_cgroup). */
 		if (p->cgroup && cgroup_unit(p->cgroup, strlen(p->cgroup), unit))
 			p->unit = strdup(unit);
 		if (p->cgroup && cgroup_container(p->cgroup, strlen(p->cgroup), container))

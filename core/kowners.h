@@ -1,17 +1,16 @@
 /*
  * kowners.h - the in-kernel owner source (ownersrc.h) as the resolver's
- * first answer during a live capture.
+ * fallback during a live capture.
  *
  * The kernel's programs say, in the system call that makes or uses a
  * socket, which process holds it: no race with a process that lives a
  * millisecond. What they cannot say (sockets made before the start,
  * ICMP, raw and the other protocols they do not cover) is left to the
- * /proc + sock_diag path: resolver_set_first puts kowners_lookup_end in
- * front of it, and every lookup the kernel does not answer goes on there.
- * So resolver_explains asks /proc about a flow only when an end of it is
- * neither the kernel's nor known: an end that is no address of this host
- * may be a socket of a namespace not met yet (a container's socket on
- * the wildcard address), which the resolver then looks for.
+ * /proc + sock_diag path, which is asked first: resolver_set_fallback
+ * puts kowners_source behind it, as /proc names a socket's holder after a
+ * fork where the kernel names its maker, and the kernel answers the ends
+ * /proc finds no holder for (the socket or its process gone before any
+ * look).
  *
  * A kernel record becomes a struct proc_info once per process (pid and
  * start time): uid, network namespace and name from the record; the

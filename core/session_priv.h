@@ -49,7 +49,7 @@ struct flow_queue {
 	pthread_cond_t wake;
 	struct tuple items[QUEUE_LEN];
 	size_t n;
-	size_t yielded;		/* items[0..yielded) were looked up in a yield */
+	size_t yielded;		/* items[0..yielded): looked up between two steps of a pass */
 	bool lost;		/* the queue overflowed: refresh anyway */
 	bool stop;
 };
