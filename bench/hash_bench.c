@@ -5,7 +5,7 @@
  *   hash_bench [KEYS [RUNS]]        (default 1000 9)
  *
  * The maps of a namespace's addresses (core/localaddr.c) and of its
- * sockets' local addresses (resolve.c, sock_addrs) have 24-byte keys: an
+ * sockets' local addresses (rdb.c, sock_addrs) have 24-byte keys: an
  * address, its family, a length or namespace, zero padding. Each run
  * fills one map of each kind (hmap_new_host: mixhash64, as before;
  * hmap_new: SipHash-1-3, now) with KEYS such keys and looks up, in each,

@@ -123,11 +123,10 @@ static void child(int wfd)
 static bool owned_by(const struct resolver *r, const struct tuple *t, int pid)
 {
 	const struct proc_info *p1 = NULL, *p2 = NULL;
+	struct flow_end src = flow_end_of(t, false), dst = flow_end_of(t, true);
 
-	return resolver_lookup(r, t->family, t->proto, t->src, t->sport, t->dst, t->dport,
-			       &p1) == OWNER_FOUND && p1->pid == pid &&
-	       resolver_lookup(r, t->family, t->proto, t->dst, t->dport, t->src, t->sport,
-			       &p2) == OWNER_FOUND && p2->pid == pid;
+	return resolver_lookup(r, &src, &p1) == OWNER_FOUND && p1->pid == pid &&
+	       resolver_lookup(r, &dst, &p2) == OWNER_FOUND && p2->pid == pid;
 }
 
 static int newflow(int runs)

@@ -122,7 +122,7 @@ void annot_add_process(struct annot *a, uint32_t section, const uint8_t *d, size
 		char unit[CGROUP_UNIT_MAX], container[CGROUP_CONTAINER_MAX];
 
 		p->cgroup = copy_string(pr.cgroup, pr.cgroup_len);
-		/* As the resolver derives them from the path (resolve.c read_cgroup). */
+		/* As the resolver derives them from the path (procinfo.c, read_cgroup). */
 		if (p->cgroup && cgroup_unit(p->cgroup, strlen(p->cgroup), unit))
 			p->unit = strdup(unit);
 		if (p->cgroup && cgroup_container(p->cgroup, strlen(p->cgroup), container))
@@ -224,8 +224,8 @@ void annot_settle(struct annot *a)
 	}
 }
 
-static enum owner_status lookup(const void *ctx, int family, int proto, const uint8_t *laddr,
-				uint16_t lport, const uint8_t *raddr, uint16_t rport,
+/* An owner_source's lookup (resolve.h): what the file recorded; wild plays no part. */
+static enum owner_status lookup(void *ctx, const struct flow_end *e, bool wild,
 				const struct proc_info **owner, bool *local)
 {
 	const struct annot *a = ctx;
@@ -234,19 +234,20 @@ static enum owner_status lookup(const void *ctx, int family, int proto, const ui
 	size_t i;
 
 	memset(&k, 0, sizeof(k));
-	memcpy(k.laddr, laddr, 16);
-	memcpy(k.raddr, raddr, 16);
-	k.lport = lport;
-	k.rport = rport;
-	k.family = (uint8_t)family;
-	k.proto = (uint8_t)proto;
+	(void)wild;
+	memcpy(k.laddr, e->local.addr, 16);
+	memcpy(k.raddr, e->remote.addr, 16);
+	k.lport = e->local.port;
+	k.rport = e->remote.port;
+	k.family = e->family;
+	k.proto = e->proto;
 	*owner = NULL;
 	i = hmap_get(a->ends, &k);
 	if (i == HMAP_NONE) {
 		struct local_key l;
 		memset(&l, 0, sizeof(l));
-		memcpy(l.addr, laddr, 16);
-		l.family = (uint8_t)family;
+		memcpy(l.addr, e->local.addr, 16);
+		l.family = e->family;
 		*local = hmap_get(a->locals, &l) != HMAP_NONE;
 		return OWNER_NO_SOCKET;
 	}
@@ -291,7 +292,7 @@ struct annot *annot_new(size_t max_ends)
 	if (!a)
 		return NULL;
 	a->max_ends = max_ends;
-	a->src.lookup_end = lookup;
+	a->src.lookup = lookup;
 	a->src.ctx = a;
 	/* Keys from the file: a seeded hash, as for packets. */
 	a->ends = hmap_new_kv(sizeof(struct end_key), sizeof(struct end_val), NULL);

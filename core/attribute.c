@@ -24,10 +24,11 @@ void attribute_flow(const struct resolver *r, const struct tuple *t, struct attr
 	 * Sockets are looked up at both ends whatever the address tables say:
 	 * an address removed during the capture must not lose its traffic.
 	 */
-	st[0] = resolver_lookup_end(r, t->family, t->proto, t->src, t->sport, t->dst, t->dport,
-				    &a->owner[0], &a->local[0]);
-	st[1] = resolver_lookup_end(r, t->family, t->proto, t->dst, t->dport, t->src, t->sport,
-				    &a->owner[1], &a->local[1]);
+	for (int d = 0; d < 2; d++) {
+		struct flow_end e = flow_end_of(t, d == 1);
+
+		st[d] = resolver_lookup_end(r, &e, &a->owner[d], &a->local[d]);
+	}
 	attribute_ends(st, a);
 }
 

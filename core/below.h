@@ -1,6 +1,6 @@
 /*
  * below.h - opening and reading files below a proc root: the one way every
- * read of the resolver (resolve.c) reaches /proc or a directory standing
+ * read of the resolver (resolve_priv.h) reaches /proc or a directory standing
  * in for it (--proc-root).
  *
  * Trust. A root that is the root directory of a procfs mount (the kernel's

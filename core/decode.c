@@ -111,14 +111,14 @@ static enum decode_result decode_ports(struct cursor *c, struct packet *pkt)
 	size_t min;
 
 	switch (pkt->t.proto) {
-	case 6:			/* TCP */
+	case IPPROTO_TCP:
 		min = 20;
 		break;
-	case 17:		/* UDP */
-	case 136:		/* UDP-Lite */
+	case IPPROTO_UDP:
+	case IPPROTO_UDPLITE:
 		min = 8;
 		break;
-	case 132:		/* SCTP common header */
+	case IPPROTO_SCTP:	/* the common header */
 		min = 12;
 		break;
 	case IPPROTO_ICMP:

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,14 +215,14 @@ int diag_lookup(struct diag *d, int family, int proto,
 	size_t alen = family == TUPLE_V6 ? 16 : 4;
 	int rc;
 
-	if (proto != 6 && proto != 17) {
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP) {
 		errno = EPROTONOSUPPORT;
 		return -1;
 	}
 	memset(&id, 0, sizeof(id));
 	id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
 	id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
-	if (proto == 6) {
+	if (proto == IPPROTO_TCP) {
 		/* TCP looks up (src, dst) as the socket's (local, remote). */
 		memcpy(id.idiag_src, laddr, alen);
 		memcpy(id.idiag_dst, raddr, alen);
@@ -265,5 +266,5 @@ int diag_dump_tcp(struct diag *d, void (*fn)(void *ctx, const struct sock_entry 
 	req.r.idiag_states = ~0u;
 	if (send_msg(d, &req.nh, sizeof(req), TCPDIAG_GETSOCK, NLM_F_DUMP) != 0)
 		return -1;
-	return read_answers(d, 6, true, TCPDIAG_GETSOCK, fn, ctx) == 1 ? 0 : -1;
+	return read_answers(d, IPPROTO_TCP, true, TCPDIAG_GETSOCK, fn, ctx) == 1 ? 0 : -1;
 }

@@ -35,6 +35,7 @@ struct kowners {
 	struct proc_info **pi;		/* each one allocated alone: pointers stay valid */
 	size_t npi, cap;
 	bool broken;			/* the ring buffer failed: nothing more comes */
+	struct owner_source source;	/* kowners_source */
 	uint64_t answers;
 };
 
@@ -256,28 +257,28 @@ static const struct proc_info *proc_of(struct kowners *k, const struct owner *o)
 	return pi;
 }
 
-enum owner_status kowners_lookup_end(void *ctx, int family, int proto, const uint8_t *laddr,
-				     uint16_t lport, const uint8_t *raddr, uint16_t rport,
-				     bool wild, const struct proc_info **owner)
+enum owner_status kowners_lookup_end(void *ctx, const struct flow_end *e, bool wild,
+				     const struct proc_info **owner, bool *local)
 {
 	struct kowners *k = ctx;
 	struct tuple t;
 	struct owner own, any;
 	enum owner_match m_own, m_any;
 	const struct owner *o;
-	size_t alen = family == TUPLE_V6 ? 16 : 4;
+	size_t alen = e->family == TUPLE_V6 ? 16 : 4;
 
 	*owner = NULL;
+	*local = false;
 	/* The kernel reports TCP and UDP sockets only. */
-	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
+	if (e->proto != IPPROTO_TCP && e->proto != IPPROTO_UDP)
 		return OWNER_NO_SOCKET;
 	memset(&t, 0, sizeof(t));
-	memcpy(t.src, laddr, alen);
-	memcpy(t.dst, raddr, alen);
-	t.sport = lport;
-	t.dport = rport;
-	t.family = (uint8_t)family;
-	t.proto = (uint8_t)proto;
+	memcpy(t.src, e->local.addr, alen);
+	memcpy(t.dst, e->remote.addr, alen);
+	t.sport = e->local.port;
+	t.dport = e->remote.port;
+	t.family = e->family;
+	t.proto = e->proto;
 	/*
 	 * A socket with exactly these ends wins, of our namespace first, then
 	 * of any (a container's, seen as it is routed through us). Otherwise a
@@ -303,7 +304,15 @@ enum owner_status kowners_lookup_end(void *ctx, int family, int proto, const uin
 	if (!*owner)
 		return OWNER_NO_SOCKET;
 	k->answers++;
+	*local = true;		/* a socket of ours has that address */
 	return OWNER_FOUND;
+}
+
+const struct owner_source *kowners_source(struct kowners *k)
+{
+	k->source.lookup = kowners_lookup_end;
+	k->source.ctx = k;
+	return &k->source;
 }
 
 void kowners_stats(const struct kowners *k, struct kowners_stats *st)

@@ -1,17 +1,16 @@
 /*
  * kowners.h - the in-kernel owner source (ownersrc.h) as the resolver's
- * first answer during a live capture.
+ * fallback during a live capture.
  *
  * The kernel's programs say, in the system call that makes or uses a
  * socket, which process holds it: no race with a process that lives a
  * millisecond. What they cannot say (sockets made before the start,
  * ICMP, raw and the other protocols they do not cover) is left to the
- * /proc + sock_diag path: resolver_set_first puts kowners_lookup_end in
- * front of it, and every lookup the kernel does not answer goes on there.
- * So resolver_explains asks /proc about a flow only when an end of it is
- * neither the kernel's nor known: an end that is no address of this host
- * may be a socket of a namespace not met yet (a container's socket on
- * the wildcard address), which the resolver then looks for.
+ * /proc + sock_diag path, which is asked first: resolver_set_fallback
+ * puts kowners_source behind it, as /proc names a socket's holder after a
+ * fork where the kernel names its maker, and the kernel answers the ends
+ * /proc finds no holder for (the socket or its process gone before any
+ * look).
  *
  * A kernel record becomes a struct proc_info once per process (pid and
  * start time): uid, network namespace and name from the record; the
@@ -61,17 +60,18 @@ void kowners_free(struct kowners *k);
 int kowners_poll(struct kowners *k, char *err, size_t errlen);
 
 /*
- * The owner of the local end (laddr, lport) of a conversation with
- * (raddr, rport), as the kernel reported it: OWNER_FOUND and *owner, or
- * OWNER_NO_SOCKET. wild: a socket with no peer, or one bound to the
- * wildcard address, may answer (laddr is an address of this host, or
- * multicast); else only a socket with exactly these two ends. A socket
- * of our own network namespace first, then of any. The signature of
- * resolver_first_fn (resolve.h); ctx is the struct kowners.
+ * The owner of end e, as the kernel reported it: OWNER_FOUND and *owner
+ * (*local then true), or OWNER_NO_SOCKET. wild: a socket with no peer, or
+ * one bound to the wildcard address, may answer (e's local address is one
+ * of this host, or multicast); else only a socket with exactly these two
+ * ends. A socket of our own network namespace first, then of any. An
+ * owner_source's lookup (resolve.h); ctx is the struct kowners.
  */
-enum owner_status kowners_lookup_end(void *ctx, int family, int proto, const uint8_t *laddr,
-				     uint16_t lport, const uint8_t *raddr, uint16_t rport,
-				     bool wild, const struct proc_info **owner);
+enum owner_status kowners_lookup_end(void *ctx, const struct flow_end *e, bool wild,
+				     const struct proc_info **owner, bool *local);
+
+/* k as an owner source, for resolver_set_fallback; valid while k lives. */
+const struct owner_source *kowners_source(struct kowners *k);
 
 struct kowners_stats {
 	uint64_t events;	/* the kernel's reports taken in */

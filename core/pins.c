@@ -68,10 +68,10 @@ bool pins_round(struct pins *p, struct resolver *r, const struct flowtab *ft, si
 
 		if (p->by_flow[i].set)
 			continue;
-		src = resolver_answer_end(r, t->family, t->proto, t->src, t->sport, t->dst,
-					  t->dport, &fp.end[0]);
-		dst = resolver_answer_end(r, t->family, t->proto, t->dst, t->dport, t->src,
-					  t->sport, &fp.end[1]);
+		struct flow_end se = flow_end_of(t, false), de = flow_end_of(t, true);
+
+		src = resolver_answer_end(r, &se, &fp.end[0]);
+		dst = resolver_answer_end(r, &de, &fp.end[1]);
 		if (!src && !dst)
 			continue;	/* still answered by what the resolver keeps */
 		resolver_keep(r, &fp.end[0]);

@@ -17,7 +17,7 @@
 
 struct sock_entry {
 	uint8_t family;		/* TUPLE_V4 / TUPLE_V6 (v4-mapped IPv6 is made V4) */
-	uint8_t proto;		/* 6, 17, 1, 58, or a raw socket's protocol */
+	uint8_t proto;		/* IPPROTO_TCP, _UDP, _ICMP, _ICMPV6, or a raw socket's protocol */
 	bool raw;		/* from net/raw, net/raw6: ports are 0 */
 	uint8_t state;		/* kernel TCP state (UDP: 7 unconnected, 1 connected) */
 	uint8_t laddr[16];

@@ -91,15 +91,17 @@ struct resolver *resolver_new(const char *proc_root);
 
 /*
  * Owners known from elsewhere than a proc root: those a capture file
- * recorded (pcapng_reader.h). lookup_end answers as resolver_lookup_end
- * does, and may be called from several threads at once.
+ * recorded (annot.h), or those the kernel reported (kowners.h). lookup
+ * answers for end e as resolver_lookup_end does: *owner with OWNER_FOUND,
+ * and *local (is the end's address one of this host's, as far as the
+ * source knows). wild: a socket with no peer, or bound to the wildcard
+ * address, may answer (the end's address is one this host receives on);
+ * else only one with exactly these two ends.
  */
 struct owner_source {
-	enum owner_status (*lookup_end)(const void *ctx, int family, int proto,
-					const uint8_t *laddr, uint16_t lport,
-					const uint8_t *raddr, uint16_t rport,
-					const struct proc_info **owner, bool *local);
-	const void *ctx;
+	enum owner_status (*lookup)(void *ctx, const struct flow_end *e, bool wild,
+				    const struct proc_info **owner, bool *local);
+	void *ctx;
 };
 
 /*
@@ -109,8 +111,26 @@ struct owner_source {
 struct resolver *resolver_new_source(const struct owner_source *src);
 void resolver_free(struct resolver *r);
 
-/* One pass; returns 0, or -1 when no socket table could be read. */
+/* One full pass; returns 0, or -1 when no socket table could be read. */
 int resolver_refresh(struct resolver *r);
+
+/*
+ * A pass in steps, for a caller with new flows to look up while it goes
+ * on: resolver_begin, then resolver_step until it returns false. Each
+ * step is short (a socket table, a process's fds, a few hundred fd links
+ * of a large table); between two, the caller may look up new flows
+ * (resolver_refresh_flows without deep, resolver_explains): what those
+ * learn is kept, and the walk going on does not take it back. A pass
+ * begun ends the one going on, if any. RESOLVER_WHOLE: what
+ * resolver_refresh does; RESOLVER_DEEP: the walk of every process that
+ * resolver_refresh_flows with deep makes (resolver_deep_due).
+ */
+enum resolver_pass { RESOLVER_WHOLE, RESOLVER_DEEP };
+void resolver_begin(struct resolver *r, enum resolver_pass kind);
+bool resolver_step(struct resolver *r);
+
+/* Would a deep pass look for something (a socket of unknown owner, a namespace)? */
+bool resolver_deep_due(const struct resolver *r);
 
 /*
  * A pass for new flows t[0..n): their sockets are looked up one by one in
@@ -124,15 +144,14 @@ int resolver_refresh(struct resolver *r);
 int resolver_refresh_flows(struct resolver *r, const struct tuple *t, size_t n, bool deep);
 
 /*
- * Who owns the local end (laddr, lport) of a conversation with (raddr,
- * rport)? Exact tuple first, then a listening or unconnected socket on
- * (laddr, lport), then the wildcard address; IPv4 also tries a dual-stack
- * IPv6 wildcard socket. The wildcard tries are made only when laddr is an
- * address of this host (or multicast/broadcast, or no address is known).
+ * Who owns end e (its local address and port, in a conversation with its
+ * remote one)? Exact tuple first, then a listening or unconnected socket
+ * on the local address and port, then the wildcard address; IPv4 also
+ * tries a dual-stack IPv6 wildcard socket. The wildcard tries are made
+ * only when the local address is one of this host (or multicast or
+ * broadcast, or no address is known).
  */
-enum owner_status resolver_lookup(const struct resolver *r, int family, int proto,
-				  const uint8_t *laddr, uint16_t lport,
-				  const uint8_t *raddr, uint16_t rport,
+enum owner_status resolver_lookup(const struct resolver *r, const struct flow_end *e,
 				  const struct proc_info **owner);
 
 /*
@@ -144,54 +163,32 @@ enum owner_status resolver_lookup(const struct resolver *r, int family, int prot
 bool resolver_explains(const struct resolver *r, const struct tuple *t);
 
 /*
- * ... by what the resolver itself read (/proc, sock_diag), the first
- * source (resolver_set_first) left aside: a flow the kernel explains is
+ * ... by what the resolver itself read (/proc, sock_diag), the fallback
+ * source (resolver_set_fallback) left aside: a flow the kernel explains is
  * still looked up, as /proc names a socket's holder after a fork where the
  * kernel names its maker.
  */
 bool resolver_explains_own(const struct resolver *r, const struct tuple *t);
 
 /*
- * resolver_lookup, and *local: whether laddr is an address of this host
- * (resolver_is_local), which the lookup learns anyway.
+ * resolver_lookup, and *local: whether e's local address is one of this
+ * host (resolver_is_local), which the lookup learns anyway.
  */
-enum owner_status resolver_lookup_end(const struct resolver *r, int family, int proto,
-				      const uint8_t *laddr, uint16_t lport,
-				      const uint8_t *raddr, uint16_t rport,
+enum owner_status resolver_lookup_end(const struct resolver *r, const struct flow_end *e,
 				      const struct proc_info **owner, bool *local);
 
 /*
- * An owner source asked where the resolver's own tables find no owner
- * (kowners.h: the kernel's reports, for sockets gone before /proc was
- * read): the owner of the local end (laddr, lport), or anything but
- * OWNER_FOUND to keep the resolver's answer. wild: a socket with
- * no peer, or on the wildcard address, may answer, laddr being an address
- * this host receives on.
+ * A source asked where the resolver's own tables find no owner (kowners.h:
+ * the kernel's reports, for sockets gone before /proc was read): its
+ * OWNER_FOUND answers an end (taken then as an address of this host); any
+ * other answer keeps the resolver's. Asked by every lookup
+ * (resolver_lookup, resolver_lookup_end, resolver_explains), under the
+ * same lock. src must outlive its use; NULL: none.
  */
-typedef enum owner_status (*resolver_first_fn)(void *ctx, int family, int proto,
-					       const uint8_t *laddr, uint16_t lport,
-					       const uint8_t *raddr, uint16_t rport, bool wild,
-					       const struct proc_info **owner);
-
-/*
- * Every lookup (resolver_lookup, resolver_lookup_end, resolver_explains)
- * asks fn(ctx) first; an end it owns is taken as an address of this host.
- * fn is called under the same lock as the lookup. NULL: none.
- */
-void resolver_set_first(struct resolver *r, resolver_first_fn fn, void *ctx);
+void resolver_set_fallback(struct resolver *r, const struct owner_source *src);
 
 /* Is addr an address of this host, of any namespace met? */
 bool resolver_is_local(const struct resolver *r, int family, const uint8_t *addr);
-
-/*
- * Let fn(ctx) run now and then during a long pass (between the processes
- * of a walk of /proc, every few hundred fds of a large table, between the
- * socket tables of two namespaces): another thread's new flows need not
- * wait for the whole pass. fn may call resolver_refresh_flows without
- * deep, and resolver_explains, on r; it is not called again from within
- * them. NULL: never.
- */
-void resolver_set_yield(struct resolver *r, void (*fn)(void *ctx), void *ctx);
 
 /*
  * Let passes be stopped: once *stop is non-zero (a signal handler sets it,
@@ -259,9 +256,8 @@ bool resolver_forget_due(struct resolver *r, size_t unpinned);
  * resolver_lookup_end, as a pin (pin->status is its status); true when
  * the answer rests on a socket the round set up will drop.
  */
-bool resolver_answer_end(const struct resolver *r, int family, int proto,
-			 const uint8_t *laddr, uint16_t lport,
-			 const uint8_t *raddr, uint16_t rport, struct owner_pin *pin);
+bool resolver_answer_end(const struct resolver *r, const struct flow_end *e,
+			 struct owner_pin *pin);
 
 /* Keep pin's process for the rest of the run. */
 void resolver_keep(struct resolver *r, const struct owner_pin *pin);

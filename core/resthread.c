@@ -57,20 +57,17 @@ static size_t unexplained(struct session *s, struct tuple *t, size_t n)
 }
 
 /*
- * Called by the resolver in the middle of a long pass (a walk of every
- * process's fds can take 100 ms on a host with a few hundred processes):
- * the resolver thread looks up the flows queued since, at once, as a
- * connection of a millisecond cannot wait for the end of the pass. The
- * capture thread's own passes (resolve_inline) do nothing here.
+ * Between two steps of a long pass (a walk of every process's fds can
+ * take 100 ms on a host with a few hundred processes): the flows queued
+ * since are looked up at once, as a connection of a millisecond cannot
+ * wait for the end of the pass. The pass is not on the stack meanwhile:
+ * it goes on with the next step (resolve.h, resolver_step).
  */
-static void resolver_yield(void *ctx)
+static void between_steps(struct session *s)
 {
-	struct session *s = ctx;
 	struct tuple t[YIELD_BATCH];
 	size_t n = 0, m;
 
-	if (!s->res_thread_holds)
-		return;
 	pthread_mutex_lock(&s->q.lock);
 	while (s->q.yielded < s->q.n && n < YIELD_BATCH)
 		t[n++] = s->q.items[s->q.yielded++];
@@ -80,6 +77,14 @@ static void resolver_yield(void *ctx)
 	m = unexplained(s, t, n);
 	if (m > 0)
 		resolver_refresh_flows(s->res, t, m, false);
+}
+
+/* A pass in steps, the queued flows looked up between two. */
+static void run_pass(struct session *s, enum resolver_pass kind)
+{
+	resolver_begin(s->res, kind);
+	while (resolver_step(s->res))
+		between_steps(s);
 }
 
 /*
@@ -92,7 +97,7 @@ static void full_pass(struct session *s)
 	unsigned k = atomic_fetch_add(&s->pass_started, 1) + 1;
 
 	pktsock_refresh(s->pkt, s->res);	/* before the walk that finds their holders */
-	resolver_refresh(s->res);
+	run_pass(s, RESOLVER_WHOLE);
 	atomic_store_explicit(&s->pass_done, k, memory_order_release);
 	pins_round(s->pins, s->res, s->flows,
 		   atomic_load_explicit(&s->flows_pub, memory_order_acquire));
@@ -109,12 +114,10 @@ static void *resolver_main(void *arg)
 	bool pending;
 
 	pthread_mutex_lock(&s->res_lock);
-	s->res_thread_holds = true;
 	resthread_kpoll(s);
 	full_pass(s);
 	/* Read under res_lock: the capture thread's lookups write the resolver. */
 	pending = resolver_pending(s->res);
-	s->res_thread_holds = false;
 	pthread_mutex_unlock(&s->res_lock);
 	last = last_deep = session_now_mono();
 	rt_budget_start(&rt, !s->cfg.no_realtime, session_now_mono(), NULL, NULL);
@@ -147,7 +150,6 @@ static void *resolver_main(void *arg)
 		pthread_mutex_unlock(&q->lock);
 
 		pthread_mutex_lock(&s->res_lock);
-		s->res_thread_holds = true;
 		if (n > 0 || session_now_mono() >= s->kown_polled + KPOLL_S)
 			resthread_kpoll(s);
 		/* The flows neither the kernel nor a pass has explained yet. */
@@ -175,7 +177,9 @@ static void *resolver_main(void *arg)
 			}
 			if (deep) {
 				unsigned k = atomic_fetch_add(&s->pass_started, 1) + 1;
-				resolver_refresh_flows(s->res, batch, m, true);
+				resolver_refresh_flows(s->res, batch, m, false);
+				if (resolver_deep_due(s->res))
+					run_pass(s, RESOLVER_DEEP);
 				atomic_store_explicit(&s->pass_done, k, memory_order_release);
 				last_deep = session_now_mono();
 			} else {
@@ -183,7 +187,6 @@ static void *resolver_main(void *arg)
 			}
 		}
 		pending = resolver_pending(s->res);
-		s->res_thread_holds = false;
 		pthread_mutex_unlock(&s->res_lock);
 		pthread_mutex_lock(&q->lock);
 	}
@@ -204,8 +207,6 @@ int resthread_start(struct session *s)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&s->q.wake, &ca);
 	pthread_condattr_destroy(&ca);
-	/* Before the thread starts: it may call back from its first pass on. */
-	resolver_set_yield(s->res, resolver_yield, s);
 	/* Signals go to the capture thread, whose poll() they interrupt. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
@@ -213,8 +214,6 @@ int resthread_start(struct session *s)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc == 0)
 		s->threaded = true;
-	else
-		resolver_set_yield(s->res, NULL, NULL);
 	return rc;
 }
 
@@ -228,7 +227,6 @@ void resthread_stop(struct session *s)
 	pthread_mutex_unlock(&s->q.lock);
 	pthread_join(s->thread, NULL);
 	s->threaded = false;
-	resolver_set_yield(s->res, NULL, NULL);
 	pthread_cond_destroy(&s->q.wake);
 	pthread_mutex_destroy(&s->q.lock);
 	pthread_mutex_destroy(&s->res_lock);

@@ -144,7 +144,7 @@ int session_open(const struct session_config *cfg, struct session **out, char *e
 	if (s->totals.live)
 		s->totals.owners = s->kown ? OUT_OWNERS_KERNEL : OUT_OWNERS_PROC;
 	if (s->kown)
-		resolver_set_first(s->res, kowners_lookup_end, s->kown);
+		resolver_set_fallback(s->res, kowners_source(s->kown));
 	s->flows = flowtab_new_timed(cfg->max_flows, cfg->connections);
 	s->frags = fragcache_new();
 	s->dedup = dedup_new();

@@ -49,7 +49,7 @@ struct flow_queue {
 	pthread_cond_t wake;
 	struct tuple items[QUEUE_LEN];
 	size_t n;
-	size_t yielded;		/* items[0..yielded) were looked up in a yield */
+	size_t yielded;		/* items[0..yielded): looked up between two steps of a pass */
 	bool lost;		/* the queue overflowed: refresh anyway */
 	bool stop;
 };
@@ -124,7 +124,6 @@ struct session {
 	pthread_t thread;
 	struct flow_queue q;
 	pthread_mutex_t res_lock;	/* the resolver: its thread, the capture's, the reporter's */
-	bool res_thread_holds;		/* under res_lock: held by the resolver thread */
 	/*
 	 * Passes that may find a flow's owner (full passes, and lookups of
 	 * queued flows that walk every process): numbered as they start, and

@@ -35,6 +35,39 @@ struct endpoint {
 	uint16_t port;
 };
 
+/*
+ * One end of a conversation as its owner sees it: its own address and
+ * port (local), and the peer's (remote). What a lookup of an owner asks
+ * about.
+ */
+struct flow_end {
+	struct endpoint local, remote;
+	uint8_t family;		/* TUPLE_V4 or TUPLE_V6 */
+	uint8_t proto;		/* IPPROTO_* */
+};
+
+static inline struct flow_end flow_end_make(int family, int proto, const uint8_t *laddr,
+					    uint16_t lport, const uint8_t *raddr, uint16_t rport)
+{
+	struct flow_end e;
+
+	memset(&e, 0, sizeof(e));
+	memcpy(e.local.addr, laddr, 16);
+	memcpy(e.remote.addr, raddr, 16);
+	e.local.port = lport;
+	e.remote.port = rport;
+	e.family = (uint8_t)family;
+	e.proto = (uint8_t)proto;
+	return e;
+}
+
+/* The source end of t (dst false), or its destination end, as that end's owner sees it. */
+static inline struct flow_end flow_end_of(const struct tuple *t, bool dst)
+{
+	return dst ? flow_end_make(t->family, t->proto, t->dst, t->dport, t->src, t->sport)
+		   : flow_end_make(t->family, t->proto, t->src, t->sport, t->dst, t->dport);
+}
+
 /* Addresses in memcmp order, then ports: as two big-endian words, inline. */
 static inline int endpoint_cmp(const uint8_t *a, uint16_t ap, const uint8_t *b, uint16_t bp)
 {

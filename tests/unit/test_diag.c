@@ -24,6 +24,7 @@
 
 #include "../../core/diag.h"
 #include "../../core/resolve.h"
+#include "lookup_at.h"
 #include "../../core/tuple.h"
 
 static uint64_t inode_of(int fd)
@@ -262,7 +263,7 @@ static void test_quick_pass_finds_new_process(void **state)
 
 	t = lo_tcp(cport, lport);
 	assert_int_equal(resolver_refresh_flows(r, &t, 1, false), 0);
-	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, cport, lo4, lport, &owner),
+	assert_int_equal(resolver_lookup_at(r, TUPLE_V4, 6, lo4, cport, lo4, lport, &owner),
 			 OWNER_FOUND);
 	assert_int_equal(owner->pid, child);
 
@@ -270,7 +271,7 @@ static void test_quick_pass_finds_new_process(void **state)
 	assert_int_equal(write(go[1], "x", 1), 1);
 	assert_int_equal(waitpid(child, NULL, 0), child);
 	assert_int_equal(resolver_refresh_flows(r, &t, 1, true), 0);
-	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, cport, lo4, lport, &owner),
+	assert_int_equal(resolver_lookup_at(r, TUPLE_V4, 6, lo4, cport, lo4, lport, &owner),
 			 OWNER_FOUND);
 	assert_int_equal(owner->pid, child);
 	close(lfd);
@@ -303,7 +304,7 @@ static void test_quick_pass_large_fd_table(void **state)
 	}
 	/* The full pass reads this process's table whole (its listener is new). */
 	assert_int_equal(resolver_refresh(r), 0);
-	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, port_of(held[99]), lo4, lport,
+	assert_int_equal(resolver_lookup_at(r, TUPLE_V4, 6, lo4, port_of(held[99]), lo4, lport,
 					 &owner), OWNER_FOUND);
 	assert_int_equal(owner->pid, getpid());
 
@@ -313,7 +314,7 @@ static void test_quick_pass_large_fd_table(void **state)
 	cport = port_of(cfd);
 	t = lo_tcp(cport, lport);
 	assert_int_equal(resolver_refresh_flows(r, &t, 1, false), 0);
-	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, cport, lo4, lport, &owner),
+	assert_int_equal(resolver_lookup_at(r, TUPLE_V4, 6, lo4, cport, lo4, lport, &owner),
 			 OWNER_FOUND);
 	assert_int_equal(owner->pid, getpid());
 	close(cfd);
@@ -346,7 +347,7 @@ static void test_not_accepted_goes_to_listener(void **state)
 	cport = port_of(cfd);
 	t = lo_tcp(cport, lport);
 	assert_int_equal(resolver_refresh_flows(r, &t, 1, true), 0);
-	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, lport, lo4, cport, &owner),
+	assert_int_equal(resolver_lookup_at(r, TUPLE_V4, 6, lo4, lport, lo4, cport, &owner),
 			 OWNER_FOUND);
 	assert_int_equal(owner->pid, getpid());
 	close(cfd);
@@ -426,7 +427,7 @@ static void assert_owner_after_pass(struct resolver *r, uint16_t cport, uint16_t
 	struct tuple t = lo_tcp(cport, lport);
 
 	assert_int_equal(resolver_refresh_flows(r, &t, 1, deep), 0);
-	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, cport, lo4, lport, &owner),
+	assert_int_equal(resolver_lookup_at(r, TUPLE_V4, 6, lo4, cport, lo4, lport, &owner),
 			 OWNER_FOUND);
 	assert_int_equal(owner->pid, pid);
 }
@@ -596,14 +597,14 @@ static void test_quick_pass_drops_closed_socket(void **state)
 	f = in_flight_start();
 	t = lo_tcp(f.cport, f.lport);
 	assert_int_equal(resolver_refresh_flows(r, &t, 1, false), 0);
-	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, f.cport, lo4, f.lport, &owner),
+	assert_int_equal(resolver_lookup_at(r, TUPLE_V4, 6, lo4, f.cport, lo4, f.lport, &owner),
 			 unheld(r));
 	assert_true(resolver_pending(r));
 
 	/* Closed: nothing left to look for. */
 	in_flight_land(&f);
 	assert_int_equal(resolver_refresh_flows(r, &t, 1, false), 0);
-	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, f.cport, lo4, f.lport, &owner),
+	assert_int_equal(resolver_lookup_at(r, TUPLE_V4, 6, lo4, f.cport, lo4, f.lport, &owner),
 			 unheld(r));
 	assert_false(resolver_pending(r));
 	in_flight_stop(&f);
@@ -665,7 +666,7 @@ static void test_deep_walk_skips_closed_socket(void **state)
 	resolver_stats(r, &st0);
 	assert_int_equal(resolver_refresh(r), 0);
 	resolver_stats(r, &st1);
-	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, f.cport, lo4, f.lport, &owner),
+	assert_int_equal(resolver_lookup_at(r, TUPLE_V4, 6, lo4, f.cport, lo4, f.lport, &owner),
 			 unheld(r));
 	assert_false(resolver_pending(r));
 	/* Only the processes started since were read (other tests' may be many). */
@@ -674,64 +675,57 @@ static void test_deep_walk_skips_closed_socket(void **state)
 	resolver_free(r);
 }
 
-struct yield_ctx {
-	struct resolver *r;
-	struct tuple t;		/* looked up at the first call */
-	int calls, depth, max_depth;
-};
-
-static void on_yield(void *ctx)
-{
-	struct yield_ctx *y = ctx;
-
-	y->calls++;
-	y->depth++;
-	if (y->depth > y->max_depth)
-		y->max_depth = y->depth;
-	if (y->calls == 1)
-		resolver_refresh_flows(y->r, &y->t, 1, false);
-	y->depth--;
-}
 
 /*
- * A deep walk lets the caller in between processes (resolver_set_yield):
- * a quick pass made there finds a new connection at once, the walk goes
- * on, and the callback is not called again from within its own pass.
+ * A deep walk goes in steps (resolver_begin, resolver_step): a quick pass
+ * made between two finds a new connection at once, before the walk is
+ * over, and the walk then goes on to its end. Nothing calls back into
+ * the caller: the walk is not on the stack while the quick pass runs.
  */
-static void test_deep_walk_yields(void **state)
+static void test_deep_walk_in_steps(void **state)
 {
 	struct resolver *r = resolver_new("/proc");
-	struct yield_ctx y;
 	const struct proc_info *owner;
 	struct in_flight f;
+	struct tuple t, mine;
+	size_t steps = 0;
+	bool found_mid_walk = false;
 	int dfd;
-	struct tuple t;
 
 	(void)state;
 	assert_non_null(r);
-	memset(&y, 0, sizeof(y));
-	y.r = r;
 	assert_int_equal(resolver_refresh(r), 0);
 	/* A socket no process holds (in flight): the deep walk reads every process. */
 	f = in_flight_start();
-	/* A connection of ours the callback looks up. */
+	/* A connection of ours, looked up between two steps. */
 	dfd = socket(AF_INET, SOCK_STREAM, 0);
 	assert_true(dfd >= 0);
 	assert_int_equal(connect_to(dfd, f.lport), 0);
-	y.t = lo_tcp(port_of(dfd), f.lport);
+	mine = lo_tcp(port_of(dfd), f.lport);
 
-	resolver_set_yield(r, on_yield, &y);
 	t = lo_tcp(f.cport, f.lport);
-	assert_int_equal(resolver_refresh_flows(r, &t, 1, true), 0);
-	assert_true(y.calls >= 1);
-	assert_int_equal(y.max_depth, 1);
-	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, port_of(dfd), lo4, f.lport, &owner),
-			 OWNER_FOUND);
+	assert_int_equal(resolver_refresh_flows(r, &t, 1, false), 0);
+	assert_true(resolver_deep_due(r));
+	resolver_begin(r, RESOLVER_DEEP);
+	while (resolver_step(r)) {
+		if (++steps == 1) {
+			assert_int_equal(resolver_refresh_flows(r, &mine, 1, false), 0);
+			found_mid_walk = resolver_lookup_at(r, TUPLE_V4, IPPROTO_TCP, lo4,
+							    port_of(dfd), lo4, f.lport,
+							    &owner) == OWNER_FOUND &&
+					 owner->pid == getpid();
+		}
+	}
+	/* Several steps: at least one per process of the host. */
+	assert_true(steps > 1);
+	assert_true(found_mid_walk);
+	assert_int_equal(resolver_lookup_at(r, TUPLE_V4, IPPROTO_TCP, lo4, port_of(dfd), lo4,
+					    f.lport, &owner), OWNER_FOUND);
 	assert_int_equal(owner->pid, getpid());
 	/* The walk went on to the end: the socket in flight has no owner to find. */
-	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, lo4, f.cport, lo4, f.lport, &owner),
-			 unheld(r));
-	resolver_set_yield(r, NULL, NULL);
+	assert_int_equal(resolver_lookup_at(r, TUPLE_V4, IPPROTO_TCP, lo4, f.cport, lo4, f.lport,
+					    &owner), unheld(r));
+	assert_false(resolver_deep_due(r));
 	in_flight_land(&f);
 	close(dfd);
 	in_flight_stop(&f);
@@ -856,7 +850,7 @@ int main(void)
 		cmocka_unit_test(test_quick_pass_probes_before_new_processes),
 		cmocka_unit_test(test_quick_pass_drops_closed_socket),
 		cmocka_unit_test(test_deep_walk_skips_closed_socket),
-		cmocka_unit_test(test_deep_walk_yields),
+		cmocka_unit_test(test_deep_walk_in_steps),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,6 +22,7 @@
 #include "../../core/pcapng_writer.h"
 #include "../../core/pins.h"
 #include "../../core/resolve.h"
+#include "lookup_at.h"
 #include "../../core/resolve_priv.h"
 #include "helpers.h"
 
@@ -198,9 +199,9 @@ static void test_round_keeps_every_answer(void **state)
 		const struct tuple *k = flowtab_key(t->flows, i);
 		struct owner_pin pin;
 
-		assert_false(resolver_answer_end(t->r, k->family, k->proto, k->src, k->sport,
+		assert_false(resolver_answer_end_at(t->r, k->family, k->proto, k->src, k->sport,
 						 k->dst, k->dport, &pin));
-		assert_false(resolver_answer_end(t->r, k->family, k->proto, k->dst, k->dport,
+		assert_false(resolver_answer_end_at(t->r, k->family, k->proto, k->dst, k->dport,
 						 k->src, k->sport, &pin));
 	}
 	assert_int_equal(resolver_refresh(t->r), 0);
@@ -279,7 +280,7 @@ static void test_slots_reused(void **state)
 	assert_int_equal(st1.processes_kept, st0.processes_kept + 1);
 	addr_parse(l, TUPLE_V4, "10.0.0.5");
 	addr_parse(rem, TUPLE_V4, "192.0.2.1");
-	assert_int_equal(resolver_lookup(t->r, TUPLE_V4, 17, l, 9900, rem, 9, &p), OWNER_FOUND);
+	assert_int_equal(resolver_lookup_at(t->r, TUPLE_V4, 17, l, 9900, rem, 9, &p), OWNER_FOUND);
 	assert_int_equal(p->pid, 900);
 	assert_string_equal(p->comm, "late");
 	assert_string_equal(p->cmdline, "late --x");
@@ -416,11 +417,11 @@ static void test_foreign_keys_siphash(void **state)
 
 	assert_int_equal(resolver_refresh(t->r), 0);
 	for (int round = 0; round < 2; round++) {
-		assert_true(hmap_prf(t->r->sock_addrs));
-		assert_true(hmap_prf(t->r->socks));
-		assert_true(localaddr_prf(t->r->local));
-		assert_false(hmap_prf(t->r->inodes));
-		assert_false(hmap_prf(t->r->pids));
+		assert_true(hmap_prf(t->r->db.sock_addrs));
+		assert_true(hmap_prf(t->r->db.socks));
+		assert_true(localaddr_prf(t->r->db.local));
+		assert_false(hmap_prf(t->r->db.inodes));
+		assert_false(hmap_prf(t->r->db.pids));
 		if (round == 0) {
 			assert_int_equal(resolver_refresh(t->r), 0);
 			assert_true(pins_round(t->pins, t->r, t->flows, NFLOWS));
@@ -500,7 +501,7 @@ static void test_written_file_keeps_pins(void **state)
 	addr_parse(l, TUPLE_V4, flows[0].dst);
 	addr_parse(r, TUPLE_V4, flows[0].src);
 	const struct owner_source *src = annot_source(an);
-	assert_int_equal(src->lookup_end(src->ctx, TUPLE_V4, 6, l, flows[0].dport, r,
+	assert_int_equal(source_lookup_at(src, TUPLE_V4, 6, l, flows[0].dport, r,
 					 flows[0].sport, &owner, &local),
 			 OWNER_FOUND);
 	assert_non_null(owner);

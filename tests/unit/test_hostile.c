@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "../../core/resolve.h"
+#include "lookup_at.h"
 #include "helpers.h"
 
 #define SECRET "TOPSECRET-0123456789"
@@ -62,7 +63,7 @@ static enum owner_status who(const struct resolver *r, int family, int proto, co
 
 	addr_parse(l, family, la);
 	addr_parse(rem, family, ra);
-	return resolver_lookup(r, family, proto, l, lp, rem, rp, p);
+	return resolver_lookup_at(r, family, proto, l, lp, rem, rp, p);
 }
 
 /* The pid owning that end, or a negative owner_status. */

@@ -26,6 +26,7 @@
 
 #include "../../core/kowners.h"
 #include "../../core/resolve.h"
+#include "lookup_at.h"
 
 struct ctx {
 	struct kowners *k;
@@ -175,7 +176,10 @@ static uint64_t resolver_stats_passes(const struct resolver *r)
 static enum owner_status end_of(struct kowners *k, int proto, uint16_t lport, uint16_t rport,
 				bool wild, const struct proc_info **p)
 {
-	return kowners_lookup_end(k, TUPLE_V4, proto, lo4, lport, lo4, rport, wild, p);
+	struct flow_end e = flow_end_make(TUPLE_V4, proto, lo4, lport, lo4, rport);
+	bool local;
+
+	return kowners_lookup_end(k, &e, wild, p, &local);
 }
 
 /* A running child: every end of its connection is its own, with its command line. */
@@ -263,7 +267,7 @@ static void test_explains(void **state)
 	NEED_KERNEL(c);
 	r = resolver_new("/proc");
 	assert_non_null(r);
-	resolver_set_first(r, kowners_lookup_end, c->k);
+	resolver_set_fallback(r, kowners_source(c->k));
 	ch = spawn("kown-expl");
 	assert_true(ch.pid > 0 && ch.go >= 0);
 	assert_int_equal(kowners_poll(c->k, c->why, sizeof(c->why)), 0);
@@ -275,7 +279,7 @@ static void test_explains(void **state)
 	t.sport = ch.m.client_port;
 	t.dport = ch.m.server_port;
 	assert_true(resolver_explains(r, &t));
-	assert_int_equal(resolver_lookup_end(r, TUPLE_V4, IPPROTO_TCP, lo4, t.sport, lo4, t.dport,
+	assert_int_equal(resolver_lookup_end_at(r, TUPLE_V4, IPPROTO_TCP, lo4, t.sport, lo4, t.dport,
 					     &p, &local),
 			 OWNER_FOUND);
 	assert_int_equal(p->pid, ch.pid);
@@ -311,7 +315,7 @@ static void test_holder_before_maker(void **state)
 	NEED_KERNEL(c);
 	r = resolver_new("/proc");
 	assert_non_null(r);
-	resolver_set_first(r, kowners_lookup_end, c->k);
+	resolver_set_fallback(r, kowners_source(c->k));
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	u = socket(AF_INET, SOCK_DGRAM, 0);
 	assert_true(u >= 0);
@@ -330,11 +334,10 @@ static void test_holder_before_maker(void **state)
 	close(u);
 	assert_int_equal(kowners_poll(c->k, c->why, sizeof(c->why)), 0);
 	/* The kernel's answer alone: this process, which made and bound it. */
-	assert_int_equal(kowners_lookup_end(c->k, TUPLE_V4, IPPROTO_UDP, lo4, port, lo4, 9, true,
-					    &p), OWNER_FOUND);
+	assert_int_equal(end_of(c->k, IPPROTO_UDP, port, 9, true, &p), OWNER_FOUND);
 	assert_int_equal(p->pid, getpid());
 	assert_int_equal(resolver_refresh(r), 0);
-	assert_int_equal(resolver_lookup_end(r, TUPLE_V4, IPPROTO_UDP, lo4, port, lo4, 9, &p,
+	assert_int_equal(resolver_lookup_end_at(r, TUPLE_V4, IPPROTO_UDP, lo4, port, lo4, 9, &p,
 					     &local), OWNER_FOUND);
 	assert_int_equal(p->pid, kid);
 	close(down[1]);

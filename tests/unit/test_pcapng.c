@@ -24,6 +24,7 @@
 #include "../../core/pcapng_reader.h"
 #include "../../core/pcapng_writer.h"
 #include "helpers.h"
+#include "lookup_at.h"
 
 static uint8_t *exact(const uint8_t *src, size_t n)
 {
@@ -297,13 +298,14 @@ static void states_give_the_attribution_back(void **state)
 static struct proc_info procs[2];
 
 /* 10.0.0.5:40000 is pid 100's, 10.0.0.5:5353 pid 200's; 10.0.0.5 is ours. */
-static enum owner_status fake_lookup(const void *ctx, int family, int proto,
-				     const uint8_t *laddr, uint16_t lport, const uint8_t *raddr,
-				     uint16_t rport, const struct proc_info **owner, bool *local)
+static enum owner_status fake_lookup(void *ctx, const struct flow_end *e, bool wild,
+				     const struct proc_info **owner, bool *local)
 {
+	const uint8_t *laddr = e->local.addr;
+	uint16_t lport = e->local.port;
 	uint8_t ours[16];
 
-	(void)ctx, (void)family, (void)proto, (void)raddr, (void)rport;
+	(void)ctx, (void)wild;
 	addr_parse(ours, TUPLE_V4, "10.0.0.5");
 	*owner = NULL;
 	*local = memcmp(laddr, ours, 16) == 0;
@@ -464,8 +466,9 @@ static void reader_gives_the_owners_back(void **state)
 			bool wl, gl;
 			const uint8_t *l = e ? t.dst : t.src, *r = e ? t.src : t.dst;
 			uint16_t lp = e ? t.dport : t.sport, rp = e ? t.sport : t.dport;
-			enum owner_status ws = fake_lookup(NULL, TUPLE_V4, 17, l, lp, r, rp, &want, &wl);
-			enum owner_status gs = src->lookup_end(src->ctx, TUPLE_V4, 17, l, lp, r, rp,
+			enum owner_status ws = source_lookup_at(&fake, TUPLE_V4, 17, l, lp, r, rp,
+							       &want, &wl);
+			enum owner_status gs = source_lookup_at(src, TUPLE_V4, 17, l, lp, r, rp,
 							       &got, &gl);
 			assert_int_equal(gl, wl);
 			assert_int_equal(gs == OWNER_FOUND, ws == OWNER_FOUND);
@@ -483,16 +486,16 @@ static void reader_gives_the_owners_back(void **state)
 	const struct proc_info *ns;
 	bool local;
 	struct tuple t = tuple4("10.0.0.5", 5353, "192.0.2.9", 53, 17);
-	assert_int_equal(src->lookup_end(src->ctx, TUPLE_V4, 17, t.src, t.sport, t.dst, t.dport,
+	assert_int_equal(source_lookup_at(src, TUPLE_V4, 17, t.src, t.sport, t.dst, t.dport,
 					 &ns, &local),
 			 OWNER_FOUND);
 	assert_string_equal(ns->cgroup, "/system.slice/named.service");
 	assert_string_equal(ns->unit, "named.service");
 	/* An end no record names: no socket, local when its address is ours. */
-	assert_int_equal(src->lookup_end(src->ctx, TUPLE_V4, 17, t.src, 1, t.dst, 2, &ns, &local),
+	assert_int_equal(source_lookup_at(src, TUPLE_V4, 17, t.src, 1, t.dst, 2, &ns, &local),
 			 OWNER_NO_SOCKET);
 	assert_true(local);
-	assert_int_equal(src->lookup_end(src->ctx, TUPLE_V4, 17, t.dst, 1, t.src, 2, &ns, &local),
+	assert_int_equal(source_lookup_at(src, TUPLE_V4, 17, t.dst, 1, t.src, 2, &ns, &local),
 			 OWNER_NO_SOCKET);
 	assert_false(local);
 	annot_free(a);
@@ -652,7 +655,7 @@ static void reader_hand_made(void **state)
 		const struct owner_source *src = annot_source(a);
 		const struct proc_info *p;
 		bool local;
-		assert_int_equal(src->lookup_end(src->ctx, TUPLE_V4, 6, o.t.src, 1, o.t.dst, 2, &p,
+		assert_int_equal(source_lookup_at(src, TUPLE_V4, 6, o.t.src, 1, o.t.dst, 2, &p,
 						 &local),
 				 OWNER_NO_SOCKET);
 		assert_true(local);

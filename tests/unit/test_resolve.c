@@ -21,6 +21,7 @@
 #include "../../core/attribute.h"
 #include "../../core/cgroup.h"
 #include "../../core/resolve.h"
+#include "lookup_at.h"
 #include "helpers.h"
 
 #define NOBODY 65534	/* a uid that file modes bind, for the tests run as root */
@@ -67,11 +68,11 @@ static const struct proc_info *lookup(const struct resolver *r, int family, int 
 
 	addr_parse(l, family, la);
 	addr_parse(rem, family, ra);
-	st = resolver_lookup(r, family, proto, l, lp, rem, rp, &owner);
+	st = resolver_lookup_at(r, family, proto, l, lp, rem, rp, &owner);
 	/* resolver_lookup_end: the same answer, and whether l is local. */
 	const struct proc_info *owner2 = NULL;
 	bool local = !resolver_is_local(r, family, l);
-	assert_int_equal(resolver_lookup_end(r, family, proto, l, lp, rem, rp, &owner2, &local), st);
+	assert_int_equal(resolver_lookup_end_at(r, family, proto, l, lp, rem, rp, &owner2, &local), st);
 	assert_ptr_equal(owner2, owner);
 	assert_true(local == resolver_is_local(r, family, l));
 	if (st != want)
@@ -121,7 +122,7 @@ static void test_new_fails_on_missing_root(void **state)
 	uint8_t a[16];
 	const struct proc_info *owner;
 	addr_parse(a, TUPLE_V4, "10.0.0.5");
-	assert_int_equal(resolver_lookup(r, TUPLE_V4, 6, a, 80, a, 1, &owner), OWNER_NO_SOCKET);
+	assert_int_equal(resolver_lookup_at(r, TUPLE_V4, 6, a, 80, a, 1, &owner), OWNER_NO_SOCKET);
 	assert_null(owner);
 	assert_false(resolver_is_local(r, TUPLE_V4, a));
 	/* One table is enough for a pass to count. */
@@ -790,11 +791,14 @@ static void many_processes(const char *root)
 	}
 }
 
-static double timed_refresh(struct resolver *r)
+/* A full pass in steps, w slowing each (slow_yield). */
+static double timed_refresh(struct resolver *r, struct slow_walk *w)
 {
 	double t0 = mono_now();
 
-	resolver_refresh(r);
+	resolver_begin(r, RESOLVER_WHOLE);
+	while (resolver_step(r))
+		slow_yield(w);
 	return mono_now() - t0;
 }
 
@@ -821,8 +825,7 @@ static void test_stop_cuts_walk(void **state)
 	r = resolver_new(fx.root);
 	assert_non_null(r);
 	resolver_set_stop(r, &whole.stop);
-	resolver_set_yield(r, slow_yield, &whole);
-	took = timed_refresh(r);
+	took = timed_refresh(r, &whole);
 	assert_true(whole.yields >= 200);
 	assert_true(took >= 1.0);
 	resolver_stats(r, &st);
@@ -833,8 +836,7 @@ static void test_stop_cuts_walk(void **state)
 	r = resolver_new(fx.root);
 	assert_non_null(r);
 	resolver_set_stop(r, &cut.stop);
-	resolver_set_yield(r, slow_yield, &cut);
-	took = timed_refresh(r);
+	took = timed_refresh(r, &cut);
 	if (took > 0.6 || cut.yields > 60)
 		fail_msg("a stopped walk took %.3f s, %d processes", took, cut.yields);
 	resolver_stats(r, &st);
@@ -846,7 +848,7 @@ static void test_stop_cuts_walk(void **state)
 	fx_add(&fx.tcp, TUPLE_V4, "10.0.0.5", 4000, "192.0.2.9", 4000, 0x01, 4000);
 	fx_write_tables(&fx);
 	cut.yields = 0;
-	took = timed_refresh(r);
+	took = timed_refresh(r, &cut);
 	assert_true(took < 0.1);
 	assert_true(cut.yields <= 1);
 	lookup(r, TUPLE_V4, 6, "10.0.0.5", 4000, "192.0.2.9", 4000, OWNER_NO_SOCKET);
@@ -879,11 +881,11 @@ static void denied_lookups(const char *root, struct denied_view *v)
 		return;
 	addr_parse(l, TUPLE_V4, "10.0.0.5");
 	addr_parse(rem, TUPLE_V4, "192.0.2.9");
-	v->secret = resolver_lookup(r, TUPLE_V4, 6, l, 4444, rem, 5555, &owner);
-	v->listed = resolver_lookup(r, TUPLE_V4, 6, l, 4446, rem, 5557, &owner);
-	v->closed = resolver_lookup(r, TUPLE_V4, 6, l, 7000, rem, 7001, &owner);
-	v->time_wait = resolver_lookup(r, TUPLE_V4, 6, l, 5555, rem, 6000, &owner);
-	v->found = resolver_lookup(r, TUPLE_V4, 6, l, 80, rem, 40000, &owner);
+	v->secret = resolver_lookup_at(r, TUPLE_V4, 6, l, 4444, rem, 5555, &owner);
+	v->listed = resolver_lookup_at(r, TUPLE_V4, 6, l, 4446, rem, 5557, &owner);
+	v->closed = resolver_lookup_at(r, TUPLE_V4, 6, l, 7000, rem, 7001, &owner);
+	v->time_wait = resolver_lookup_at(r, TUPLE_V4, 6, l, 5555, rem, 6000, &owner);
+	v->found = resolver_lookup_at(r, TUPLE_V4, 6, l, 80, rem, 40000, &owner);
 	v->found_pid = owner ? owner->pid : -1;
 	memset(&st, 0, sizeof(st));
 	resolver_stats(r, &st);

@@ -32,6 +32,7 @@
 #include "../../core/flowtab.h"
 #include "../../core/pins.h"
 #include "../../core/resolve.h"
+#include "lookup_at.h"
 #include "helpers.h"
 
 /* ---- the allocation wrappers ---- */
@@ -148,7 +149,7 @@ static void check_answers(const struct resolver *r, unsigned long n)
 
 		addr_parse(l, w->family, w->l);
 		addr_parse(rem, w->family, w->r);
-		st = resolver_lookup(r, w->family, w->proto, l, w->lp, rem, w->rp, &p);
+		st = resolver_lookup_at(r, w->family, w->proto, l, w->lp, rem, w->rp, &p);
 		if (st != OWNER_FOUND)
 			continue;	/* lost to the failure: allowed */
 		if (w->pid == 0 || p->pid != w->pid)
@@ -256,7 +257,7 @@ static void test_failures_in_later_pass(void **state)
 
 			addr_parse(l, TUPLE_V4, texts[i]);
 			addr_parse(rem, TUPLE_V4, "192.0.2.1");
-			if (resolver_lookup(r, TUPLE_V4, 17, l, 7000, rem, 9, &p) == OWNER_FOUND &&
+			if (resolver_lookup_at(r, TUPLE_V4, 17, l, 7000, rem, 9, &p) == OWNER_FOUND &&
 			    p->pid != 2000 + i)
 				fail_msg("allocation %lu failed: 10.1.0.%d:7000 is pid %d's", n,
 					 i + 1, p->pid);
