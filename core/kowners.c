@@ -140,7 +140,8 @@ int kowners_poll(struct kowners *k, char *err, size_t errlen)
 
 int kowners_fd(const struct kowners *k)
 {
-	return k->broken ? -1 : owner_src_fd(k->src);
+	/* Not k->broken: another thread may poll meanwhile; a broken source's reader ends. */
+	return owner_src_fd(k->src);
 }
 
 /* The cgroup of o's cgroup id, and the unit and container its path names. */
