@@ -26,6 +26,10 @@
 #include "prom_out.h"
 #include "../core/fdio.h"
 
+/* PROCTRAF_TEST_OWNER_RING's bounds: see test_ring_bytes. */
+#define TEST_RING_MIN 4096ull
+#define TEST_RING_MAX (4ull << 20)
+
 /* Stop signals received; the resolver's threads read it too (session.h). */
 static atomic_int stop_requested;
 static volatile sig_atomic_t report_requested;
@@ -252,6 +256,29 @@ static int plan_privs(const struct session_config *c, struct privs_plan *plan, c
 	return privs_plan(&need, &self, plan, err, errlen);
 }
 
+/*
+ * For the tests only (tests/owners: the warning about lost reports):
+ * PROCTRAF_TEST_OWNER_RING=BYTES gives the kernel's owner source a smaller
+ * ring buffer, so that a burst of sockets overflows it. It may only
+ * shrink the buffer (a power of two from 4096 up to the default 4 MiB): a
+ * user of a setcap binary must not make it lock more kernel memory.
+ * Anything else is ignored. Not documented for users.
+ */
+static size_t test_ring_bytes(void)
+{
+	const char *v = getenv("PROCTRAF_TEST_OWNER_RING");
+	char *end;
+	unsigned long long n;
+
+	if (!v || !*v)
+		return 0;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno || *end || n < TEST_RING_MIN || n > TEST_RING_MAX || (n & (n - 1)))
+		return 0;
+	return (size_t)n;
+}
+
 /* Auto: the kernel's owner source did not load. Said once, and why; the run goes on. */
 static void owners_note(const struct session *s)
 {
@@ -325,6 +352,10 @@ static void warnings(const struct app *a, const struct session *s)
 			rs.long_lines == 1 ? "" : "s", BELOW_LINE_MAX,
 			(unsigned long long)rs.cut_files, rs.cut_files == 1 ? "" : "s",
 			BELOW_FILE_MAX >> 20);
+	if (t->owners_lost)
+		fprintf(stderr, "proctraf: warning: the kernel lost %llu owner report%s (its ring "
+			"buffer was full); some flows may be unknown\n",
+			(unsigned long long)t->owners_lost, t->owners_lost == 1 ? "" : "s");
 	if (session_owners_error(s))
 		fprintf(stderr, "proctraf: warning: in-kernel owner source failed during the run "
 			"(%s): later owners from /proc only\n", session_owners_error(s));
@@ -366,6 +397,7 @@ int main(int argc, char **argv)
 		rc = EXIT_FAILURE;
 	/* libbpf's own messages, for whoever debugs the loading of the owner source. */
 	o.cfg.owners_debug = getenv("PROCTRAF_DEBUG") && *getenv("PROCTRAF_DEBUG");
+	o.cfg.owners_ring_bytes = test_ring_bytes();
 	/* A proc root standing in for /proc: its owners, not the kernel's, unless asked. */
 	if (o.cfg.owners == OWNERS_MODE_AUTO && !proc_is_real(o.cfg.proc_root))
 		o.cfg.owners = OWNERS_MODE_PROC;

@@ -358,6 +358,7 @@ static struct totals totals_delta(const struct totals *now, const struct totals 
 	d.duplicates -= then->duplicates;
 	d.kernel_drops -= then->kernel_drops;
 	d.if_drops -= then->if_drops;
+	d.owners_lost -= then->owners_lost;
 	return d;
 }
 
@@ -422,8 +423,10 @@ int64_t interval_next_end(const struct session *s)
 
 static void live_drops(struct session *s)
 {
-	if (s->totals.live)
-		capture_drops(s->cap, &s->totals.kernel_drops, &s->totals.if_drops);
+	if (!s->totals.live)
+		return;
+	capture_drops(s->cap, &s->totals.kernel_drops, &s->totals.if_drops);
+	s->totals.owners_lost = session_owners_lost(s);
 }
 
 int interval_end(struct session *s, int64_t end_us)

@@ -118,12 +118,17 @@ static void json_summary(FILE *f, const struct summary *s)
 			t->kernel_drops, t->if_drops, s->injected_bytes, s->injected_packets);
 	else
 		fputs(",\"kernel_drops\":null,\"if_drops\":null", f);
-	/* Which owner source ran: "kernel" or "proc" (live); null for a file. */
+	/*
+	 * Which owner source ran: "kernel" or "proc" (live); null for a file.
+	 * Live, then the kernel's reports lost (null with /proc's owners).
+	 */
 	if (t->owners == OUT_OWNERS_NONE)
 		fputs(",\"owners\":null}\n", f);
+	else if (t->owners == OUT_OWNERS_KERNEL)
+		fprintf(f, ",\"owners\":\"kernel\",\"owners_lost\":%" PRIu64 "}\n",
+			t->owners_lost);
 	else
-		fprintf(f, ",\"owners\":\"%s\"}\n",
-			t->owners == OUT_OWNERS_KERNEL ? "kernel" : "proc");
+		fputs(",\"owners\":\"proc\",\"owners_lost\":null}\n", f);
 }
 
 int json_write_table(FILE *f, const struct table *t, const struct summary *s)

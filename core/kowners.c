@@ -15,10 +15,9 @@
 
 #include "cgroup.h"
 #include "hmap.h"
+#include "kcmdline.h"
 #include "ownersrc.h"
 
-#define KCMDLINE_MAX 4096	/* as much of /proc/PID/cmdline as the /proc path keeps */
-#define KSTAT_MAX 1024		/* /proc/PID/stat is a few hundred bytes */
 #define KCGROUP_MAX 4096	/* a cgroup path longer than this is left unknown */
 
 /* A process: its id and start time (clock ticks after boot) tell its incarnation. */
@@ -32,6 +31,7 @@ struct kowners {
 	struct owner_src *src;
 	uint64_t own_netns;		/* inode of our network namespace; 0: unknown */
 	struct hmap *procs;		/* key: struct kproc_key; index into pi */
+	struct kcmdline *cmd;		/* command lines read as reports came in */
 	struct proc_info **pi;		/* each one allocated alone: pointers stay valid */
 	size_t npi, cap;
 	bool broken;			/* the ring buffer failed: nothing more comes */
@@ -54,9 +54,27 @@ static int print_none(enum libbpf_print_level level, const char *fmt, va_list ap
 	return 0;
 }
 
-int kowners_open(struct kowners **out, bool debug, char *err, size_t errlen)
+/*
+ * A report taken in (owner_src_poll): the first of a process not answered
+ * for yet has its command line read now, while the process may still be
+ * there (kcmdline.h).
+ */
+static void on_owner(void *ctx, const struct owner *o)
+{
+	struct kowners *k = ctx;
+	struct kproc_key key = { .tgid = o->tgid, .start = o->start };
+
+	if (o->tgid == 0 || o->start == 0 || hmap_get(k->procs, &key) != HMAP_NONE)
+		return;
+	kcmdline_note(k->cmd, o->tgid, o->start, o->comm);
+}
+
+int kowners_open(struct kowners **out, const struct kowners_opts *opts, char *err,
+		 size_t errlen)
 {
 	struct kowners *k = calloc(1, sizeof(*k));
+	struct owner_src_opts so = {0};
+	struct kowners_opts def = {0};
 	struct stat st;
 	int e;
 
@@ -65,15 +83,23 @@ int kowners_open(struct kowners **out, bool debug, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
+	if (!opts)
+		opts = &def;
 	k->procs = hmap_new(sizeof(struct kproc_key), NULL);
-	if (!k->procs) {
+	k->cmd = kcmdline_new("/proc");
+	if (!k->procs || !k->cmd) {
+		hmap_free(k->procs);
+		kcmdline_free(k->cmd);
 		free(k);
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	/* libbpf prints through one function for the whole process: set before loading. */
-	libbpf_set_print(debug ? print_all : print_none);
-	e = owner_src_open(&k->src, NULL, err, errlen);
+	libbpf_set_print(opts->debug ? print_all : print_none);
+	so.ring_bytes = opts->ring_bytes;
+	so.on_owner = on_owner;
+	so.on_owner_ctx = k;
+	e = owner_src_open(&k->src, &so, err, errlen);
 	if (e < 0) {
 		kowners_free(k);
 		return e;
@@ -98,6 +124,7 @@ void kowners_free(struct kowners *k)
 	}
 	free(k->pi);
 	hmap_free(k->procs);
+	kcmdline_free(k->cmd);
 	free(k);
 }
 
@@ -112,91 +139,10 @@ int kowners_poll(struct kowners *k, char *err, size_t errlen)
 	return 0;
 }
 
-/* Up to size - 1 bytes of a /proc file, NUL-terminated; the length, or -1. */
-static ssize_t read_small(const char *path, char *buf, size_t size)
+int kowners_fd(const struct kowners *k)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t n = 0;
-
-	if (fd < 0)
-		return -1;
-	while (n + 1 < size) {
-		ssize_t r = read(fd, buf + n, size - 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-	}
-	close(fd);
-	buf[n] = '\0';
-	return (ssize_t)n;
-}
-
-/*
- * /proc/PID/stat: the name (between the first '(' and the last ')') and
- * the start time (field 22). False when the file is not one of a process.
- */
-static bool stat_of(uint32_t pid, char *comm, size_t commlen, uint64_t *start)
-{
-	char path[64], buf[KSTAT_MAX];
-	const char *open_p, *close_p, *p;
-	size_t len;
-
-	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
-	if (read_small(path, buf, sizeof(buf)) <= 0)
-		return false;
-	open_p = strchr(buf, '(');
-	close_p = strrchr(buf, ')');
-	if (!open_p || !close_p || close_p < open_p)
-		return false;
-	len = (size_t)(close_p - open_p - 1);
-	if (len >= commlen)
-		len = commlen - 1;
-	memcpy(comm, open_p + 1, len);
-	comm[len] = '\0';
-	p = close_p + 1;
-	/* Fields after the name: the state is field 3, the start time field 22. */
-	for (int field = 3; field < 22; field++) {
-		while (*p == ' ')
-			p++;
-		while (*p && *p != ' ')
-			p++;
-	}
-	while (*p == ' ')
-		p++;
-	*start = 0;
-	if (*p < '0' || *p > '9')
-		return false;
-	while (*p >= '0' && *p <= '9')
-		*start = *start * 10 + (uint64_t)(*p++ - '0');
-	return true;
-}
-
-/* /proc/PID/cmdline with its NULs as spaces, if PID is still the process o reported. */
-static char *cmdline_of(const struct owner *o)
-{
-	char comm[sizeof(o->comm)], path[64], buf[KCMDLINE_MAX + 1];
-	uint64_t start;
-	ssize_t n;
-
-	if (o->start == 0 || !stat_of(o->tgid, comm, sizeof(comm), &start) || start != o->start ||
-	    strcmp(comm, o->comm) != 0)
-		return NULL;
-	snprintf(path, sizeof(path), "/proc/%u/cmdline", o->tgid);
-	n = read_small(path, buf, sizeof(buf));
-	/* Read after stat: the process may have ended, or exec'd, in between. */
-	if (n <= 0 || !stat_of(o->tgid, comm, sizeof(comm), &start) || start != o->start ||
-	    strcmp(comm, o->comm) != 0)
-		return NULL;
-	while (n > 0 && buf[n - 1] == '\0')
-		n--;
-	for (ssize_t i = 0; i < n; i++) {
-		if (buf[i] == '\0')
-			buf[i] = ' ';
-	}
-	buf[n] = '\0';
-	return strdup(buf);
+	/* Not k->broken: another thread may poll meanwhile; a broken source's reader ends. */
+	return owner_src_fd(k->src);
 }
 
 /* The cgroup of o's cgroup id, and the unit and container its path names. */
@@ -239,7 +185,7 @@ static const struct proc_info *proc_of(struct kowners *k, const struct owner *o)
 	pi->start = o->start;
 	pi->netns = o->netns;
 	snprintf(pi->comm, sizeof(pi->comm), "%s", o->comm);
-	pi->cmdline = cmdline_of(o);
+	pi->cmdline = kcmdline_take(k->cmd, o->tgid, o->start, o->comm);
 	if (!pi->cmdline)
 		pi->cmdline = strdup("");
 	cgroup_of(k, o, pi);
@@ -324,4 +270,9 @@ void kowners_stats(const struct kowners *k, struct kowners_stats *st)
 	st->lost = info.lost;
 	st->answers = k->answers;
 	st->processes = k->npi;
+}
+
+uint64_t kowners_lost(const struct kowners *k)
+{
+	return owner_src_lost(k->src);
 }

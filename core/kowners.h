@@ -14,8 +14,11 @@
  *
  * A kernel record becomes a struct proc_info once per process (pid and
  * start time): uid, network namespace and name from the record; the
- * command line from /proc/PID/cmdline only while /proc/PID/stat shows the
- * same process (start time and name), else the name alone; the cgroup
+ * command line from /proc/PID/cmdline, read when the process's first
+ * report was taken in by kowners_poll (kcmdline.h), or else when the
+ * answer is built, only while /proc/PID/stat shows the same process
+ * (start time and name); a process already gone by its first poll has
+ * its name alone, an empty command line; the cgroup
  * from the record's cgroup id (owner_src_cgroup_path), and the systemd
  * unit and container it names (cgroup.h). These proc_info never move nor
  * go away until kowners_free.
@@ -43,12 +46,18 @@ enum owners_mode {
 struct kowners;
 struct owner_src;
 
+struct kowners_opts {
+	bool debug;		/* libbpf's own messages on stderr (else none) */
+	size_t ring_bytes;	/* the kernel's ring buffer; 0: ownersrc.h's default */
+};
+
 /*
  * Load and attach the kernel's programs (the caller's privileges, before
- * they are dropped). 0 and *out; or a negative errno with err saying why
- * in one line. debug: libbpf's own messages on stderr (else none).
+ * they are dropped). opts NULL: the defaults. 0 and *out; or a negative
+ * errno with err saying why in one line.
  */
-int kowners_open(struct kowners **out, bool debug, char *err, size_t errlen);
+int kowners_open(struct kowners **out, const struct kowners_opts *opts, char *err,
+		 size_t errlen);
 
 /* Detach the programs, free the records and every proc_info. NULL: nothing. */
 void kowners_free(struct kowners *k);
@@ -58,6 +67,13 @@ void kowners_free(struct kowners *k);
  * broken ring buffer; err says why, and later polls do nothing).
  */
 int kowners_poll(struct kowners *k, char *err, size_t errlen);
+
+/*
+ * A descriptor readable when the kernel has written reports that
+ * kowners_poll has not taken yet; -1 where there is none (the hash map
+ * of kernels without ring buffers: poll on a timer).
+ */
+int kowners_fd(const struct kowners *k);
 
 /*
  * The owner of end e, as the kernel reported it: OWNER_FOUND and *owner
@@ -80,5 +96,11 @@ struct kowners_stats {
 	size_t processes;	/* proc_info made */
 };
 void kowners_stats(const struct kowners *k, struct kowners_stats *st);
+
+/*
+ * kowners_stats's lost alone, read from the programs' counters: any
+ * thread may ask while another polls (owner_src_lost).
+ */
+uint64_t kowners_lost(const struct kowners *k);
 
 #endif

@@ -36,6 +36,7 @@ struct totals {
 	uint64_t kernel_drops;
 	uint64_t if_drops;
 	uint8_t owners;		/* live: which owner source ran (OUT_OWNERS_*) */
+	uint64_t owners_lost;	/* OUT_OWNERS_KERNEL: reports its ring buffer had no room for */
 };
 
 /* totals.owners */

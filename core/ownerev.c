@@ -29,6 +29,8 @@ struct ownerev {
 	struct hmap *netns_of;	/* netns cookie -> inode, as the kernel or the caller told */
 	struct hmap *guesses;	/* struct guess_key -> struct guess */
 	char *proc_root;	/* NULL: no guesses */
+	ownerev_sink_fn sink;	/* NULL: none */
+	void *sink_ctx;
 	uint64_t ns_per_tick;
 	uint64_t taken;
 	uint64_t malformed;
@@ -79,6 +81,12 @@ void ownerev_learn_netns(struct ownerev *e, uint64_t cookie, uint64_t inode)
 	idx = hmap_put(e->netns_of, &cookie, MAX_NETNS, &inserted);
 	if (idx != HMAP_NONE)
 		memcpy(hmap_value(e->netns_of, idx), &inode, sizeof(inode));
+}
+
+void ownerev_set_sink(struct ownerev *e, ownerev_sink_fn fn, void *ctx)
+{
+	e->sink = fn;
+	e->sink_ctx = ctx;
 }
 
 static uint64_t netns_of_cookie(const struct ownerev *e, uint64_t cookie)
@@ -228,6 +236,8 @@ void ownerev_take(struct ownerev *e, const void *data, size_t size)
 	k.rport = ev.rport;
 	owner_key_unmap(&k);
 	ownertab_put(e->tab, &k, &o);
+	if (e->sink)
+		e->sink(e->sink_ctx, &o);
 }
 
 const struct ownertab *ownerev_table(const struct ownerev *e)

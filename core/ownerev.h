@@ -33,6 +33,15 @@ void ownerev_free(struct ownerev *e);
 /* A namespace's cookie is that inode (our own namespace's, learned at start). */
 void ownerev_learn_netns(struct ownerev *e, uint64_t cookie, uint64_t inode);
 
+/*
+ * Told of each owner report as ownerev_take puts it in the table (not of
+ * closes, nor of events not understood): a caller that must read
+ * something of the process while it may still be there (kowners.c, its
+ * command line) does it here, not when the report is first asked for.
+ */
+typedef void (*ownerev_sink_fn)(void *ctx, const struct owner *o);
+void ownerev_set_sink(struct ownerev *e, ownerev_sink_fn fn, void *ctx);
+
 /* One event as the kernel wrote it: size bytes at data. */
 void ownerev_take(struct ownerev *e, const void *data, size_t size);
 

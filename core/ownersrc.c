@@ -422,6 +422,8 @@ int owner_src_open(struct owner_src **out, const struct owner_src_opts *opts, ch
 		set_err(err, errlen, "owner source", e);
 		goto fail;
 	}
+	if (opts->on_owner)
+		ownerev_set_sink(s->ev, opts->on_owner, opts->on_owner_ctx);
 	e = attach_all(s, mask, err, errlen);
 	if (e)
 		goto fail;
@@ -566,6 +568,11 @@ int owner_src_cgroup_path(const struct owner_src *s, uint64_t id, char *buf, siz
 		return -ENAMETOOLONG;
 	strcpy(buf, rest);
 	return 0;
+}
+
+uint64_t owner_src_lost(const struct owner_src *s)
+{
+	return s->kstats ? s->kstats->lost : 0;
 }
 
 void owner_src_info(const struct owner_src *s, struct owner_src_info *info)

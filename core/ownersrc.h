@@ -102,6 +102,13 @@ struct owner_src_opts {
 	size_t ring_bytes;	/* ring buffer size, a power of two >= 4096; 0: 4 MiB */
 	size_t max_records;	/* bound of the table; 0: 1,048,576 */
 	const char *mountinfo;	/* NULL: /proc/self/mountinfo */
+	/*
+	 * NULL, or called from owner_src_poll with each owner report as it is
+	 * taken in (ownerev_set_sink): the earliest moment userspace learns of
+	 * a process, which may be gone a few milliseconds later.
+	 */
+	void (*on_owner)(void *ctx, const struct owner *o);
+	void *on_owner_ctx;
 };
 
 /* owner_src_info.features: the hooks attached. */
@@ -167,6 +174,13 @@ enum owner_match owner_src_lookup(const struct owner_src *s, const struct tuple 
 int owner_src_cgroup_path(const struct owner_src *s, uint64_t id, char *buf, size_t len);
 
 void owner_src_info(const struct owner_src *s, struct owner_src_info *info);
+
+/*
+ * The reports the kernel had no room for so far (owner_src_info's lost,
+ * without its system calls): one read of the programs' counters, which
+ * the kernel alone writes, so any thread may ask while another polls.
+ */
+uint64_t owner_src_lost(const struct owner_src *s);
 
 /* Detach the programs and free everything. NULL: nothing. */
 void owner_src_close(struct owner_src *s);

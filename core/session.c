@@ -186,6 +186,7 @@ void session_close(struct session *s)
 	hmap_free(s->plans);
 	aggregate_free(s->early_ag);
 	capture_close(s->cap);
+	sessowners_stop(s);
 	resolver_free(s->res);
 	kowners_free(s->kown);
 	pins_free(s->pins);
@@ -508,6 +509,7 @@ static int start_live(struct session *s, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot start the resolver thread");
 		return 1;
 	}
+	sessowners_start(s);
 	s->start_mono = session_now_mono();
 	s->start_us = now_real_us();
 	/* After the other threads are made: they set their own. */
@@ -661,7 +663,10 @@ int session_run(struct session *s, const struct session_signals *sig, char *err,
 		rt_thread_set(&s->rt, false);
 		capture_drops(s->cap, &s->totals.kernel_drops, &s->totals.if_drops);
 		interval_stop_reporter(s);
+		sessowners_stop(s);
 		resthread_stop(s);
+		/* After the resolver's last poll: what it could not take in is lost for good. */
+		s->totals.owners_lost = session_owners_lost(s);
 	}
 	flush_batch(s);
 	final_pass(s);

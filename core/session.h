@@ -58,6 +58,7 @@ struct session_config {
 	bool realtime;			/* live: SCHED_FIFO with the kernel's owners too */
 	enum owners_mode owners;	/* live: the owner source (kowners.h) */
 	bool owners_debug;		/* libbpf's messages on stderr */
+	size_t owners_ring_bytes;	/* tests only: a smaller kernel ring buffer; 0: default */
 	int64_t interval_us;		/* --interval; 0: one report at the end */
 	bool total;			/* with an interval: the whole run at the end too */
 	bool connections;		/* reports of connections: flows keep their times */
@@ -108,6 +109,13 @@ bool session_realtime(const struct session *s);
  * why, once; the lookups went on through /proc. NULL: it did not fail.
  */
 const char *session_owners_error(const struct session *s);
+
+/*
+ * The reports the kernel's owner source lost so far (its ring buffer
+ * full): their sockets' flows may be unknown. 0 without that source. Any
+ * thread may ask.
+ */
+uint64_t session_owners_lost(const struct session *s);
 
 /*
  * Reading a file: the one pass over the proc root, now, before any packet

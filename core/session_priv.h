@@ -72,6 +72,9 @@ struct session {
 	char kown_why[256];	/* why it did not load, when it was tried */
 	char kown_err[256];	/* why it failed during the run; "" */
 	double kown_polled;	/* resolver thread: when it last took the kernel's reports */
+	bool kread_on;		/* kread runs (sessowners.c) */
+	pthread_t kread;	/* takes the kernel's reports in as they come */
+	int kread_stop;		/* eventfd that ends kread (while kread_on) */
 	int64_t grace_us;	/* live: how late a packet may come for its interval */
 	struct pins *pins;	/* flows' answers the resolver forgot (pins.h) */
 	struct pktsock *pkt;	/* live: packet sockets, under res_lock; NULL reading a file */
@@ -159,6 +162,18 @@ void session_span(const struct session *s, int64_t *start_us, int64_t *end_us);
  * not load).
  */
 int sessowners_open(struct session *s, struct capture_opts *co, char *err, size_t errlen);
+
+/*
+ * After resthread_start (res_lock exists): with the kernel's ring buffer,
+ * a thread that takes its reports in, under res_lock, a few milliseconds
+ * after they are written, so that a process's command line is read while
+ * it lives (kcmdline.h). Without it (or if it cannot start) the resolver
+ * thread's polls, every KPOLL_S, still take them in.
+ */
+void sessowners_start(struct session *s);
+
+/* End that thread, if it runs; before resthread_stop and kowners_free. */
+void sessowners_stop(struct session *s);
 
 /* ---- resthread.c ---- */
 /* Under res_lock (or alone): take the kernel's new reports, if there is a source. */

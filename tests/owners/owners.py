@@ -9,7 +9,9 @@ attached (bpftool prog show, bpftool link show, bpftool cgroup tree).
 proctraf's own programs and links are known by the ids in the fdinfo of
 the descriptors it holds while it runs (/proc/PID/fdinfo: prog_id,
 link_id), so other programs loaded meanwhile (another proctraf, another
-test) are never taken for its own. Needs root and bpftool; prints
+test) are never taken for its own. Then what its reports give a live
+capture (kreports.py): the command line of short-lived processes, and
+the warning when reports were lost. Needs root and bpftool; prints
 "ok NAME" / "FAIL NAME: why" / "skip NAME: why", then "N passed, N failed".
 """
 import json
@@ -21,6 +23,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import kreports
 
 passed = failed = 0
 GONE_WAIT = 5.0     # seconds the kernel may take to free a program after its last fd
@@ -157,6 +161,7 @@ def main():
                 one(binary, name, how, extra)
             except Exception as e:      # counted, and the other cases still run
                 check(name, False, "%s: %s" % (type(e).__name__, e))
+        kreports.run(binary, check, wait_loaded)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("%d passed, %d failed" % (passed, failed), flush=True)

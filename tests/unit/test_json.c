@@ -551,6 +551,22 @@ static void test_summary_live_and_unknown_times(void **state)
 	assert_non_null(strstr(out, ",\"injected_bytes\":6400,\"injected_packets\":50,"));
 	free(out);
 
+	/* The owner source: the kernel's, with the reports it lost; /proc's, null. */
+	s.totals.owners = OUT_OWNERS_KERNEL;
+	s.totals.owners_lost = 37;
+	out = summary_of(&s);
+	assert_non_null(strstr(out, ",\"owners\":\"kernel\",\"owners_lost\":37}\n"));
+	free(out);
+	s.totals.owners_lost = 0;
+	out = summary_of(&s);
+	assert_non_null(strstr(out, ",\"owners\":\"kernel\",\"owners_lost\":0}\n"));
+	free(out);
+	s.totals.owners = OUT_OWNERS_PROC;
+	out = summary_of(&s);
+	assert_non_null(strstr(out, ",\"owners\":\"proc\",\"owners_lost\":null}\n"));
+	free(out);
+	s.totals.owners = OUT_OWNERS_NONE;
+
 	/* Live with no drops: zeros, not null. */
 	s.totals.kernel_drops = s.totals.if_drops = 0;
 	out = summary_of(&s);

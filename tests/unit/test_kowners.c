@@ -2,8 +2,9 @@
  * test_kowners.c - the kernel's owner source in front of the resolver
  * (core/kowners.c), against the running kernel: a child's sockets are
  * answered with its pid, name, uid, start time and command line while it
- * runs; after it is gone, still with its pid and name, and no command line
- * (a later process with its pid must not lend its own); one proc_info per
+ * runs; after it is gone, still with its pid and name, and its command
+ * line if its report was taken in while it ran (none if it was gone by
+ * then: a later process with its pid must not lend its own); one proc_info per
  * process; a socket on the wildcard address only where wildcards may
  * match; ICMP never; and, in front of a resolver, a loopback connection
  * explained without a pass over /proc.
@@ -136,12 +137,13 @@ static void reap(struct child *c)
 static int setup(void **state)
 {
 	struct ctx *c = calloc(1, sizeof(*c));
+	struct kowners_opts ko = { .debug = getenv("KOWNERS_DEBUG") != NULL };
 
 	if (!c)
 		return -1;
 	if (geteuid() != 0)
 		snprintf(c->why, sizeof(c->why), "needs root to load eBPF programs");
-	else if (kowners_open(&c->k, getenv("KOWNERS_DEBUG") != NULL, c->why, sizeof(c->why)) < 0)
+	else if (kowners_open(&c->k, &ko, c->why, sizeof(c->why)) < 0)
 		c->k = NULL;
 	*state = c;
 	return 0;
@@ -227,6 +229,31 @@ static void test_gone(void **state)
 	assert_int_equal(p->pid, ch.m.pid);
 	assert_string_equal(p->comm, "kown-gone");
 	assert_string_equal(p->cmdline, "");
+}
+
+/*
+ * A child whose report was taken in (kowners_poll) while it ran, and
+ * which is gone when it is first looked up: its command line all the
+ * same, read at the poll. It was empty when the command line was read
+ * only when the answer was built.
+ */
+static void test_polled_then_gone(void **state)
+{
+	struct ctx *c = *state;
+	const struct proc_info *p = NULL;
+	struct child ch;
+
+	NEED_KERNEL(c);
+	ch = spawn("kown-brief");
+	assert_true(ch.pid > 0 && ch.go >= 0);
+	assert_int_equal(kowners_poll(c->k, c->why, sizeof(c->why)), 0);
+	reap(&ch);
+	assert_int_equal(end_of(c->k, IPPROTO_TCP, ch.m.client_port, ch.m.server_port, false, &p),
+			 OWNER_FOUND);
+	assert_int_equal(p->pid, ch.m.pid);
+	assert_string_equal(p->comm, "kown-brief");
+	assert_non_null(p->cmdline);
+	assert_non_null(strstr(p->cmdline, "test_kowners"));
 }
 
 /* A socket on 0.0.0.0 answers only where wildcards may match; ICMP is never the kernel's. */
@@ -350,6 +377,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_running),
 		cmocka_unit_test(test_gone),
+		cmocka_unit_test(test_polled_then_gone),
 		cmocka_unit_test(test_wildcard_and_icmp),
 		cmocka_unit_test(test_explains),
 		cmocka_unit_test(test_holder_before_maker),
