@@ -28,6 +28,7 @@
 
 #include "bpf/owners.h"
 #include "cgmount.h"
+#include "kbtf.h"
 #include "ownerev.h"
 #include "owners_core.skel.h"
 #include "owners_lite.skel.h"
@@ -69,6 +70,8 @@ struct owner_src {
 	struct bpf_link *links[NHOOKS];
 	unsigned features;
 	int cgfd;		/* the cgroup v2 mount's directory */
+	int btffd;		/* the kernel types CO-RE reads (kbtf.h); -1: libbpf reads all */
+	char btf_path[32];	/* its /proc/self/fd path while loading */
 	char cgroup[256];
 	struct ring_buffer *rb;
 	int hashfd;		/* events_hash, without a ring buffer */
@@ -173,7 +176,7 @@ static void unload(struct owner_src *s)
 /* Open the variant with only the programs of mask (a bit per hooks[] entry). */
 static int open_variant(struct owner_src *s, uint32_t mask, size_t ring_bytes)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, o);
+	LIBBPF_OPTS(bpf_object_open_opts, o, .btf_custom_path = s->btffd >= 0 ? s->btf_path : NULL);
 	struct bpf_map *ev, *hash;
 	int e = s->core ? owners_core_open(s, &o) : owners_lite_open(s, &o);
 
@@ -352,6 +355,7 @@ int owner_src_open(struct owner_src **out, const struct owner_src_opts *opts, ch
 	}
 	s->cgfd = -1;
 	s->hashfd = -1;
+	s->btffd = -1;
 
 	/*
 	 * First, the likeliest reason of all: every program asks who the
@@ -395,6 +399,8 @@ int owner_src_open(struct owner_src **out, const struct owner_src_opts *opts, ch
 		s->cfg.flags |= OWNERS_CFG_RINGBUF;
 	/* CO-RE needs the kernel's BTF: else the variant without. */
 	s->core = !(opts->flags & OWNER_SRC_NO_CORE) && access("/sys/kernel/btf/vmlinux", R_OK) == 0;
+	if (s->core)
+		s->btffd = kbtf_memfd(NULL, s->btf_path, sizeof(s->btf_path));
 	e = hooks_present(s, ring_bytes, &present);
 	if (e == -EPERM) {
 		set_err(err, errlen, "loading eBPF programs", e);
@@ -409,6 +415,9 @@ int owner_src_open(struct owner_src **out, const struct owner_src_opts *opts, ch
 		s->core = false;
 		mask = load_what_loads(s, present, ring_bytes, &e);
 	}
+	if (s->btffd >= 0)
+		close(s->btffd);
+	s->btffd = -1;
 	if (!feature_loaded(mask, REQUIRED)) {
 		e = e ? e : -EOPNOTSUPP;
 		set_err(err, errlen, "loading the eBPF programs (cgroup/sock_create)", e);
@@ -458,6 +467,8 @@ void owner_src_close(struct owner_src *s)
 	unload(s);
 	if (s->cgfd >= 0)
 		close(s->cgfd);
+	if (s->btffd >= 0)
+		close(s->btffd);
 	ownerev_free(s->ev);
 	free(s);
 }
