@@ -107,3 +107,41 @@ int cgmount_ancestor(char *mount, size_t len, int *fd)
 	}
 	return -ENOENT;
 }
+int cgmount_path(int cgfd, const char *mount, uint64_t id, char *buf, size_t len)
+{
+	/* FILEID_KERNFS: a cgroup v2 directory's handle is its 64-bit id. */
+	union {
+		struct file_handle fh;
+		char raw[sizeof(struct file_handle) + sizeof(uint64_t)];
+	} h;
+	char link[64], target[PATH_MAX];
+	size_t mlen = strlen(mount);
+	const char *rest;
+	ssize_t n;
+	int fd;
+
+	h.fh.handle_bytes = sizeof(id);
+	h.fh.handle_type = 0xfe;
+	memcpy(h.fh.f_handle, &id, sizeof(id));
+	fd = open_by_handle_at(cgfd, &h.fh, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, target, sizeof(target) - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	target[n] = '\0';
+	if (strncmp(target, mount, mlen) != 0)
+		return -ENOENT;
+	rest = target + mlen;
+	if (mlen == 1)	/* mounted on "/": the path is the target itself */
+		rest = target;
+	if (!*rest)
+		rest = "/";
+	if (strlen(rest) >= len)
+		return -ENAMETOOLONG;
+	strcpy(buf, rest);
+	return 0;
+}
+

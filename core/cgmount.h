@@ -10,6 +10,7 @@
 #define PROCTRAF_CGMOUNT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * Our mount namespace has no cgroup v2 mount (ip netns exec mounts a sysfs
@@ -20,5 +21,12 @@
  * read back from a descriptor, starts with it). 0, or -ENOENT.
  */
 int cgmount_ancestor(char *mount, size_t len, int *fd);
+
+/*
+ * The path, below the hierarchy mounted at mount (cgfd: its directory), of
+ * the cgroup whose id is id (a kernel report's), into buf (len bytes). 0,
+ * or a negative errno (-ENOENT: not below that mount).
+ */
+int cgmount_path(int cgfd, const char *mount, uint64_t id, char *buf, size_t len);
 
 #endif

@@ -18,7 +18,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <linux/capability.h>
@@ -27,6 +26,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpf/owners.h"
+#include "bpfprobe.h"
 #include "cgmount.h"
 #include "kbtf.h"
 #include "ownerev.h"
@@ -108,56 +108,6 @@ static void set_err(char *err, size_t len, const char *what, int e)
 {
 	if (err && len)
 		snprintf(err, len, "%s: %s", what, strerror(e < 0 ? -e : e));
-}
-
-/* Is the capability in our effective set? */
-static bool has_cap(int cap)
-{
-	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
-	struct __user_cap_data_struct d[2];
-
-	memset(d, 0, sizeof(d));
-	if (syscall(SYS_capget, &h, d) != 0)
-		return false;
-	return (d[cap / 32].effective >> (cap % 32)) & 1;
-}
-
-/* Linux >= major.minor? */
-static bool kernel_at_least(int major, int minor)
-{
-	struct utsname u;
-	int a = 0, b = 0;
-
-	if (uname(&u) != 0 || sscanf(u.release, "%d.%d", &a, &b) != 2)
-		return false;
-	return a > major || (a == major && b >= minor);
-}
-
-/*
- * Does the kernel take a program of this type for this hook? A program
- * that returns 1 and nothing else, loaded and closed: -1 when not even
- * that is permitted.
- */
-static int probe_hook(enum bpf_prog_type type, enum bpf_attach_type attach)
-{
-	const struct bpf_insn insns[] = {
-		{.code = 0xb7, .dst_reg = 0, .imm = 1}, /* r0 = 1 */
-		{.code = 0x95},				/* exit */
-	};
-	LIBBPF_OPTS(bpf_prog_load_opts, o);
-	int fd;
-
-	/* As libbpf loads them: only these types are told their hook at load. */
-	if (type == BPF_PROG_TYPE_CGROUP_SOCK || type == BPF_PROG_TYPE_CGROUP_SOCK_ADDR ||
-	    type == BPF_PROG_TYPE_CGROUP_SOCKOPT)
-		o.expected_attach_type = attach;
-	fd = bpf_prog_load(type, NULL, "GPL", insns, 2, &o);
-
-	if (fd >= 0) {
-		close(fd);
-		return 1;
-	}
-	return errno == EPERM || errno == EACCES ? -1 : 0;
 }
 
 static void unload(struct owner_src *s)
@@ -255,7 +205,7 @@ static int hooks_present(struct owner_src *s, size_t ring_bytes, uint32_t *mask)
 	*mask = 0;
 	for (size_t i = 0; !e && i < NHOOKS; i++) {
 		struct bpf_program *p = bpf_object__find_program_by_name(s->obj, hooks[i].name);
-		int r = probe_hook(bpf_program__type(p), bpf_program__expected_attach_type(p));
+		int r = bpfprobe_hook(bpf_program__type(p), bpf_program__expected_attach_type(p));
 
 		if (r < 0)
 			e = -EPERM;
@@ -265,7 +215,7 @@ static int hooks_present(struct owner_src *s, size_t ring_bytes, uint32_t *mask)
 	unload(s);
 	/* Before 5.8 a program on setsockopt could make large options fail (EFAULT). */
 	for (size_t i = 0; i < NHOOKS; i++)
-		if (hooks[i].feature == OWNER_SRC_F_SOCKOPT && !kernel_at_least(5, 8))
+		if (hooks[i].feature == OWNER_SRC_F_SOCKOPT && !bpfprobe_kernel_at_least(5, 8))
 			*mask &= ~(1u << i);
 	return e;
 }
@@ -362,8 +312,8 @@ int owner_src_open(struct owner_src **out, const struct owner_src_opts *opts, ch
 	 * current task is, which the kernel allows only with CAP_PERFMON (or
 	 * CAP_SYS_ADMIN) besides CAP_BPF.
 	 */
-	if (!has_cap(CAP_SYS_ADMIN) && !(has_cap(CAP_PERFMON) && has_cap(CAP_BPF) &&
-					 has_cap(CAP_NET_ADMIN))) {
+	if (!bpfprobe_has_cap(CAP_SYS_ADMIN) && !(bpfprobe_has_cap(CAP_PERFMON) && bpfprobe_has_cap(CAP_BPF) &&
+					 bpfprobe_has_cap(CAP_NET_ADMIN))) {
 		e = -EPERM;
 		set_err(err, errlen,
 			"loading eBPF programs (needs root, or CAP_BPF, CAP_PERFMON and "
@@ -545,40 +495,7 @@ enum owner_match owner_src_lookup(const struct owner_src *s, const struct tuple 
 
 int owner_src_cgroup_path(const struct owner_src *s, uint64_t id, char *buf, size_t len)
 {
-	/* FILEID_KERNFS: a cgroup v2 directory's handle is its 64-bit id. */
-	union {
-		struct file_handle fh;
-		char raw[sizeof(struct file_handle) + sizeof(uint64_t)];
-	} h;
-	char link[64], target[PATH_MAX];
-	size_t mlen = strlen(s->cgroup);
-	const char *rest;
-	ssize_t n;
-	int fd;
-
-	h.fh.handle_bytes = sizeof(id);
-	h.fh.handle_type = 0xfe;
-	memcpy(h.fh.f_handle, &id, sizeof(id));
-	fd = open_by_handle_at(s->cgfd, &h.fh, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, target, sizeof(target) - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	target[n] = '\0';
-	if (strncmp(target, s->cgroup, mlen) != 0)
-		return -ENOENT;
-	rest = target + mlen;
-	if (mlen == 1)	/* mounted on "/": the path is the target itself */
-		rest = target;
-	if (!*rest)
-		rest = "/";
-	if (strlen(rest) >= len)
-		return -ENAMETOOLONG;
-	strcpy(buf, rest);
-	return 0;
+	return cgmount_path(s->cgfd, s->cgroup, id, buf, len);
 }
 
 uint64_t owner_src_lost(const struct owner_src *s)
