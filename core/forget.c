@@ -20,7 +20,7 @@
 
 void resolver_set_forget_min(struct resolver *r, size_t min)
 {
-	r->forget_min = min;
+	r->fg.min = min;
 }
 
 static size_t max3(size_t a, size_t b, size_t c)
@@ -34,17 +34,17 @@ bool resolver_forget_due(struct resolver *r, size_t unpinned)
 {
 	size_t socks, pids;
 
-	r->forget_before = 0;
+	r->fg.before = 0;
 	if (r->src)
 		return false;	/* answers from an owner source: nothing kept to forget */
 	socks = hmap_count(r->db.socks);
 	pids = hmap_count(r->db.pids);
-	if (r->whole[1] == 0)
+	if (r->fg.whole[1] == 0)
 		return false;	/* not two whole passes yet: nothing is known gone */
-	if (socks - r->socks_kept < max3(r->forget_min, r->socks_kept, unpinned / 4) &&
-	    pids - r->pids_kept < max3(r->forget_min, r->pids_kept, 0))
+	if (socks - r->fg.socks_kept < max3(r->fg.min, r->fg.socks_kept, unpinned / 4) &&
+	    pids - r->fg.pids_kept < max3(r->fg.min, r->fg.pids_kept, 0))
 		return false;
-	r->forget_before = r->whole[1];
+	r->fg.before = r->fg.whole[1];
 	return true;
 }
 
@@ -55,7 +55,7 @@ bool resolver_answer_end(const struct resolver *r, const struct flow_end *e,
 	const struct proc_info *owner;
 	bool local;
 
-	tr.before = r->forget_before;
+	tr.before = r->fg.before;
 	pin->status = (uint8_t)resolver_lookup_traced(r, e, &owner, &local, &tr);
 	pin->local = local;
 	pin->proc = tr.proc;
@@ -206,13 +206,13 @@ static void swap(struct hmap **a, struct hmap **b)
 
 void resolver_forget(struct resolver *r)
 {
-	uint32_t before = r->forget_before;
+	uint32_t before = r->fg.before;
 	size_t going = 0, old_socks = hmap_count(r->db.socks), old_pids = hmap_count(r->db.pids);
 	size_t old_denied = hmap_count(r->db.denied);
 	struct kept k;
 	void *arr = r->db.free_procs;
 
-	r->forget_before = 0;
+	r->fg.before = 0;
 	if (before == 0)
 		return;
 	memset(&k, 0, sizeof(k));
@@ -250,7 +250,7 @@ void resolver_forget(struct resolver *r)
 		memset(pi, 0, sizeof(*pi));
 		r->db.procs[p].free = true;
 		r->db.free_procs[r->db.nfree++] = (int32_t)p;
-		r->procs_forgotten++;
+		r->fg.procs++;
 	}
 	/* A live pid whose process went is read again when it next takes a socket. */
 	for (size_t i = 0; i < hmap_count(r->db.pids); i++) {
@@ -259,12 +259,12 @@ void resolver_forget(struct resolver *r)
 		if (v->proc >= 0 && r->db.procs[v->proc].free)
 			v->proc = PROC_UNREAD;
 	}
-	r->socks_kept = hmap_count(r->db.socks);
-	r->pids_kept = hmap_count(r->db.pids);
-	r->socks_forgotten += old_socks - r->socks_kept;
-	r->pids_forgotten += old_pids - r->pids_kept;
-	r->denied_forgotten += old_denied - hmap_count(r->db.denied);
-	r->rounds++;
+	r->fg.socks_kept = hmap_count(r->db.socks);
+	r->fg.pids_kept = hmap_count(r->db.pids);
+	r->fg.socks += old_socks - r->fg.socks_kept;
+	r->fg.pids += old_pids - r->fg.pids_kept;
+	r->fg.denied += old_denied - hmap_count(r->db.denied);
+	r->fg.rounds++;
 out:
 	kept_free(&k);
 #ifdef __GLIBC__

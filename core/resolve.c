@@ -41,7 +41,7 @@ struct resolver *resolver_new(const char *proc_root)
 	if (is_our_proc(&r->root))
 		r->diag = diag_open();
 	r->fd.last_pid = -1;
-	r->forget_min = RESOLVER_FORGET_MIN;
+	r->fg.min = RESOLVER_FORGET_MIN;
 	if (rdb_init(&r->db) != 0 || nsreg_init(&r->ns, &r->root, r->diag) != 0) {
 		resolver_free(r);
 		errno = ENOMEM;
@@ -159,8 +159,8 @@ static bool pass_end(struct resolver *r)
 	r->pass.on = false;
 	if (r->pass.whole && r->pass.rc == 0 && r->interrupted == r->pass.cut &&
 	    r->fd.listed == r->db.epoch) {
-		r->whole[1] = r->whole[0];
-		r->whole[0] = r->db.epoch;
+		r->fg.whole[1] = r->fg.whole[0];
+		r->fg.whole[0] = r->db.epoch;
 	}
 	return false;
 }
@@ -261,7 +261,7 @@ void resolver_stats(const struct resolver *r, struct resolve_stats *st)
 	st->fd_links = r->fd.links;
 	st->sockets = r->db.socks_learned;
 	st->processes = r->db.procs_learned;
-	st->denied = r->denied_forgotten + hmap_count(r->db.denied);
+	st->denied = r->fg.denied + hmap_count(r->db.denied);
 	st->refused = r->root.refused;
 	st->long_lines = r->root.long_lines;
 	st->cut_files = r->root.cut_files;
@@ -269,8 +269,8 @@ void resolver_stats(const struct resolver *r, struct resolve_stats *st)
 	st->sockets_kept = hmap_count(r->db.socks);
 	st->processes_kept = r->db.nprocs - r->db.nfree;
 	st->pids_kept = hmap_count(r->db.pids);
-	st->rounds = r->rounds;
-	st->sockets_forgotten = r->socks_forgotten;
-	st->processes_forgotten = r->procs_forgotten;
-	st->pids_forgotten = r->pids_forgotten;
+	st->rounds = r->fg.rounds;
+	st->sockets_forgotten = r->fg.socks;
+	st->processes_forgotten = r->fg.procs;
+	st->pids_forgotten = r->fg.pids;
 }

@@ -321,15 +321,16 @@ struct resolver {
 	/*
 	 * Forgetting (forget.c). whole[0] and whole[1] are the last two full
 	 * passes that read every table and listed /proc whole, latest first
-	 * (0: none yet). A round forgets what was last seen before
-	 * forget_before (whole[1] when it is due).
+	 * (0: none yet). A round forgets what was last seen before `before`
+	 * (whole[1] when it is due).
 	 */
-	uint32_t whole[2];
-	uint32_t forget_before;		/* 0: no round set up */
-	size_t forget_min;		/* the growth that makes a round due */
-	size_t socks_kept, pids_kept;	/* what the last round kept */
-	uint64_t denied_forgotten;
-	uint64_t rounds, socks_forgotten, procs_forgotten, pids_forgotten;
+	struct forgetting {
+		uint32_t whole[2];
+		uint32_t before;		/* 0: no round set up */
+		size_t min;			/* the growth that makes a round due */
+		size_t socks_kept, pids_kept;	/* what the last round kept */
+		uint64_t denied, rounds, socks, procs, pids;	/* forgotten so far */
+	} fg;
 
 	/* resolver_new_source: every answer from there, nothing read */
 	const struct owner_source *src;
