@@ -889,13 +889,14 @@ def main():
         ap.add_argument("--" + k.replace("_", "-"), default="")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--no-callgrind", action="store_true")
+    ap.add_argument("--live-secs", type=float, default=0)
     ap.add_argument("which", nargs="*", type=int)
     ns = ap.parse_args()
     A.__dict__.update(vars(ns))
     A.callgrind = not ns.no_callgrind
     A.reps = 3 if A.quick else 5
     A.mem_reps = 1 if A.quick else 3
-    A.live_secs = 2 if A.quick else 3
+    A.live_secs = ns.live_secs or (2 if A.quick else 3)
     A.newflow_runs = 10 if A.quick else 20
     A.sockets, A.procs = 10000, 200
     os.makedirs(A.cache, exist_ok=True)
