@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "hmap.h"
+#include "procinfo.h"
 
 #define KSTAT_MAX 1024		/* PROC/PID/stat is a few hundred bytes */
 #define KPATH_MAX 4200		/* a proc root of up to 4 KiB, and "/PID/cmdline" */
@@ -105,7 +106,8 @@ bool kcmdline_stat(const char *proc_root, uint32_t pid, char *comm, size_t comml
 		   uint64_t *start)
 {
 	char path[KPATH_MAX], buf[KSTAT_MAX];
-	const char *open_p, *close_p, *p;
+	const char *open_p, *close_p;
+	unsigned long long st;
 	size_t len;
 
 	if (commlen == 0)
@@ -122,21 +124,9 @@ bool kcmdline_stat(const char *proc_root, uint32_t pid, char *comm, size_t comml
 		len = commlen - 1;
 	memcpy(comm, open_p + 1, len);
 	comm[len] = '\0';
-	p = close_p + 1;
-	/* Fields after the name: the state is field 3, the start time field 22. */
-	for (int field = 3; field < 22; field++) {
-		while (*p == ' ')
-			p++;
-		while (*p && *p != ' ')
-			p++;
-	}
-	while (*p == ' ')
-		p++;
-	*start = 0;
-	if (*p < '0' || *p > '9')
+	if (!procinfo_stat_start(buf, &st))
 		return false;
-	while (*p >= '0' && *p <= '9')
-		*start = *start * 10 + (uint64_t)(*p++ - '0');
+	*start = st;
 	return true;
 }
 

@@ -28,13 +28,13 @@ uint64_t ns_link_inode(struct below *base, const char *path)
 	return *p == ']' ? v : 0;
 }
 
-unsigned long long procinfo_parse_start(const char *stat)
+bool procinfo_stat_start(const char *stat, unsigned long long *start)
 {
 	const char *p = strrchr(stat, ')');
-	unsigned long long v = 0;
 
+	*start = 0;
 	if (!p)
-		return 0;
+		return false;
 	p++;
 	/* Fields after the command: state is field 3, starttime field 22. */
 	for (int field = 3; field < 22; field++) {
@@ -45,8 +45,18 @@ unsigned long long procinfo_parse_start(const char *stat)
 	}
 	while (*p == ' ')
 		p++;
+	if (!isdigit((unsigned char)*p))
+		return false;
 	while (isdigit((unsigned char)*p))
-		v = v * 10 + (unsigned long long)(*p++ - '0');
+		*start = *start * 10 + (unsigned long long)(*p++ - '0');
+	return true;
+}
+
+unsigned long long procinfo_parse_start(const char *stat)
+{
+	unsigned long long v;
+
+	procinfo_stat_start(stat, &v);
 	return v;
 }
 

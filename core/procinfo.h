@@ -25,6 +25,9 @@ bool procinfo_start(struct below *root, int pid, unsigned long long *start);
 /* The start time in the text of a /proc/PID/stat; 0 if none. */
 unsigned long long procinfo_parse_start(const char *stat);
 
+/* The same; false (and *start 0) when the text has none. */
+bool procinfo_stat_start(const char *stat, unsigned long long *start);
+
 /* The thread group of task id, from its status; id itself if unknown. */
 int procinfo_tgid(struct below *root, int id);
 

@@ -51,12 +51,15 @@ static void test_sort_by_age(void **state)
 	assert_int_equal(by_number[4], 10);
 }
 
-/* The steps of a plan, as text ("T103 T102 C P50 ..."), to compare whole. */
+/* A step's letter in a plan written as text ("T103 T102 C0 P50 ..."), to compare whole. */
+static const char how[] = {
+	[WALK_TASK] = 'T',	    [WALK_WHOLE] = 'W',		[WALK_HINTED] = 'H',
+	[WALK_HINTED_PROBED] = 'P', [WALK_CHECK_CLOSED] = 'C', [WALK_REGISTER] = 'R',
+};
+
+/* The steps of a quick plan, as text. */
 static void quick_steps(struct quick_plan *p, char *out, size_t size)
 {
-	static const char how[] = { [WALK_TASK] = 'T', [WALK_WHOLE] = 'W', [WALK_HINTED] = 'H',
-				    [WALK_HINTED_PROBED] = 'P', [WALK_CHECK_CLOSED] = 'C',
-				    [WALK_REGISTER] = 'R' };
 	struct walk_step s;
 	size_t n = 0;
 
@@ -93,11 +96,9 @@ static void test_quick_plan(void **state)
 	assert_false(quick_plan_start(&p, -1, 100, PID_MAX, recent, young, 2));
 }
 
+/* The steps of a deep plan, as text; "!" marks one taken always. */
 static void deep_steps(struct deep_plan *p, char *out, size_t size)
 {
-	static const char how[] = { [WALK_TASK] = 'T', [WALK_WHOLE] = 'W', [WALK_HINTED] = 'H',
-				    [WALK_HINTED_PROBED] = 'P', [WALK_CHECK_CLOSED] = 'C',
-				    [WALK_REGISTER] = 'R' };
 	struct walk_step s;
 	size_t n = 0;
 
