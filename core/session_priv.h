@@ -229,6 +229,16 @@ int interval_finish(struct session *s);
 /* Emit one report; a failed emit ends the run. */
 int session_emit(struct session *s, const struct report_data *d);
 
+/* sesspacket.c: the capture thread's packet path (capture_dispatch's callback). */
+void session_on_packet(void *ctx, int dlt, int source, const struct pcap_pkthdr *h,
+		       const uint8_t *data);
+/* Count what is still in the pipeline of a file's packets. */
+void session_flush_batch(struct session *s);
+/* End the run: no more packets are read. */
+void session_stop_now(struct session *s);
+/* session.c: is end (an interval's) before the -d deadline, if any? */
+bool session_before_deadline(const struct session *s, int64_t end);
+
 /*
  * The reports' flows: attribute each through the resolver and count it,
  * in rows or in connection rows (cfg.connections), then emit. Shared by
