@@ -68,6 +68,7 @@ struct annot_stats {
 	uint64_t dangling;	/* ends owned by a process the file does not describe */
 	uint64_t cut;		/* records or processes beyond the bounds */
 	bool stopped;		/* a block not well formed ended the reading */
+	bool injected;		/* a section records injected flows (pcapng.h) */
 };
 void annot_stats(const struct annot *a, struct annot_stats *st);
 
