@@ -51,7 +51,8 @@
  *   bit 7: the end's address is one of this host's; bits 0-2: 0 owned
  *   (by process id), 1 no socket, 2 no process, 3 no permission. reason
  *   is the flow's unknown row when no end has an owner: 0 none, 1
- *   no-socket, 2 no-process, 3 no-permission, 4 not-local, 5 table-full.
+ *   no-socket (unknown:packet-sockets too: the injected record below tells
+ *   it apart), 2 no-process, 3 no-permission, 4 not-local, 5 table-full.
  *
  *   process, option 2989 (copyable: a description valid on its own), on
  *   the first packet that names the process:
