@@ -101,7 +101,8 @@ int annotate_open_writer(struct session *s, char *err, size_t errlen)
 	rc = pcapng_writer_open(s->cfg.write_file, ifs, n, &s->wr, err, errlen);
 	free(ifs);
 	if (rc == 0)
-		pcapng_writer_set_more(s->wr, session_attribute_more, s);
+		pcapng_writer_set_more(s->wr, session_attribute_more, s,
+				       s->totals.live || s->totals.injected_known);
 	return rc == 0 ? 0 : 1;
 }
 

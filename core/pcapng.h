@@ -84,9 +84,11 @@
  *   The section header carries custom option 2988 (a UTF-8 string) under
  *   the same PEN: "proctraf owners 1", which tells proctraf -r that the
  *   file says who owned its packets, and a second one, "proctraf injected
- *   1": its flows that packet sockets injected carry injected records, so
- *   that -r reports the bytes counted for injectors (0 when none), as the
- *   live run did; a file without it (written before) has none to say.
+ *   1" when the writing run reported the bytes counted for injectors (live,
+ *   or from a file that had it): its flows that packet sockets injected
+ *   carry injected records, so that -r reports those bytes (0 when none),
+ *   as that run did; a file without it (written before, or from a file
+ *   that did not say) has none to say.
  *
  * At the end of a file, an interface statistics block per interface gives
  * the run's start and end (isb_starttime, isb_endtime) and, live, the

@@ -46,6 +46,7 @@ struct pcapng_writer {
 	struct pcapng_writer_stats st;
 	pcapng_more_fn *more;	/* pcapng_writer_set_more; NULL: none */
 	const void *more_ctx;
+	bool injectors;		/* ... the report says what injectors had */
 };
 
 /* An unnamed temporary file in dir; -1 with errno. */
@@ -190,10 +191,12 @@ int pcapng_writer_packet(struct pcapng_writer *w, unsigned source, int64_t ts_us
 
 /* ---- the end ------------------------------------------------------ */
 
-void pcapng_writer_set_more(struct pcapng_writer *w, pcapng_more_fn *more, const void *ctx)
+void pcapng_writer_set_more(struct pcapng_writer *w, pcapng_more_fn *more, const void *ctx,
+			    bool injectors)
 {
 	w->more = more;
 	w->more_ctx = ctx;
+	w->injectors = injectors;
 }
 
 /* One distinct attribution (flows share few) and what a packet of it carries. */
@@ -262,7 +265,9 @@ static void write_header(struct finish *f)
 	}
 	pcapng_opt(b, PCAPNG_SHB_USERAPPL, "proctraf", strlen("proctraf"));
 	pcapng_opt_custom(b, PCAPNG_OPT_CUSTOM_STR, PT_MARKER, strlen(PT_MARKER));
-	pcapng_opt_custom(b, PCAPNG_OPT_CUSTOM_STR, PT_MARKER_INJECTED, strlen(PT_MARKER_INJECTED));
+	if (f->w->injectors)
+		pcapng_opt_custom(b, PCAPNG_OPT_CUSTOM_STR, PT_MARKER_INJECTED,
+				  strlen(PT_MARKER_INJECTED));
 	pcapng_opt_end(b);
 	pcapng_block_end(b, start);
 	for (size_t i = 0; i < f->w->nifs; i++) {

@@ -88,7 +88,13 @@ int pcapng_writer_finish(struct pcapng_writer *w, const struct flowtab *ft,
  * the report said. Called by finish, for each flow, with ctx.
  */
 typedef void pcapng_more_fn(const void *ctx, const struct tuple *t, struct attribution *a);
-void pcapng_writer_set_more(struct pcapng_writer *w, pcapng_more_fn *more, const void *ctx);
+/*
+ * injectors: the run's report says the bytes counted for injectors (live,
+ * or a file that said them): the section header then says that the file
+ * does too (PT_MARKER_INJECTED), so that -r of it reports the same.
+ */
+void pcapng_writer_set_more(struct pcapng_writer *w, pcapng_more_fn *more, const void *ctx,
+			    bool injectors);
 
 /* What finish wrote (for the tests and the bench). */
 struct pcapng_writer_stats {

@@ -786,7 +786,7 @@ static void injected_flows_read_back(void **state)
 	strcpy(procs[2].comm, "scapy");
 	procs[2].cmdline = "scapy -H";
 	assert_int_equal(pcapng_writer_open(path, &ifc, 1, &w, err, sizeof(err)), 0);
-	pcapng_writer_set_more(w, fake_more, NULL);
+	pcapng_writer_set_more(w, fake_more, NULL, true);
 	for (size_t i = 0; i < NINJECTED; i++) {
 		uint8_t d[28];
 		struct pcap_pkthdr h = { { 1700000000, (suseconds_t)i }, 28, 100 };
