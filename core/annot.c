@@ -24,7 +24,9 @@ struct end_key {
 struct end_val {
 	uint32_t proc;		/* its owner's slot + 1; 0: none */
 	uint8_t state;		/* PT_LOCAL | PT_OWNED, PT_NO_SOCKET, ... */
-	uint8_t pad[3];
+	uint8_t several;	/* its flow's injected record: unknown:packet-sockets */
+	uint8_t pad[2];
+	uint32_t inj;		/* its flow's injector's slot + 1 (injected record); 0: none */
 };
 
 struct local_key {
@@ -133,7 +135,14 @@ void annot_add_process(struct annot *a, uint32_t section, const uint8_t *d, size
 	a->st.processes++;
 }
 
-static void put_end(struct annot *a, const struct pt_owners *o, int e, size_t slot)
+/* The packet-socket side of an end's value: an injector (slot + 1), or several. */
+struct inj_val {
+	uint32_t inj;
+	uint8_t several;
+};
+
+static void put_end(struct annot *a, const struct pt_owners *o, int e, size_t slot,
+		    struct inj_val in)
 {
 	const struct tuple *t = &o->t;
 	struct end_key k;
@@ -154,12 +163,15 @@ static void put_end(struct annot *a, const struct pt_owners *o, int e, size_t sl
 	}
 	if (!inserted) {
 		/* Every packet of a flow says the same of its ends: else the first stands. */
-		if (v->state != o->state[e] || v->proc != (o->id[e] ? slot + 1 : 0))
+		if (v->state != o->state[e] || v->proc != (o->id[e] ? slot + 1 : 0) ||
+		    v->inj != in.inj || v->several != in.several)
 			a->st.bad++;
 		return;
 	}
 	v->state = o->state[e];
 	v->proc = o->id[e] ? (uint32_t)slot + 1 : 0;
+	v->inj = in.inj;
+	v->several = in.several;
 	a->st.ends++;
 	if (o->state[e] & PT_LOCAL) {
 		struct local_key l;
@@ -171,14 +183,33 @@ static void put_end(struct annot *a, const struct pt_owners *o, int e, size_t sl
 	}
 }
 
-void annot_add_owners(struct annot *a, uint32_t section, const uint8_t *d, size_t n)
+void annot_add_owners(struct annot *a, uint32_t section, const uint8_t *d, size_t n,
+		      const uint8_t *inj, size_t inj_n)
 {
 	struct pt_owners o;
+	struct pt_injected pi;
+	struct inj_val iv = { 0, 0 };
 	size_t slot[2] = { 0, 0 };
 
 	if (!pt_owners_decode(d, n, &o)) {
 		a->st.bad++;
 		return;
+	}
+	/*
+	 * Packet sockets are asked of a flow no IP socket owns (pktsock.h):
+	 * a record that gives them another is not well formed, and is left out.
+	 */
+	if (inj && (!pt_injected_decode(inj, inj_n, &pi) || o.id[0] || o.id[1]))
+		a->st.bad++;
+	else if (inj && pi.several)
+		iv.several = 1;
+	else if (inj) {
+		size_t s = proc_slot(a, section, pi.id);
+		if (s == SIZE_MAX) {
+			a->st.cut++;
+			return;
+		}
+		iv.inj = (uint32_t)s + 1;
 	}
 	a->st.records++;
 	/* A table-full packet's flow was never attributed: nothing to learn. */
@@ -190,8 +221,8 @@ void annot_add_owners(struct annot *a, uint32_t section, const uint8_t *d, size_
 			return;
 		}
 	}
-	put_end(a, &o, 0, slot[0]);
-	put_end(a, &o, 1, slot[1]);
+	put_end(a, &o, 0, slot[0], iv);
+	put_end(a, &o, 1, slot[1], iv);
 }
 
 void annot_add_time(struct annot *a, bool start, int64_t us)
@@ -207,6 +238,11 @@ void annot_add_time(struct annot *a, bool start, int64_t us)
 		a->end_us = us;
 }
 
+void annot_records_injected(struct annot *a)
+{
+	a->st.injected = true;
+}
+
 void annot_stopped(struct annot *a)
 {
 	a->st.stopped = true;
@@ -219,6 +255,10 @@ void annot_settle(struct annot *a)
 		if (v->proc && !a->defined[v->proc - 1]) {
 			v->state = (uint8_t)((v->state & PT_LOCAL) | PT_NO_SOCKET);
 			v->proc = 0;
+			a->st.dangling++;
+		}
+		if (v->inj && !a->defined[v->inj - 1]) {
+			v->inj = 0;	/* an injector no record described: the unknown row's */
 			a->st.dangling++;
 		}
 	}
@@ -265,6 +305,33 @@ static enum owner_status lookup(void *ctx, const struct flow_end *e, bool wild,
 	default:
 		return OWNER_NO_SOCKET;
 	}
+}
+
+void annot_attribute(const struct annot *an, const struct tuple *t, struct attribution *a)
+{
+	struct end_key k;
+	const struct end_val *v;
+	size_t i;
+
+	/* What pktsock_attribute does live, from the flow's injected record. */
+	if (!an || a->reason != REASON_NO_SOCKET)
+		return;
+	memset(&k, 0, sizeof(k));
+	memcpy(k.laddr, t->src, 16);
+	memcpy(k.raddr, t->dst, 16);
+	k.lport = t->sport;
+	k.rport = t->dport;
+	k.family = t->family;
+	k.proto = t->proto;
+	i = hmap_get(an->ends, &k);
+	if (i == HMAP_NONE)
+		return;
+	/* Only read: the map is whole before the first lookup. */
+	v = hmap_value((struct hmap *)an->ends, i);
+	if (v->several)
+		a->reason = REASON_PKT_SEVERAL;
+	else if (v->inj)
+		a->injector = &an->procs[v->inj - 1];
 }
 
 void annot_free(struct annot *a)

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "annot.h"
 #include "session_priv.h"
 
 /* Flow ends a file's owners may give: two per flow the table can hold. */
@@ -20,11 +21,19 @@ static size_t owner_ends(const struct session *s)
 	return s->cfg.max_flows < SIZE_MAX / 2 ? 2 * s->cfg.max_flows : SIZE_MAX;
 }
 
-/* Its time is that of the run that wrote it (pcapng.h: statistics blocks). */
+/*
+ * Its time is that of the run that wrote it (pcapng.h: statistics blocks),
+ * and its bytes counted for injectors are said as that run said them.
+ */
 static void take_span(struct session *s)
 {
+	struct annot_stats st;
 	int64_t start, end;
 
+	if (s->annot) {
+		annot_stats(s->annot, &st);
+		s->totals.injected_known = st.injected;
+	}
 	if (s->annot && annot_span(s->annot, &start, &end)) {
 		s->have_first_ts = s->have_span = true;
 		s->first_us = s->last_us = start;
@@ -91,6 +100,9 @@ int annotate_open_writer(struct session *s, char *err, size_t errlen)
 	}
 	rc = pcapng_writer_open(s->cfg.write_file, ifs, n, &s->wr, err, errlen);
 	free(ifs);
+	if (rc == 0)
+		pcapng_writer_set_more(s->wr, session_attribute_more, s,
+				       s->totals.live || s->totals.injected_known);
 	return rc == 0 ? 0 : 1;
 }
 
@@ -122,6 +134,14 @@ int annotate_take_pipe(struct session *s, FILE **fp, char *err, size_t errlen)
 	if (rc == 0)
 		take_span(s);
 	return rc;
+}
+
+void session_attribute_more(const void *ctx, const struct tuple *t, struct attribution *a)
+{
+	const struct session *s = ctx;
+
+	pktsock_attribute(s->pkt, s->res, t, a);
+	annot_attribute(s->annot, t, a);
 }
 
 bool session_annotated(const struct session *s)

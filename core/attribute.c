@@ -18,8 +18,6 @@ void attribute_flow(const struct resolver *r, const struct tuple *t, struct attr
 {
 	enum owner_status st[2] = { OWNER_NO_SOCKET, OWNER_NO_SOCKET };
 
-	a->injector = NULL;
-
 	/*
 	 * Sockets are looked up at both ends whatever the address tables say:
 	 * an address removed during the capture must not lose its traffic.
@@ -34,6 +32,8 @@ void attribute_flow(const struct resolver *r, const struct tuple *t, struct attr
 
 void attribute_ends(const enum owner_status st[2], struct attribution *a)
 {
+	/* None until pktsock_attribute (or annot_attribute) names one: pinned flows too. */
+	a->injector = NULL;
 	for (int d = 0; d < 2; d++) {
 		a->end_reason[d] = REASON_NONE;
 		if (!a->owner[d] && a->owner[!d] && a->local[d])

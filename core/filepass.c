@@ -52,6 +52,7 @@ static void attribute_early(struct session *s)
 			size_t id;
 
 			attribute_flow(s->res, flowtab_key(s->flows, i), &a);
+			session_attribute_more(s, flowtab_key(s->flows, i), &a);
 			if (aggregate_plan(s->early_ag, &a, &plan) != 0)
 				return;
 			id = hmap_put(s->plans, &plan, EARLY_PLANS_MAX, &inserted);
@@ -148,7 +149,7 @@ static void *report_part_main(void *arg)
 
 		flowtab_times(ft, i, &first, &last);
 		pins_attribute(p->s->pins, p->s->res, i, t, &a);
-		pktsock_attribute(p->s->pkt, p->s->res, t, &a);
+		session_attribute_more(p->s, t, &a);
 		p->rc = builder_flow(&p->b, &a, t, flowtab_counts(ft, i), first, last);
 	}
 	return NULL;

@@ -184,7 +184,7 @@ static int report_job(struct session *s, struct job *j, bool final)
 		const struct tuple *t = flowtab_key(s->flows, e[i].idx);
 
 		pins_attribute(s->pins, s->res, e[i].idx, t, &a);
-		pktsock_attribute(s->pkt, s->res, t, &a);
+		session_attribute_more(s, t, &a);
 		if (may_carry && done <= e[i].seq && unexplained(&a))
 			rc = carry(iv, &e[i]);
 		else

@@ -113,11 +113,13 @@ static void json_summary(FILE *f, const struct summary *s)
 		",\"not_ip\":%" PRIu64 ",\"malformed\":%" PRIu64 ",\"duplicates\":%" PRIu64,
 		s->rows, t->packets, t->ip_bytes, t->not_ip, t->malformed, t->duplicates);
 	if (t->live)
-		fprintf(f, ",\"kernel_drops\":%" PRIu64 ",\"if_drops\":%" PRIu64
-			",\"injected_bytes\":%" PRIu64 ",\"injected_packets\":%" PRIu64,
-			t->kernel_drops, t->if_drops, s->injected_bytes, s->injected_packets);
+		fprintf(f, ",\"kernel_drops\":%" PRIu64 ",\"if_drops\":%" PRIu64,
+			t->kernel_drops, t->if_drops);
 	else
 		fputs(",\"kernel_drops\":null,\"if_drops\":null", f);
+	if (t->live || t->injected_known)
+		fprintf(f, ",\"injected_bytes\":%" PRIu64 ",\"injected_packets\":%" PRIu64,
+			s->injected_bytes, s->injected_packets);
 	/*
 	 * Which owner source ran: "kernel" or "proc" (live); null for a file.
 	 * Live, then the kernel's reports lost (null with /proc's owners).

@@ -37,6 +37,8 @@ struct totals {
 	uint64_t if_drops;
 	uint8_t owners;		/* live: which owner source ran (OUT_OWNERS_*) */
 	uint64_t owners_lost;	/* OUT_OWNERS_KERNEL: reports its ring buffer had no room for */
+	/* A file -w wrote that records its injected flows: JSON has the counts, as live. */
+	bool injected_known;
 };
 
 /* totals.owners */

@@ -246,6 +246,43 @@ bool pt_owners_decode(const uint8_t *data, size_t len, struct pt_owners *o)
 	return pt_reason_of(o->reason) != REASON_COUNT;
 }
 
+size_t pt_injected_encode(const struct pt_injected *in, uint8_t *out)
+{
+	out[0] = 'P';
+	out[1] = 'T';
+	out[2] = PT_REC_INJECTED;
+	out[3] = in->several ? PT_INJ_SEVERAL : 0;
+	put_be32(out + 4, in->several ? 0 : in->id);
+	return PT_INJECTED_LEN;
+}
+
+bool pt_injected_decode(const uint8_t *data, size_t len, struct pt_injected *in)
+{
+	struct cursor c = cur_init(data, len);
+	uint8_t flags;
+
+	memset(in, 0, sizeof(*in));
+	if (!record_head(&c, PT_REC_INJECTED, &flags) || (flags & ~PT_INJ_SEVERAL) != 0 ||
+	    !cur_be32(&c, &in->id) || cur_left(&c) != 0)
+		return false;
+	in->several = flags & PT_INJ_SEVERAL;
+	/* An injector, or several and none named: nothing else. */
+	return in->several == (in->id == 0);
+}
+
+bool pt_injected_of(const struct attribution *a, uint32_t inj_id, struct pt_injected *in)
+{
+	memset(in, 0, sizeof(*in));
+	if (a->reason == REASON_PKT_SEVERAL) {
+		in->several = true;
+		return true;
+	}
+	if (a->reason != REASON_NO_SOCKET || !a->injector || inj_id == 0)
+		return false;
+	in->id = inj_id;
+	return true;
+}
+
 /* A string of a process record: its length (2 bytes) and bytes, cut to PT_STRING_MAX. */
 static void put_string(struct pbuf *b, const char *s)
 {
@@ -328,6 +365,7 @@ uint8_t pt_reason(enum unknown_reason r)
 {
 	switch (r) {
 	case REASON_NO_SOCKET:
+	case REASON_PKT_SEVERAL:	/* no IP socket: the injected record says the rest */
 		return 1;
 	case REASON_NO_PROCESS:
 		return 2;
@@ -412,9 +450,12 @@ size_t pt_escape_comm(const char *comm, char *buf, size_t len)
 	return at;
 }
 
-/* One clause: who, and which way the packet went for that row. */
+/*
+ * One clause: who, and which way the packet went for that row; injected:
+ * p wrote it through a packet socket.
+ */
 static size_t clause(char *buf, size_t at, const struct proc_info *p, enum unknown_reason r,
-		     bool out)
+		     bool out, bool injected)
 {
 	char comm[4 * 64 + 1];
 
@@ -426,8 +467,9 @@ static size_t clause(char *buf, size_t at, const struct proc_info *p, enum unkno
 	}
 	if (p) {
 		pt_escape_comm(p->comm, comm, sizeof(comm));
-		at += (size_t)snprintf(buf + at, PT_COMMENT_MAX - at, "pid=%d comm=%s dir=%s",
-				       p->pid, comm, out ? "out" : "in");
+		at += (size_t)snprintf(buf + at, PT_COMMENT_MAX - at, "pid=%d comm=%s dir=%s%s",
+				       p->pid, comm, out ? "out" : "in",
+				       injected ? " via=packet" : "");
 	} else {
 		/* "unknown:no-socket" is the row's name: "unknown=no-socket" as a key. */
 		at += (size_t)snprintf(buf + at, PT_COMMENT_MAX - at, "unknown=%s dir=%s",
@@ -445,20 +487,23 @@ size_t pt_comment(const struct attribution *a, bool swapped, bool out, char *buf
 		int src = swapped ? 1 : 0;
 		/* The unknown row counts a packet as sent when it left an address of ours. */
 		bool sent = a->reason == REASON_TABLE_FULL ? out : a->local[src];
-		return clause(buf, 0, NULL, a->reason, sent);
+		/* What the unknown row would count as sent is an injector's (aggregate.c). */
+		if (a->injector && a->reason == REASON_NO_SOCKET && sent)
+			return clause(buf, 0, a->injector, REASON_NONE, true, true);
+		return clause(buf, 0, NULL, a->reason, sent, false);
 	}
 	/* The packet's source end first: its owner sent it. */
 	for (int e = 0; e < 2; e++) {
 		int from = swapped ? !e : e;
 		if (a->owner[from])
-			at = clause(buf, at, a->owner[from], REASON_NONE, e == 0);
+			at = clause(buf, at, a->owner[from], REASON_NONE, e == 0, false);
 		else if (a->end_reason[from] != REASON_NONE)
-			at = clause(buf, at, NULL, a->end_reason[from], e == 0);
+			at = clause(buf, at, NULL, a->end_reason[from], e == 0, false);
 	}
 	return at;
 }
 
 size_t pt_comment_table_full(bool out, char *buf)
 {
-	return clause(buf, 0, NULL, REASON_TABLE_FULL, out);
+	return clause(buf, 0, NULL, REASON_TABLE_FULL, out, false);
 }

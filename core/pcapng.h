@@ -19,7 +19,9 @@
  *     counted in: "pid=4120 comm=curl dir=out", "pid=4120 comm=curl
  *     dir=out; pid=77 comm=nginx dir=in" (loopback: both ends), or
  *     "unknown=no-socket dir=in". dir is out when that row counts the
- *     packet as sent, in when as received. comm is escaped as the text
+ *     packet as sent, in when as received; a last word "via=packet" says
+ *     that the process wrote it through a packet socket (the injected
+ *     record below). comm is escaped as the text
  *     table escapes it (control bytes, DEL, invalid UTF-8, C1, bidi and
  *     invisible characters as \xNN per byte, backslash as \\), and space
  *     and ';' as \x20 and \x3b too, so that each key=value is one word:
@@ -49,7 +51,8 @@
  *   bit 7: the end's address is one of this host's; bits 0-2: 0 owned
  *   (by process id), 1 no socket, 2 no process, 3 no permission. reason
  *   is the flow's unknown row when no end has an owner: 0 none, 1
- *   no-socket, 2 no-process, 3 no-permission, 4 not-local, 5 table-full.
+ *   no-socket (unknown:packet-sockets too: the injected record below tells
+ *   it apart), 2 no-process, 3 no-permission, 4 not-local, 5 table-full.
  *
  *   process, option 2989 (copyable: a description valid on its own), on
  *   the first packet that names the process:
@@ -61,9 +64,31 @@
  *        (only with flags bit 1). Raw bytes, as /proc gave them.
  *   An id is unique in its section (from 1).
  *
+ *   injected, option 19373 (not to be copied: it names a process id), on
+ *   each packet of a flow that no IP socket owned and that the report gave
+ *   to packet sockets (pktsock.h), after the owners record, whose states
+ *   then say no socket:
+ *     0  'P' 'T' 0x03 flags     flags bit 0: several processes (or one not
+ *                               known) held candidate packet sockets: the
+ *                               unknown:packet-sockets row, id 0
+ *     4  id (4)                 the injector, the process whose packet
+ *                               socket wrote the flow's frames; 0 with bit 0
+ *   Its packets from an end of ours are the injector's, sent, marked
+ *   injected as the live report marks them (via packet); the others stay
+ *   the unknown row's. Their comment says so with a last word: "pid=4120
+ *   comm=scapy dir=out via=packet" ("unknown=no-socket dir=in" for a
+ *   reply, "unknown=packet-sockets dir=out" with bit 0). A reader that
+ *   knows no record of type 3 skips it (as proctraf before it did): the
+ *   flow is then read as unknown:no-socket, as such files said before.
+ *
  *   The section header carries custom option 2988 (a UTF-8 string) under
  *   the same PEN: "proctraf owners 1", which tells proctraf -r that the
- *   file says who owned its packets.
+ *   file says who owned its packets, and a second one, "proctraf injected
+ *   1" when the writing run reported the bytes counted for injectors (live,
+ *   or from a file that had it): its flows that packet sockets injected
+ *   carry injected records, so that -r reports those bytes (0 when none),
+ *   as that run did; a file without it (written before, or from a file
+ *   that did not say) has none to say.
  *
  * At the end of a file, an interface statistics block per interface gives
  * the run's start and end (isb_starttime, isb_endtime) and, live, the
@@ -103,8 +128,12 @@
 
 #define PT_PEN 32473u			/* RFC 5612: documentation use; experimental */
 #define PT_MARKER "proctraf owners 1"
+#define PT_MARKER_INJECTED "proctraf injected 1"
 #define PT_REC_PROCESS 1
 #define PT_REC_OWNERS 2
+#define PT_REC_INJECTED 3
+#define PT_INJ_SEVERAL 1		/* an injected record's flags: unknown:packet-sockets */
+#define PT_INJECTED_LEN 8		/* an injected record's length */
 
 /* An owners record's state of one end. */
 #define PT_LOCAL 0x80
@@ -160,6 +189,24 @@ struct pt_owners {
 size_t pt_owners_encode(const struct pt_owners *o, uint8_t *out);
 /* Decode a custom option's data (after the PEN); false when it is not one. */
 bool pt_owners_decode(const uint8_t *data, size_t len, struct pt_owners *o);
+
+/* An injected record, decoded: who wrote a flow's frames through a packet socket. */
+struct pt_injected {
+	bool several;		/* unknown:packet-sockets: no one process (id 0) */
+	uint32_t id;		/* the injector's process id of the section */
+};
+
+/* Encode into out (PT_INJECTED_LEN bytes); returns the length. */
+size_t pt_injected_encode(const struct pt_injected *in, uint8_t *out);
+/* Decode a custom option's data (after the PEN); false when it is not one. */
+bool pt_injected_decode(const uint8_t *data, size_t len, struct pt_injected *in);
+
+/*
+ * The injected record of a flow's attribution a, its injector's process id
+ * inj_id (0: none): false when the flow has none (no injector, not
+ * unknown:packet-sockets).
+ */
+bool pt_injected_of(const struct attribution *a, uint32_t inj_id, struct pt_injected *in);
 
 /* A process record, decoded: the strings point into the record's bytes. */
 struct pt_process {

@@ -67,6 +67,7 @@ struct section {
 	bool be;		/* big-endian blocks */
 	uint32_t index;		/* from 0, in the file */
 	bool ours;		/* its header has proctraf's marker */
+	bool injected;		/* ... and the one of injected records (pcapng.h) */
 	uint8_t *tsresol;	/* by interface id */
 	size_t nifs, ifs_cap;
 };
@@ -123,13 +124,16 @@ static bool parse_shb(struct section *s, struct cursor *c)
 	/* Major version 1 only: a reader of 1.x cannot read 2.x. */
 	if (!h || get16(h + 4, s->be) != 1 || !cur_skip(c, 16))
 		return false;
-	s->ours = false;
+	s->ours = s->injected = false;
 	s->nifs = 0;
 	while (next_option(c, s->be, &code, &v, &len)) {
 		const uint8_t *d = ours(s, code, v, len);
 		if (d && code == PCAPNG_OPT_CUSTOM_STR && len - 4u == strlen(PT_MARKER) &&
 		    memcmp(d, PT_MARKER, strlen(PT_MARKER)) == 0)
 			s->ours = true;
+		if (d && code == PCAPNG_OPT_CUSTOM_STR && len - 4u == strlen(PT_MARKER_INJECTED) &&
+		    memcmp(d, PT_MARKER_INJECTED, strlen(PT_MARKER_INJECTED)) == 0)
+			s->injected = true;
 	}
 	return true;
 }
@@ -206,7 +210,8 @@ static bool parse_isb(struct annot *a, const struct section *s, struct cursor *c
 
 static bool parse_epb(struct annot *a, const struct section *s, struct cursor *c)
 {
-	const uint8_t *h = cur_need(c, 20), *v;
+	const uint8_t *h = cur_need(c, 20), *v, *owners = NULL;
+	size_t owners_n = 0;
 	uint16_t code, len;
 	uint32_t caplen;
 
@@ -219,11 +224,21 @@ static bool parse_epb(struct annot *a, const struct section *s, struct cursor *c
 		const uint8_t *d = ours(s, code, v, len);
 		if (!d || code == PCAPNG_OPT_CUSTOM_STR || code == PCAPNG_OPT_CUSTOM_STR_NOCOPY)
 			continue;
-		if (len >= 8 && d[2] == PT_REC_OWNERS)
-			annot_add_owners(a, s->index, d, len - 4u);
-		else if (len >= 8 && d[2] == PT_REC_PROCESS)
+		/* The owners record is taken with the injected record after it, if any. */
+		if (len >= 8 && d[2] == PT_REC_OWNERS) {
+			if (owners)
+				annot_add_owners(a, s->index, owners, owners_n, NULL, 0);
+			owners = d;
+			owners_n = len - 4u;
+		} else if (len >= 8 && d[2] == PT_REC_INJECTED && owners) {
+			annot_add_owners(a, s->index, owners, owners_n, d, len - 4u);
+			owners = NULL;
+		} else if (len >= 8 && d[2] == PT_REC_PROCESS) {
 			annot_add_process(a, s->index, d, len - 4u);
+		}
 	}
+	if (owners)
+		annot_add_owners(a, s->index, owners, owners_n, NULL, 0);
 	return true;
 }
 
@@ -262,6 +277,8 @@ static bool read_blocks(struct annot *a, struct rd *r, struct section *s)
 			ok = parse_shb(s, &c);
 			if (ok && at == 0 && !s->ours)
 				return true;	/* not a file of ours: nothing more to read */
+			if (ok && s->ours && s->injected)
+				annot_records_injected(a);
 			break;
 		case PCAPNG_BT_IDB:
 			ok = parse_idb(s, &c);

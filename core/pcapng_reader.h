@@ -11,7 +11,9 @@
  * the host's); process records give the owners. A lookup answers from that
  * table exactly; an end the file says nothing of has no socket, and is
  * local when some record said its address was. So attribute_flow gives
- * each flow what the writing run's report gave it.
+ * each flow what the writing run's report gave it; an injected record
+ * after an owners record gives both its ends the flow's injector (or
+ * unknown:packet-sockets), which annot_attribute (annot.h) then adds.
  *
  * The file is untrusted: every block and option is read through a cursor
  * (cursor.h) and checked against its block's length; a block's length is
@@ -68,6 +70,7 @@ struct annot_stats {
 	uint64_t dangling;	/* ends owned by a process the file does not describe */
 	uint64_t cut;		/* records or processes beyond the bounds */
 	bool stopped;		/* a block not well formed ended the reading */
+	bool injected;		/* a section records injected flows (pcapng.h) */
 };
 void annot_stats(const struct annot *a, struct annot_stats *st);
 

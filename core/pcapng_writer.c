@@ -44,6 +44,9 @@ struct pcapng_writer {
 	size_t nifs;
 	uint64_t spooled;	/* bytes */
 	struct pcapng_writer_stats st;
+	pcapng_more_fn *more;	/* pcapng_writer_set_more; NULL: none */
+	const void *more_ctx;
+	bool injectors;		/* ... the report says what injectors had */
 };
 
 /* An unnamed temporary file in dir; -1 with errno. */
@@ -188,17 +191,26 @@ int pcapng_writer_packet(struct pcapng_writer *w, unsigned source, int64_t ts_us
 
 /* ---- the end ------------------------------------------------------ */
 
+void pcapng_writer_set_more(struct pcapng_writer *w, pcapng_more_fn *more, const void *ctx,
+			    bool injectors)
+{
+	w->more = more;
+	w->more_ctx = ctx;
+	w->injectors = injectors;
+}
+
 /* One distinct attribution (flows share few) and what a packet of it carries. */
 struct note {
 	struct attribution a;
-	uint32_t ids[2];		/* its owners' process ids in the file */
+	/* Its owners' process ids in the file (0: none), then its injector's. */
+	uint32_t ids[3];
 	char *comment[2];		/* a packet in the canonical direction, and swapped */
 	uint16_t comment_len[2];
 };
 
 /* The key that tells notes apart: the attribution, packed. */
 struct note_key {
-	const struct proc_info *owner[2];
+	const struct proc_info *owner[2], *injector;
 	uint8_t local[2], reason, end_reason[2];
 	uint8_t pad[3];
 };
@@ -253,6 +265,9 @@ static void write_header(struct finish *f)
 	}
 	pcapng_opt(b, PCAPNG_SHB_USERAPPL, "proctraf", strlen("proctraf"));
 	pcapng_opt_custom(b, PCAPNG_OPT_CUSTOM_STR, PT_MARKER, strlen(PT_MARKER));
+	if (f->w->injectors)
+		pcapng_opt_custom(b, PCAPNG_OPT_CUSTOM_STR, PT_MARKER_INJECTED,
+				  strlen(PT_MARKER_INJECTED));
 	pcapng_opt_end(b);
 	pcapng_block_end(b, start);
 	for (size_t i = 0; i < f->w->nifs; i++) {
@@ -300,6 +315,9 @@ static size_t note_of_flow(struct finish *f, size_t i)
 		struct attribution a;
 		/* The call the report makes for this flow (filepass.c, interval.c). */
 		pins_attribute(f->pins, f->res, i, flowtab_key(f->ft, i), &a);
+		if (f->w->more)
+			f->w->more(f->w->more_ctx, flowtab_key(f->ft, i), &a);
+		k.injector = a.injector;
 		for (int e = 0; e < 2; e++) {
 			k.owner[e] = a.owner[e];
 			k.local[e] = a.local[e];
@@ -323,6 +341,8 @@ static size_t note_of_flow(struct finish *f, size_t i)
 				size_t len;
 
 				if (a.owner[e] && !(n->ids[e] = proc_id(f, a.owner[e])))
+					return SIZE_MAX;
+				if (e == 0 && a.injector && !(n->ids[2] = proc_id(f, a.injector)))
 					return SIZE_MAX;
 				len = pt_comment(&a, e == 1, false, buf);
 				n->comment[e] = strndup(buf, len);
@@ -362,6 +382,8 @@ static int flow_options(struct finish *f, const struct pending *pk)
 	size_t i = flowtab_find_hashed(f->ft, canon, pk->h32);
 	uint8_t rec[PT_OWNERS_MAX];
 	struct pt_owners o;
+	struct pt_injected in;
+	bool inj = false;
 
 	memset(&o, 0, sizeof(o));
 	if (i == FLOWTAB_NONE) {
@@ -383,13 +405,13 @@ static int flow_options(struct finish *f, const struct pending *pk)
 		n = &f->notes[j];
 		pcapng_opt(b, PCAPNG_OPT_COMMENT, n->comment[swapped], n->comment_len[swapped]);
 		/* A process is described on the first packet that names it. */
-		for (int e = 0; e < 2; e++) {
+		for (int e = 0; e < 3; e++) {
 			struct pbuf pr = { 0 };
 			uint32_t id = n->ids[e];
 
 			if (!id || f->defined[id - 1])
 				continue;
-			pt_process_encode(n->a.owner[e], id, &pr);
+			pt_process_encode(e < 2 ? n->a.owner[e] : n->a.injector, id, &pr);
 			if (!pr.failed)
 				pcapng_opt_custom(b, PCAPNG_OPT_CUSTOM_BIN, pr.p, pr.len);
 			b->failed |= pr.failed;
@@ -398,6 +420,7 @@ static int flow_options(struct finish *f, const struct pending *pk)
 			f->w->st.processes++;
 		}
 		pt_owners_of(&n->a, n->ids, swapped, &o);
+		inj = pt_injected_of(&n->a, n->ids[2], &in);
 	}
 	o.t = *canon;
 	if (swapped) {
@@ -407,6 +430,9 @@ static int flow_options(struct finish *f, const struct pending *pk)
 		o.t.dport = canon->sport;
 	}
 	pcapng_opt_custom(b, PCAPNG_OPT_CUSTOM_BIN_NOCOPY, rec, pt_owners_encode(&o, rec));
+	/* After the owners record: the reader gives it to that record's flow. */
+	if (inj)
+		pcapng_opt_custom(b, PCAPNG_OPT_CUSTOM_BIN_NOCOPY, rec, pt_injected_encode(&in, rec));
 	f->w->st.annotated++;
 	return 0;
 }

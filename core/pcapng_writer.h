@@ -30,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "attribute.h"
 #include "decode.h"
 #include "flowtab.h"
 #include "pins.h"
@@ -71,13 +72,29 @@ struct pcapng_end {
 
 /*
  * Write the file: each packet with the owners that pins_attribute gives
- * its flow in ft with pins (NULL: none) and res, as the report does (or
+ * its flow in ft with pins (NULL: none) and res, then the function set by
+ * pcapng_writer_set_more, as the report does (or
  * table-full when ft does not hold it), then a statistics block per
  * interface. 0, or -1 with a message in err.
  */
 int pcapng_writer_finish(struct pcapng_writer *w, const struct flowtab *ft,
 			 const struct pins *pins, const struct resolver *res,
 			 const struct pcapng_end *end, char *err, size_t errlen);
+
+/*
+ * What the report adds to a flow's attribution after pins_attribute (the
+ * injector of its frames: pktsock_attribute live, annot_attribute for a
+ * file -w wrote; see session_attribute_more), so that the file says what
+ * the report said. Called by finish, for each flow, with ctx.
+ */
+typedef void pcapng_more_fn(const void *ctx, const struct tuple *t, struct attribution *a);
+/*
+ * injectors: the run's report says the bytes counted for injectors (live,
+ * or a file that said them): the section header then says that the file
+ * does too (PT_MARKER_INJECTED), so that -r of it reports the same.
+ */
+void pcapng_writer_set_more(struct pcapng_writer *w, pcapng_more_fn *more, const void *ctx,
+			    bool injectors);
 
 /* What finish wrote (for the tests and the bench). */
 struct pcapng_writer_stats {

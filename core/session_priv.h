@@ -209,6 +209,14 @@ int annotate_take_pipe(struct session *s, FILE **fp, char *err, size_t errlen);
 int annotate_read(struct session *s, char *err, size_t errlen);
 /* -w: the writer, with the capture's interfaces (s->wr). 0, or 1 with err. */
 int annotate_open_writer(struct session *s, char *err, size_t errlen);
+/*
+ * After pins_attribute or attribute_flow, what else a flow's attribution
+ * takes (ctx: the session): live, the injector of its frames by the packet
+ * sockets (pktsock_attribute); reading a file -w wrote, the one its
+ * injected records name (annot_attribute). Every report and -w's writer
+ * call it, so that they say the same. Under res_lock when threaded.
+ */
+void session_attribute_more(const void *ctx, const struct tuple *t, struct attribution *a);
 
 /* ---- interval.c ---- */
 int interval_open(struct session *s);

@@ -14,12 +14,18 @@ candidate sender). Three phases:
      are whose, so they go to unknown:packet-sockets and no process row has
      them.
 
+The --json proctrafs of both phases also write their capture (-w): read
+back with -r, each file must give the live report's rows (the injector's
+bytes its own, not unknown) and mark them injected as it did (the summary,
+and -C's VIA column), or keep them unknown:packet-sockets.
+
 Each helper keeps its socket open until proctraf has ended (its standard
 input is closed then), so that proctraf's passes find its holder.
 """
 import csv
 import io
 import os
+import shutil
 import subprocess
 import time
 
@@ -27,6 +33,7 @@ from procs import finish, in_ns, readline
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 INJECT = os.path.join(HERE, "inject.py")
+CHECK = os.path.join(HERE, "..", "pcapng", "check.py")
 DURATION = "2.5"        # proctraf's -d: long enough for the helpers' start
 COUNT = 40              # frames of each helper
 PAYLOAD = 300           # UDP payload bytes: 328 IP bytes a frame
@@ -60,8 +67,11 @@ def proctraf(t, binary, dev, *opts):
     return t.spawn(in_ns(t.NS_A, binary, "-i", dev, "-d", DURATION, *opts, "udp"))
 
 
-def json_report(t, name, p):
+def json_report(t, name, p, text=None):
+    """The one report's (rows, summary); text: a list that gets its output."""
     rc, out, err = finish(p, 15)
+    if text is not None:
+        text.append(out)
     t.check(name + " exit 0, stderr empty", rc == 0 and err == "",
             "exit %s, stderr %r" % (rc, err))
     blocks, why = t.reports.parse_json(out, t.HEADER)
@@ -71,11 +81,63 @@ def json_report(t, name, p):
     return blocks[0]
 
 
+def tshark_agrees(t, name, path, report):
+    """tshark reads the file, and its comments (via=packet) sum to the report per row."""
+    if not shutil.which("tshark"):
+        t.skip(name + " tshark reads it", "tshark not installed")
+        return
+    fields = subprocess.run([t.PY, CHECK, "fields"], capture_output=True, text=True).stdout.split()
+    tsv, js = path + ".tsv", path + ".json"
+    with open(tsv, "wb") as f:
+        rc = subprocess.run(["tshark", "-r", path, "-T", "fields", "-E", "separator=/t",
+                             "-E", "occurrence=f"] + fields, stdout=f,
+                            stderr=subprocess.DEVNULL, timeout=60).returncode
+    with open(js, "w") as f:
+        f.write(report)
+    p = subprocess.run([t.PY, CHECK, "sums", js, tsv], capture_output=True, text=True)
+    t.check(name + " tshark reads it, comments sum to the report", rc == 0 and p.returncode == 0,
+            "tshark exit %s; %s" % (rc, p.stdout[-300:]))
+
+
+def conn_rows(t, name, rc, out, err):
+    """The rows of a --csv -C report, checked for its exit and header."""
+    t.check(name + " exit 0, stderr empty", rc == 0 and err == "",
+            "exit %s, stderr %r" % (rc, err))
+    raw = list(csv.reader(io.StringIO(out, newline="")))
+    header_ok = t.check(name + " header", raw and raw[0] == t.CONN_HEADER,
+                        "header %r, want %r" % (raw[:1], t.CONN_HEADER))
+    return [dict(zip(raw[0], r)) for r in raw[1:]] if header_ok else []
+
+
+def read_back(t, binary, name, path, live):
+    """-r of a live run's -w file: the live report's rows and injected counts."""
+    rows, summary = live
+    text = []
+    back, back_sum = json_report(t, name + " -r of its -w", t.spawn([binary, "-r", path, "--json"]),
+                                 text)
+    if rows is None or back is None:
+        return
+    tshark_agrees(t, name + " -w", path, text[0])
+    def order(rs):
+        return sorted(rs, key=lambda r: (r["pid"] or 0, r["command"]))
+    inj = ("injected_bytes", "injected_packets")
+    print("%s -w/-r: injected %s live, %s read back; rows %s" % (
+        name, [summary.get(k) for k in inj], [back_sum.get(k) for k in inj],
+        [(r["pid"], r["command"], r["sent_bytes"]) for r in order(back)]), flush=True)
+    t.check(name + " -r of its -w: the live report's rows", order(back) == order(rows),
+            "read back %r, live %r" % (order(back), order(rows)))
+    t.check(name + " -r of its -w: marked injected as live",
+            [back_sum.get(k) for k in inj] == [summary.get(k) for k in inj],
+            "read back %r, live %r" % (back_sum, summary))
+
+
 def phase_one(t, binary):
     cap = t.Capture(t.NS_A, t.VETH_A, "inject", ("udp",))
-    pv = proctraf(t, binary, t.VETH_A, "--json")
+    files = {name: os.path.join(t.TMP, "inject-%s.pcapng" % name.split()[1])
+             for name in ("inject veth", "inject lo")}
+    pv = proctraf(t, binary, t.VETH_A, "--json", "-w", files["inject veth"])
     pc = proctraf(t, binary, t.VETH_A, "--csv", "-C")
-    pl = proctraf(t, binary, "lo", "--json")
+    pl = proctraf(t, binary, "lo", "--json", "-w", files["inject lo"])
     t.capturing([pv, pc, pl])
     hv = injector(t, t.NS_A, t.VETH_A, t.A4, t.B4, COUNT)
     hl = injector(t, t.NS_A, "lo", "127.0.0.1", "127.0.0.1", COUNT)
@@ -110,30 +172,35 @@ def phase_one(t, binary):
         t.check(name + " summary marks them injected",
                 (summary.get("injected_bytes"), summary.get("injected_packets")) == (b, n),
                 repr(summary))
-    t.check("inject -C exit 0, stderr empty", rc == 0 and err == "",
-            "exit %s, stderr %r" % (rc, err))
-    raw = list(csv.reader(io.StringIO(conn_out, newline="")))
-    header_ok = t.check("inject -C header", raw and raw[0] == t.CONN_HEADER,
-                        "header %r, want %r" % (raw[:1], t.CONN_HEADER))
-    rows = [dict(zip(raw[0], r)) for r in raw[1:]] if header_ok else []
+    rows = conn_rows(t, "inject -C", rc, conn_out, err)
     want = [dict(proto="udp", local_addr=t.A4, local_port="40000", remote_addr=t.B4,
                  remote_port="40001", pid=str(sv[0]), via="packet", sent_bytes=str(sv[2]),
                  sent_packets=str(sv[1]), recv_bytes="0")]
     got = [{k: r[k] for k in want[0]} for r in rows or []]
     t.check("inject -C one row, VIA packet", got == want, "rows %r, want %r" % (got, want))
+    for name in files:
+        read_back(t, binary, name, files[name], reps[name])
+    rc, conn_out, err = finish(t.spawn([binary, "-r", files["inject veth"], "--csv", "-C"]), 15)
+    rows = conn_rows(t, "inject -r -C of -w", rc, conn_out, err)
+    got = [{k: r[k] for k in want[0]} for r in rows or []]
+    t.check("inject -r -C of -w: one row, VIA packet", got == want,
+            "rows %r, want %r" % (got, want))
 
 
 def phase_several(t, binary):
-    pv = proctraf(t, binary, t.VETH_A, "--json")
+    path = os.path.join(t.TMP, "inject-several.pcapng")
+    pv = proctraf(t, binary, t.VETH_A, "--json", "-w", path)
     t.capturing([pv])
     h1 = injector(t, t.NS_A, t.VETH_A, t.A4, t.B4, COUNT)
     h2 = injector(t, t.NS_A, t.VETH_A, t.A4, t.B4, COUNT)
     s1, s2 = sent_of(h1, "injector 1"), sent_of(h2, "injector 2")
     t.check("inject several frames inside the window", pv.poll() is None,
             "proctraf ended before the helpers had sent")
-    rows, _ = json_report(t, "inject several", pv)
+    live = json_report(t, "inject several", pv)
     release(h1)
     release(h2)
+    read_back(t, binary, "inject several", path, live)
+    rows = live[0]
     if rows is None:
         return
     mine = [r for r in rows if r["pid"] in (s1[0], s2[0])]

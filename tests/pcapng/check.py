@@ -24,8 +24,9 @@ import sys
 
 FIELDS = ["frame.number", "frame.comment", "ip.len", "ipv6.plen", "frame.len"]
 COPY = "copy: counted on another interface"
+# "via=packet": the process wrote the packet through a packet socket (injected).
 CLAUSE = re.compile(r"^(pid=(\d+) comm=(\S*)|unknown=(no-socket|no-process|no-permission|"
-                    r"not-local|table-full)) dir=(out|in)$")
+                    r"not-local|table-full|packet-sockets)) dir=(out|in)( via=packet)?$")
 
 
 def unescape(s):

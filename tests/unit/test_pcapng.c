@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "../../core/annot.h"
 #include "../../core/attribute.h"
 #include "../../core/decode.h"
 #include "../../core/flowtab.h"
@@ -295,7 +296,7 @@ static void states_give_the_attribution_back(void **state)
 
 /* ---- writer and reader, through an owner source of the test's ---- */
 
-static struct proc_info procs[2];
+static struct proc_info procs[3];	/* [2]: an injector (injected_flows_read_back) */
 
 /* 10.0.0.5:40000 is pid 100's, 10.0.0.5:5353 pid 200's; 10.0.0.5 is ours. */
 static enum owner_status fake_lookup(void *ctx, const struct flow_end *e, bool wild,
@@ -711,6 +712,151 @@ static void reader_hand_made(void **state)
 	pbuf_free(&b);
 }
 
+/* The injected record: back as it went; every cut, longer or contradictory one refused. */
+static void injected_round_trip(void **state)
+{
+	(void)state;
+	const struct pt_injected cases[] = { { false, 0x01020304 }, { true, 0 } };
+	uint8_t rec[PT_INJECTED_LEN + 1];
+	struct pt_injected back;
+
+	for (size_t i = 0; i < 2; i++) {
+		size_t n = pt_injected_encode(&cases[i], rec);
+		assert_int_equal(n, PT_INJECTED_LEN);
+		uint8_t *p = exact(rec, n);
+		assert_true(pt_injected_decode(p, n, &back));
+		assert_int_equal(back.several, cases[i].several);
+		assert_int_equal(back.id, cases[i].id);
+		free(p);
+		for (size_t k = 0; k < n; k++) {
+			p = exact(rec, k);
+			assert_false(pt_injected_decode(p, k, &back));
+			free(p);
+		}
+		rec[n] = 0;
+		assert_false(pt_injected_decode(rec, n + 1, &back));
+	}
+	/* Another type, unknown flags, several with an id, an injector without one. */
+	const uint8_t bad[][PT_INJECTED_LEN] = {
+		{ 'P', 'T', PT_REC_OWNERS, 0, 0, 0, 0, 1 }, { 'P', 'T', PT_REC_INJECTED, 2, 0, 0, 0, 1 },
+		{ 'P', 'T', PT_REC_INJECTED, 1, 0, 0, 0, 1 }, { 'P', 'T', PT_REC_INJECTED, 0, 0, 0, 0, 0 },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_false(pt_injected_decode(bad[i], PT_INJECTED_LEN, &back));
+}
+
+/* Injected flows of the test: 10.0.0.5:41000's frames one process's, 42000's several's. */
+static void fake_more(const void *ctx, const struct tuple *t, struct attribution *a)
+{
+	(void)ctx;
+	if (a->reason == REASON_NO_SOCKET && (t->sport == 41000 || t->dport == 41000))
+		a->injector = &procs[2];
+	if (a->reason == REASON_NO_SOCKET && (t->sport == 42000 || t->dport == 42000))
+		a->reason = REASON_PKT_SEVERAL;
+}
+
+static const struct sent injected[] = {
+	{ "10.0.0.5", 41000, "192.0.2.1", 7 }, { "192.0.2.1", 7, "10.0.0.5", 41000 },
+	{ "10.0.0.5", 42000, "192.0.2.2", 7 }, { "10.0.0.5", 43000, "192.0.2.3", 7 },
+};
+#define NINJECTED (sizeof(injected) / sizeof(injected[0]))
+
+/*
+ * -w of flows packet sockets injected, read back: the injector (described
+ * by a process record of its own) and unknown:packet-sockets come back as
+ * pktsock_attribute gave them, the comment says "via=packet" on the
+ * injector's packets; the file without its injected marker and records
+ * (as -w wrote it before) reads as before: no injector, no counts known.
+ */
+static void injected_flows_read_back(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/proctraf-test-pcapng-XXXXXX", err[256];
+	struct pcapng_iface ifc = { DLT_RAW, 256, "veth0" };
+	struct pcapng_end end = { 1700000000000000, 1700000002000000, NULL, NULL };
+	struct flowtab *ft = flowtab_new(100);
+	struct resolver *res = resolver_new_source(&fake);
+	struct pcapng_writer *w;
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0 && ft && res);
+	close(fd);
+	memset(&procs[2], 0, sizeof(procs[2]));
+	procs[2].pid = 300;
+	strcpy(procs[2].comm, "scapy");
+	procs[2].cmdline = "scapy -H";
+	assert_int_equal(pcapng_writer_open(path, &ifc, 1, &w, err, sizeof(err)), 0);
+	pcapng_writer_set_more(w, fake_more, NULL, true);
+	for (size_t i = 0; i < NINJECTED; i++) {
+		uint8_t d[28];
+		struct pcap_pkthdr h = { { 1700000000, (suseconds_t)i }, 28, 100 };
+		struct packet pkt;
+		struct tuple canon;
+
+		raw_udp(d, injected[i].src, injected[i].sport, injected[i].dst, injected[i].dport, 100);
+		assert_int_equal(decode_packet(DLT_RAW, d, 28, h.len, &pkt), DECODE_IP);
+		flowtab_add(ft, &pkt, &canon);
+		assert_int_equal(pcapng_writer_packet(w, 0, 1700000000000000 + (int64_t)i, &h, d,
+						      &pkt, false), 0);
+	}
+	assert_int_equal(pcapng_writer_finish(w, ft, NULL, res, &end, err, sizeof(err)), 0);
+	pcapng_writer_close(w);
+	resolver_free(res);
+	flowtab_free(ft);
+
+	size_t n;
+	uint8_t *file = slurp(path, &n);
+	const char *marker = PT_MARKER_INJECTED, *note = "pid=300 comm=scapy dir=out via=packet";
+	assert_non_null(memmem(file, n, note, strlen(note)));
+	for (int old = 0; old < 2; old++) {
+		struct annot *a;
+		struct annot_stats st;
+
+		assert_int_equal(read_bytes(file, n, 100, &a), 1);
+		annot_stats(a, &st);
+		assert_int_equal(st.bad, 0);
+		assert_int_equal(st.dangling, 0);
+		assert_int_equal(st.injected, !old);
+		assert_int_equal(st.processes, old ? 0 : 1);
+		res = resolver_new_source(annot_source(a));
+		assert_non_null(res);
+		for (size_t i = 0; i < NINJECTED; i++) {
+			struct tuple t = tuple4(injected[i].src, injected[i].sport, injected[i].dst,
+						injected[i].dport, 17);
+			struct attribution at;
+
+			attribute_flow(res, &t, &at);
+			annot_attribute(a, &t, &at);
+			bool inj = !old && i < 2, several = !old && i == 2;
+			assert_int_equal(at.reason, several ? REASON_PKT_SEVERAL : REASON_NO_SOCKET);
+			assert_true(at.local[0] == (i != 1) && at.local[1] == (i == 1));
+			assert_true(inj ? at.injector && at.injector->pid == 300 : !at.injector);
+			if (inj)
+				assert_string_equal(at.injector->cmdline, "scapy -H");
+		}
+		resolver_free(res);
+		annot_free(a);
+		if (old)
+			break;
+		/* As -w wrote it before: no marker, no injected records (a type no one reads). */
+		uint8_t *m = memmem(file, n, marker, strlen(marker));
+		assert_non_null(m);
+		m[0] = 'x';
+		for (size_t k = 0; k + 8 <= n; k++) {
+			uint32_t pen;
+			memcpy(&pen, file + k, 4);
+			if (pen == PT_PEN && file[k + 4] == 'P' && file[k + 5] == 'T') {
+				if (file[k + 6] == PT_REC_INJECTED)
+					file[k + 6] = 0x7f;
+				if (file[k + 6] == PT_REC_PROCESS)
+					file[k + 6] = 0x7e;	/* the injector's */
+			}
+		}
+	}
+	free(file);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -725,6 +871,8 @@ int main(void)
 		cmocka_unit_test(reader_on_cut_and_flipped_files),
 		cmocka_unit_test(reader_bounds),
 		cmocka_unit_test(reader_hand_made),
+		cmocka_unit_test(injected_round_trip),
+		cmocka_unit_test(injected_flows_read_back),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
