@@ -476,11 +476,33 @@ static void test_several_reason(void **state)
 	assert_int_equal(a.reason, REASON_NOT_LOCAL);
 }
 
+/*
+ * attribute_ends starts every attribution with no injector: a pinned
+ * flow (pins.h), attributed from its pins and not by attribute_flow, once
+ * kept the injector of whatever flow the struct held before, or stack
+ * garbage (ASan saw it through -w's writer).
+ */
+static void test_ends_clear_injector(void **state)
+{
+	static const struct proc_info stale = { .pid = 4242, .comm = "stale" };
+	enum owner_status st[2] = { OWNER_NO_SOCKET, OWNER_NO_SOCKET };
+	struct attribution a;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	a.local[0] = a.local[1] = true;
+	a.injector = &stale;
+	attribute_ends(st, &a);
+	assert_null(a.injector);
+	assert_int_equal(a.reason, REASON_NO_SOCKET);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_kernel_lines),
 		cmocka_unit_test(test_parse_broken_lines),
+		cmocka_unit_test(test_ends_clear_injector),
 		cmocka_unit_test_setup_teardown(test_one_injector, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interfaces, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interfaces_by_name, setup, teardown),
