@@ -154,14 +154,7 @@ static char *read_cmdline(const struct kcmdline *c, uint32_t pid, uint64_t start
 	/* Read after stat: the process may have ended, or exec'd, in between. */
 	if (n <= 0 || !same(c, pid, start, comm))
 		return NULL;
-	while (n > 0 && buf[n - 1] == '\0')
-		n--;
-	for (ssize_t i = 0; i < n; i++) {
-		if (buf[i] == '\0')
-			buf[i] = ' ';
-	}
-	buf[n] = '\0';
-	return strdup(buf);
+	return procinfo_cmdline_dup(buf, n);
 }
 
 /* The slot of k in either generation, or NULL. */

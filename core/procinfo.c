@@ -124,14 +124,8 @@ static void parse_uid(const char *status, struct proc_info *pi)
 	}
 }
 
-/* The command line, its NULs turned into spaces ("" if unread). */
-static char *read_cmdline(struct below *root, int pid)
+char *procinfo_cmdline_dup(char *buf, ssize_t n)
 {
-	char path[64], buf[PROCINFO_CMDLINE_MAX + 1];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "%d/cmdline", pid);
-	n = below_read_small(root, path, buf, sizeof(buf));
 	if (n < 0)
 		n = 0;
 	while (n > 0 && buf[n - 1] == '\0')
@@ -142,6 +136,15 @@ static char *read_cmdline(struct below *root, int pid)
 	}
 	buf[n] = '\0';
 	return strdup(buf);
+}
+
+/* The command line ("" if unread). */
+static char *read_cmdline(struct below *root, int pid)
+{
+	char path[64], buf[PROCINFO_CMDLINE_MAX + 1];
+
+	snprintf(path, sizeof(path), "%d/cmdline", pid);
+	return procinfo_cmdline_dup(buf, below_read_small(root, path, buf, sizeof(buf)));
 }
 
 void procinfo_read(struct below *root, int pid, struct proc_info *pi)

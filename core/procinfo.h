@@ -16,6 +16,13 @@
 /* Read pid's details below root into pi (what cannot be read is left unknown). */
 void procinfo_read(struct below *root, int pid, struct proc_info *pi);
 
+/*
+ * The text of a /proc/PID/cmdline read into buf (n bytes, n < 0 for none;
+ * buf has room for one more): its trailing NULs dropped, the others made
+ * spaces, copied. NULL on out of memory.
+ */
+char *procinfo_cmdline_dup(char *buf, ssize_t n);
+
 /* Free pi's strings (left NULL). */
 void procinfo_clear(struct proc_info *pi);
 

@@ -178,11 +178,9 @@ bool resolver_step(struct resolver *r)
 			if (s->step(r))
 				return true;
 		} else if (s->whole) {
-			int rc = s->whole(r);
-
-			/* Our own namespace's tables decide the pass's result. */
-			if (s == &tablesrc)
-				r->pass.rc = rc;
+			/* A source that could read nothing fails the pass. */
+			if (s->whole(r) != 0)
+				r->pass.rc = -1;
 			r->pass.src++;
 			r->pass.begun = false;
 			return true;
@@ -243,7 +241,7 @@ int resolver_refresh_flows(struct resolver *r, const struct tuple *t, size_t n, 
 
 bool resolver_pending(const struct resolver *r)
 {
-	return r->db.unowned > 0 || r->want_full || r->ns.want_deep;
+	return resolver_deep_due(r) || r->want_full;
 }
 
 bool resolver_deep_due(const struct resolver *r)

@@ -170,20 +170,16 @@ static void *resolver_main(void *arg)
 			 * for the gap, at normal priority.
 			 */
 			bool deep = session_now_mono() >= last_deep + gap;
+			unsigned k = deep ? atomic_fetch_add(&s->pass_started, 1) + 1 : 0;
+
 			rt_thread_set(&rt, m <= RT_QUICK_MAX && rt_budget_may(&rt, session_now_mono()));
-			if (deep && rt.on) {
-				resolver_refresh_flows(s->res, batch, m, false);
-				rt_thread_set(&rt, false);
-			}
+			resolver_refresh_flows(s->res, batch, m, false);
 			if (deep) {
-				unsigned k = atomic_fetch_add(&s->pass_started, 1) + 1;
-				resolver_refresh_flows(s->res, batch, m, false);
+				rt_thread_set(&rt, false);
 				if (resolver_deep_due(s->res))
 					run_pass(s, RESOLVER_DEEP);
 				atomic_store_explicit(&s->pass_done, k, memory_order_release);
 				last_deep = session_now_mono();
-			} else {
-				resolver_refresh_flows(s->res, batch, m, false);
 			}
 		}
 		pending = resolver_pending(s->res);
