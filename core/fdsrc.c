@@ -15,7 +15,6 @@
 #include "resolve_priv.h"
 
 #define FD_STEP_LINKS 256	/* fd links a step of a deep walk reads at most */
-#define TAKE_MAX (sizeof(((struct fd_scan *)0)->take) / sizeof(size_t))
 #define PID_LIMIT 4194304	/* the kernel's PID_MAX_LIMIT: no pid is larger */
 
 long fdsrc_last_pid(struct resolver *r)
@@ -152,7 +151,7 @@ static bool scan_more(struct resolver *r, struct fd_scan *sc, int limit)
 				continue;
 			scan_link(r, sc, de->d_name);
 			pause = limit > 0 && ++since >= limit;
-			if (sc->ntake < TAKE_MAX && !pause)
+			if (sc->ntake < FD_TAKE_MAX && !pause)
 				continue;
 		}
 		if (!scan_credit(r, sc) || !de) {

@@ -12,8 +12,12 @@
 #include "diag.h"
 #include "resolve_priv.h"
 
-/* The sources a full pass asks, in order: sockets first, then their holders. */
-static const struct rsource *const whole_order[] = { &tablesrc, &nssrc, &diagsrc, &fdsrc };
+/*
+ * The sources a full pass asks, in order: sockets first, then their
+ * holders. The namespaces are met by the fd walks' listing of /proc, and
+ * sock_diag is asked one socket at a time, for new flows only.
+ */
+static const struct rsource *const whole_order[] = { &tablesrc, &fdsrc };
 #define NWHOLE (sizeof(whole_order) / sizeof(whole_order[0]))
 
 /* Is the root the /proc of this process's own mount, whose sockets sock_diag sees? */

@@ -233,12 +233,14 @@ struct nsreg {
 
 /* ---- fd walks (fdsrc.c) ------------------------------------------- */
 
+#define FD_TAKE_MAX 64		/* sockets a table's read takes before crediting them */
+
 /* One process's fd table being read, in steps of at most FD_STEP_LINKS links. */
 struct fd_scan {
 	DIR *d;				/* NULL: none open */
 	int pid;
 	bool maybe_thread, denied, cut;
-	size_t take[64], ntake, slot;
+	size_t take[FD_TAKE_MAX], ntake, slot;
 	int max_fd, nfds, last_fd;
 };
 
